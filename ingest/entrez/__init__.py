@@ -1,0 +1,1 @@
+"""NCBI E-utilities: the client (the only Bio.Entrez user), resolution, parsers, a fake server."""

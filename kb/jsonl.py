@@ -1,0 +1,89 @@
+"""Plain-JSON (de)serialisation of the records in ``kb.records``, and atomic JSON Lines files.
+
+The data directory is written with these functions only, so its format is the dataclasses'
+fields: one JSON object per line, keys in field order, files replaced atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import types
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def to_dict(obj: Any) -> Any:
+    """A record as plain JSON-able data (dataclasses → dicts, recursively)."""
+    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj
+
+
+def from_dict(cls: type[T], data: Any) -> T:
+    """Rebuild a record of type ``cls`` from ``to_dict`` output; unknown keys are an error."""
+    return _build(cls, data)
+
+
+def _build(tp: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(args[0], data) if len(args) == 1 else data
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return [_build(item, x) for x in data]
+    if origin is dict:
+        _, value = typing.get_args(tp)
+        return {k: _build(value, v) for k, v in data.items()}
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        names = {f.name for f in dataclasses.fields(tp) if f.init}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"{tp.__name__}: unknown keys {sorted(unknown)}")
+        return tp(**{k: _build(hints[k], v) for k, v in data.items()})
+    return data
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write one record (or plain data) as pretty JSON, atomically."""
+    _atomic_write(path, json.dumps(to_dict(obj), ensure_ascii=False, indent=2) + "\n")
+
+
+def read_json(path: Path, cls: type[T]) -> T:
+    return from_dict(cls, json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_jsonl(path: Path, items: Iterable[Any]) -> int:
+    """Write records one per line, atomically (a crash leaves the old file). Returns the count."""
+    lines = [json.dumps(to_dict(x), ensure_ascii=False, sort_keys=False) for x in items]
+    _atomic_write(path, "".join(line + "\n" for line in lines))
+    return len(lines)
+
+
+def read_jsonl(path: Path, cls: type[T]) -> list[T]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return [from_dict(cls, json.loads(line)) for line in fh if line.strip()]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
