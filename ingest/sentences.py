@@ -1,0 +1,52 @@
+"""Sentence boundaries in clinical prose, as character offsets (pure, no model needed).
+
+Used by the seed reader to find the sentence around each citation marker. It keeps clinical
+abbreviations ("Fig. 2", "e.g.", "et al."), decimals ("3.5 months") and initials together, and
+lets a citation marker that follows the full stop ("…tenderness.<sup>3</sup> Next") stay with
+the sentence it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+
+ABBREVIATIONS = frozenset(
+    "fig figs eg e.g ie i.e al et vs approx dr mr mrs ms prof no nos vol st inj resp "
+    "ca ref refs ed eds jan feb mar apr jun jul aug sep sept oct nov dec mt".split()
+)
+_MARKER = r"(?:<sup>[^<]{0,40}</sup>|\[[\d,\s\-–]{1,40}\])"
+# terminal punctuation, optional closing quote/bracket, optional citation markers, then space
+_BOUNDARY = re.compile(rf"[.!?][\"'’”)\]]*(?:{_MARKER})*(?=\s+[\"'“(\[]?[A-Z0-9<])")
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``, shifted by ``offset``; blank lines always split."""
+    spans: list[tuple[int, int]] = []
+    for block in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, flags=re.DOTALL):
+        start = block.start()
+        for match in _BOUNDARY.finditer(text, block.start(), block.end()):
+            if _is_abbreviation(text, start, match.start()):
+                continue
+            spans.append((start, match.end()))
+            start = _skip_space(text, match.end())
+        if start < block.end():
+            spans.append((start, block.end()))
+    return [(s + offset, e + offset) for s, e in spans if e > s]
+
+
+def _is_abbreviation(text: str, start: int, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word = re.search(r"([\w.]+)$", text[start:dot])
+    if not word:
+        return False
+    token = word.group(1).lower()
+    if token in ABBREVIATIONS or token.rstrip(".") in ABBREVIATIONS:
+        return True
+    return len(token) == 1 and token.isalpha() and word.group(1).isupper()  # initial: "J. Smith"
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
