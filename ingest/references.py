@@ -140,17 +140,19 @@ def _split_authors(head: str) -> tuple[list[str], str]:
 
 
 def _split_title_journal(text: str) -> tuple[str | None, str | None]:
-    """'Title. Journal.' → both; the title ends at its first sentence stop."""
+    """'Title. Journal.' → both. NLM journal names carry no full stops and titles rarely do, so
+    the split is the last '. ' (else the last '? ' or '! ': "Is it? J Synth")."""
     text = text.strip().rstrip(".").strip()
     if not text:
         return None, None
-    match = re.search(r"(?<=[^\s.])[.?!]\s+(?=\S)", text)
-    if not match:
+    stops = list(re.finditer(r"(?<=[^\s.])\.\s+(?=\S)", text)) or list(
+        re.finditer(r"(?<=[^\s.])[?!]\s+(?=\S)", text)
+    )
+    if not stops:
         return text, None
-    title = text[: match.end()].strip()
-    journal = text[match.end() :].strip().rstrip(".").strip() or None
-    if title.endswith("."):
-        title = title[:-1]
+    cut = stops[-1]
+    title = text[: cut.start() + 1].strip().removesuffix(".").strip()
+    journal = text[cut.end() :].strip().rstrip(".").strip() or None
     return title or None, journal
 
 

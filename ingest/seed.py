@@ -68,6 +68,8 @@ _BRACKET = re.compile(r"\[(?P<body>\s*\d{1,3}(?:\s*[-–,]\s*\d{1,3})*\s*)\]")
 _PAREN = re.compile(r"(?<![\w)])\((?P<body>\s*\d{1,3}(?:\s*[-–,]\s*\d{1,3})*\s*)\)")
 _NUMLIST = re.compile(r"^\s*\d{1,3}(?:\s*[-–,]\s*\d{1,3})*\s*$")
 _REF_ITEM = re.compile(r"^\s*(?:[-*•]\s+|\[\d{1,3}\]\s*|\d{1,3}[.)]\s+)")
+# "Surname AB," / "Surname AB." at a line start: a new entry even in an unbulleted list
+_AUTHOR_START = re.compile(r"^\s*[^\W\d_][\w'’\-]+(?: [^\W\d_][\w'’\-]+){0,3} [A-Z]{1,4}[,.]")
 
 
 class SeedError(ValueError):
@@ -241,7 +243,7 @@ def _reference_items(text: str) -> list[tuple[int, int]]:
     marked = any(_REF_ITEM.match(line) for _, _, line in lines)
     items: list[list[int]] = []
     for start, end, line in lines:
-        if not marked or _REF_ITEM.match(line) or not items:
+        if not marked or _REF_ITEM.match(line) or _AUTHOR_START.match(line) or not items:
             items.append([start, end])
         else:
             items[-1][1] = end  # a wrapped continuation of the previous entry

@@ -1,0 +1,295 @@
+"""The E-utilities client: the only module that imports Bio.Entrez.
+
+Bio.Entrez builds and sends the requests; this wrapper adds what it lacks (reliability.md):
+- a base-URL setting (``KB_EUTILS_URL``): a urllib handler reroutes NCBI's address, so tests
+  and the demo exercise the real Bio.Entrez code path against a local server;
+- a rate limit shared across processes (``RateLimiter``), 3 requests/s, 10 with an API key;
+- retries with exponential backoff and full jitter on 429 (honouring Retry-After), 5xx,
+  timeouts, connection resets, truncated bodies, invalid XML and ``<ERROR>`` answers —
+  Bio.Entrez's own retry is switched off (``max_tries = 1``) because it does not wait;
+- a persistent cache of raw answers, so a warm rerun makes no request at all, and ``offline``.
+A request's answer is parsed before it counts as received, so a batch is all or nothing: a
+retry can neither lose nor duplicate records.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import random
+import socket
+import time
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
+
+from Bio import Entrez
+
+from ingest.entrez.cache import ResponseCache, request_key
+from ingest.entrez.errors import EntrezError, OfflineMiss, ResponseError
+from ingest.entrez.eutils_xml import (
+    CitationMatch,
+    SearchResult,
+    parse_ecitmatch,
+    parse_elink,
+    parse_esearch,
+)
+from ingest.entrez.pmc_jats import parse_pmc_xml
+from ingest.entrez.pubmed_xml import parse_pubmed_xml
+from ingest.entrez.ratelimit import RateLimiter
+from ingest.xmlsafe import XmlError
+from kb.config import NCBI_EUTILS, Settings
+from kb.records import FullText, PubmedRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+EFETCH_BATCH = 200  # NCBI: send more than ~200 ids by POST; Bio.Entrez POSTs long id lists
+PMC_BATCH = 20  # full texts are large: keep each answer (and each retry) small
+ELINK_BATCH = 100
+RETRY_STATUS = {429, 500, 502, 503, 504}
+_TRANSIENT = (
+    URLError,
+    TimeoutError,
+    socket.timeout,
+    ConnectionError,
+    http.client.HTTPException,  # IncompleteRead, RemoteDisconnected, BadStatusLine
+    XmlError,  # truncated or invalid XML
+    ResponseError,  # <ERROR>Search Backend failed</ERROR> and the like
+)
+_UTILITIES: dict[str, Callable[..., object]] = {
+    "esearch": Entrez.esearch,
+    "efetch": Entrez.efetch,
+    "elink": Entrez.elink,
+    "ecitmatch": Entrez.ecitmatch,
+}
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0  # HTTP requests sent, retries included
+    cache_hits: int = 0
+    retries: int = 0
+
+
+@dataclass
+class Citation:
+    """One ECitMatch query; ``|`` and line breaks are rejected, they would corrupt the batch."""
+
+    key: str
+    journal: str
+    year: str
+    volume: str
+    first_page: str
+    author: str
+
+    def as_bdata(self) -> dict[str, str]:
+        fields = {
+            "journal_title": self.journal,
+            "year": self.year,
+            "volume": self.volume,
+            "first_page": self.first_page,
+            "author_name": self.author,
+            "key": self.key,
+        }
+        for name, value in fields.items():
+            if any(c in value for c in "|\r\n"):
+                raise ValueError(f"ECitMatch field {name} contains '|' or a line break: {value!r}")
+        return fields
+
+
+class _Reroute(urllib.request.BaseHandler):
+    """Sends Bio.Entrez's requests for NCBI to the configured base URL, with our timeout."""
+
+    handler_order = 100  # before the default processors
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+
+    def _rewrite(self, req: urllib.request.Request) -> urllib.request.Request:
+        if self.base_url != NCBI_EUTILS and req.full_url.startswith(NCBI_EUTILS):
+            req.full_url = self.base_url + req.full_url[len(NCBI_EUTILS) :]
+        req.timeout = self.timeout
+        return req
+
+    http_request = _rewrite
+    https_request = _rewrite
+
+
+class EntrezClient:
+    def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._cache = ResponseCache(settings.cache_path)
+        host = urlsplit(settings.eutils_url).netloc
+        self._limiter = RateLimiter(
+            settings.requests_per_second,
+            settings.ratelimit_path,
+            key=f"{host}|{settings.api_key or ''}",
+        )
+        self._configure_entrez()
+
+    def _configure_entrez(self) -> None:
+        s = self.settings
+        Entrez.email = s.email
+        Entrez.api_key = s.api_key
+        Entrez.tool = s.tool
+        Entrez.max_tries = 1  # retries are ours, with backoff (Bio.Entrez retries at once)
+        Entrez.local_cache = str(s.cache_path / "dtd")
+        handlers: list[urllib.request.BaseHandler] = [_Reroute(s.eutils_url, s.timeout)]
+        if urlsplit(s.eutils_url).hostname in {"127.0.0.1", "localhost", "::1"}:
+            handlers.append(urllib.request.ProxyHandler({}))  # never send loopback via a proxy
+        urllib.request.install_opener(urllib.request.build_opener(*handlers))
+        if not s.email and s.eutils_url == NCBI_EUTILS and not s.offline:
+            log.warning("no contact email set (KB_EMAIL or --email): NCBI asks for one")
+
+    # ------------------------------------------------------------------ utilities
+
+    def esearch(self, term: str, retmax: int = 20) -> SearchResult:
+        params = {"db": "pubmed", "term": term, "retmax": retmax}
+        return self._call("esearch", params, parse_esearch)
+
+    def efetch_pubmed(self, pmids: Sequence[str]) -> list[PubmedRecord]:
+        """Records for the PMIDs, in batches of ≤200; unknown PMIDs are simply absent."""
+        records: dict[str, PubmedRecord] = {}
+        for batch in _batches(_unique(pmids), EFETCH_BATCH):
+            params = {"db": "pubmed", "id": ",".join(batch), "retmode": "xml"}
+            for rec in self._call("efetch", params, parse_pubmed_xml):
+                records.setdefault(rec.pmid, rec)
+        return list(records.values())
+
+    def efetch_pmc(self, pmcids: Sequence[str]) -> list[FullText]:
+        texts: dict[str, FullText] = {}
+        ids = [p.upper().removeprefix("PMC") for p in _unique(pmcids)]
+        for batch in _batches(ids, PMC_BATCH):
+            params = {"db": "pmc", "id": ",".join(batch), "retmode": "xml"}
+            for text in self._call("efetch", params, parse_pmc_xml):
+                texts.setdefault(text.pmcid, text)
+        return list(texts.values())
+
+    def elink_citedin(self, pmids: Sequence[str]) -> dict[str, list[str]]:
+        """PMID → PMIDs of the PubMed articles citing it (one LinkSet per id: ids repeated)."""
+        linkname = "pubmed_pubmed_citedin"
+        links: dict[str, list[str]] = {}
+        for batch in _batches(_unique(pmids), ELINK_BATCH):
+            params = {"dbfrom": "pubmed", "db": "pubmed", "linkname": linkname, "id": batch}
+            links.update(self._call("elink", params, lambda d: parse_elink(d, linkname)))
+        return links
+
+    def ecitmatch(self, citations: Sequence[Citation]) -> dict[str, CitationMatch]:
+        if not citations:
+            return {}
+        bdata = [c.as_bdata() for c in citations]
+        keys = [c.key for c in citations]
+        params = {"db": "pubmed", "retmode": "xml", "bdata": bdata}
+        return self._call("ecitmatch", params, lambda d: parse_ecitmatch(d, keys))
+
+    # ------------------------------------------------------------------ the one request path
+
+    def _call(self, utility: str, params: dict[str, object], parse: Callable[[bytes], T]) -> T:
+        s = self.settings
+        what = describe(utility, params)
+        key = request_key(utility, params)
+        if s.use_cache or s.offline:
+            cached = self._cache.get(key, None if s.offline else s.cache_max_age)
+            if cached is not None:
+                try:
+                    result = parse(cached)
+                except (XmlError, ResponseError):
+                    log.warning("dropping an unreadable cached answer for %s", what)
+                    self._cache.drop(key)
+                else:
+                    self.stats.cache_hits += 1
+                    return result
+        if s.offline:
+            raise OfflineMiss(f"offline, and no cached answer for {what}")
+
+        last = ""
+        for attempt in range(1, s.max_attempts + 1):
+            self._limiter.acquire()
+            self.stats.requests += 1
+            retry_after: float | None = None
+            try:
+                data = self._send(utility, params)
+                result = parse(data)
+            except HTTPError as exc:
+                last = f"HTTP {exc.code} {exc.reason}"
+                if exc.code not in RETRY_STATUS:
+                    raise EntrezError(f"{what}: {last}") from exc
+                retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
+            except _TRANSIENT as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                self._cache.put(key, data, utility, params)
+                return result
+            if attempt == s.max_attempts:
+                break
+            delay = self._backoff(attempt, retry_after)
+            self.stats.retries += 1
+            log.warning(
+                "%s: %s; retry %d/%d in %.2fs", what, last, attempt, s.max_attempts - 1, delay
+            )
+            self._sleep(delay)
+        raise EntrezError(f"{what} failed after {s.max_attempts} attempts: {last}")
+
+    def _send(self, utility: str, params: dict[str, object]) -> bytes:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # Bio.Entrez's "no email" warning
+            handle = _UTILITIES[utility](**params)
+        try:
+            data = handle.read()
+        finally:
+            handle.close()
+        return data.encode("utf-8") if isinstance(data, str) else data
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        s = self.settings
+        ceiling = min(s.backoff_max, s.backoff * 2 ** (attempt - 1))
+        delay = random.uniform(ceiling / 2, ceiling)  # jitter: concurrent clients spread out
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, s.backoff_max))
+        return delay
+
+
+def describe(utility: str, params: dict[str, object]) -> str:
+    """A short human name for a request, for logs and error messages."""
+    shown = []
+    for name in ("db", "term", "id", "linkname"):
+        value = params.get(name)
+        if value is None:
+            continue
+        text = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        if len(text) > 60:
+            text = text[:57] + f"… ({text.count(',') + 1} ids)"
+        shown.append(f"{name}={text}")
+    if utility == "ecitmatch":
+        shown.append(f"{len(params.get('bdata') or [])} citations")  # type: ignore[arg-type]
+    return f"{utility}({', '.join(shown)})"
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

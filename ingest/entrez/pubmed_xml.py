@@ -1,0 +1,345 @@
+"""EFetch ``db=pubmed retmode=xml`` → ``PubmedRecord``s: one pass, direct paths, no Entrez handle.
+
+Sample input (2025 PubMed DTD; one PubmedArticle, trimmed):
+
+    <PubmedArticleSet><PubmedArticle>
+      <MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">38763967</PMID>
+        <DateRevised><Year>2024</Year><Month>12</Month><Day>12</Day></DateRevised>
+        <Article><Journal><JournalIssue><Volume>13</Volume><Issue>6</Issue>
+            <PubDate><Year>2024</Year><Month>Dec</Month></PubDate></JournalIssue>
+          <Title>CEN case reports</Title><ISOAbbreviation>CEN Case Rep</ISOAbbreviation></Journal>
+          <ArticleTitle>Widespread form of Majocchi's granuloma …</ArticleTitle> …</Article>
+        <MeshHeadingList><MeshHeading><DescriptorName UI="D006801" MajorTopicYN="N">Humans …
+      </MedlineCitation>
+      <PubmedData><ArticleIdList><ArticleId IdType="pmc">PMC11608206</ArticleId> …
+    </PubmedArticle></PubmedArticleSet>
+
+The whole answer is parsed once by ``ingest.xmlsafe.parse_xml`` (the only XML entry point), then
+each record is read with ``find`` on direct child paths: deep ``.//`` searches would wander into
+``PubmedData/ReferenceList``, whose ``ArticleId``s belong to cited works, and cost time.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.etree.ElementTree import Element
+
+from ingest.entrez.errors import ResponseError
+from ingest.xmlsafe import parse_xml, text_of
+from kb.records import (
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    MeshHeading,
+    MeshQualifier,
+    PubmedRecord,
+)
+
+__all__ = ["parse_deleted_pmids", "parse_pubmed_xml"]
+
+_ROOT = "PubmedArticleSet"
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
+
+
+def parse_pubmed_xml(data: bytes) -> list[PubmedRecord]:
+    """Parse an EFetch pubmed XML answer into records, in document order.
+
+    Raises ``XmlError`` (malformed, truncated, entity-declaring) and ``ResponseError`` (an
+    ``<ERROR>`` answer, or a root other than PubmedArticleSet). A record without a PMID cannot
+    be keyed and is skipped; any other missing element leaves its field None/empty.
+    """
+    root = _checked_root(data)
+    records: list[PubmedRecord] = []
+    for el in root:
+        if el.tag == "PubmedArticle":
+            rec = _article(el)
+        elif el.tag == "PubmedBookArticle":
+            rec = _book(el)
+        else:  # DeleteCitation and anything unknown
+            continue
+        if rec is not None:
+            records.append(rec)
+    return records
+
+
+def parse_deleted_pmids(data: bytes) -> list[str]:
+    """PMIDs listed under ``<DeleteCitation>`` (update files): records to drop, not to parse."""
+    root = _checked_root(data)
+    return [
+        pmid
+        for dc in root.iterfind("DeleteCitation")
+        for p in dc.iterfind("PMID")
+        if (pmid := _text(p))
+    ]
+
+
+# --------------------------------------------------------------------------- document
+
+
+def _checked_root(data: bytes) -> Element:
+    root = parse_xml(data)
+    if root.tag == "ERROR":
+        raise ResponseError(f"E-utilities error: {_text(root) or '(empty)'}")
+    errors = [t for e in root.iterfind("ERROR") if (t := _text(e))]
+    if errors:
+        raise ResponseError("E-utilities error: " + "; ".join(errors))
+    if root.tag != _ROOT:
+        raise ResponseError(f"expected <{_ROOT}>, got <{root.tag}>")
+    return root
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _article(el: Element) -> PubmedRecord | None:
+    mc = el.find("MedlineCitation")
+    if mc is None:
+        return None
+    pmid = _text(mc.find("PMID"))
+    if not pmid:
+        return None
+    art = mc.find("Article")
+    if art is None:
+        art = Element("Article")  # keep going: MeSH, status and ids live outside Article
+    journal = art.find("Journal")
+    issue = journal.find("JournalIssue") if journal is not None else None
+    pub_date, year = _pub_date(issue.find("PubDate") if issue is not None else None)
+    if year is None:
+        pub_date, year = _pub_date(art.find("ArticleDate"))
+    pdata = el.find("PubmedData")
+    ids = _article_ids(pdata.find("ArticleIdList") if pdata is not None else None)
+    abbrev = _text(journal.find("ISOAbbreviation")) if journal is not None else None
+    if not abbrev:
+        abbrev = _text(mc.find("MedlineJournalInfo/MedlineTA"))
+    title = text_of(art.find("ArticleTitle")) or text_of(art.find("VernacularTitle"))
+    return PubmedRecord(
+        pmid=pmid,
+        title=title,
+        kind="article",
+        doi=_doi(ids, art),
+        pmcid=_pmcid(ids.get("pmc")),
+        abstract=_abstract(art.find("Abstract")),
+        authors=_authors(art.find("AuthorList")),
+        journal=(text_of(journal.find("Title")) or None) if journal is not None else None,
+        journal_abbrev=abbrev,
+        volume=_text(issue.find("Volume")) if issue is not None else None,
+        issue=_text(issue.find("Issue")) if issue is not None else None,
+        pages=_pages(art.find("Pagination")),
+        pub_date=pub_date,
+        year=year,
+        language=_texts(art, "Language"),
+        publication_types=_texts(art, "PublicationTypeList/PublicationType"),
+        mesh_headings=_mesh(mc.find("MeshHeadingList")),
+        keywords=_keywords(mc),
+        comments_corrections=_comments(mc.find("CommentsCorrectionsList")),
+        date_revised=_full_date(mc.find("DateRevised")),
+        status=mc.get("Status") or None,
+    )
+
+
+def _book(el: Element) -> PubmedRecord | None:
+    doc = el.find("BookDocument")
+    if doc is None:
+        return None
+    pmid = _text(doc.find("PMID"))
+    if not pmid:
+        return None
+    book = doc.find("Book")
+    if book is None:
+        book = Element("Book")
+    ids = _article_ids(doc.find("ArticleIdList"))
+    bdata = el.find("PubmedBookData")
+    if bdata is not None:
+        ids = {**_article_ids(bdata.find("ArticleIdList")), **ids}
+    pub_date, year = _pub_date(book.find("PubDate"))
+    # Editors of the book are not authors of the record: only an authors' list counts.
+    authors: list[Author] = []
+    for alist in (*doc.iterfind("AuthorList"), *book.iterfind("AuthorList")):
+        if alist.get("Type", "authors") == "authors":
+            authors = _authors(alist)
+            break
+    return PubmedRecord(
+        pmid=pmid,
+        title=text_of(doc.find("ArticleTitle")) or text_of(book.find("BookTitle")),
+        kind="book",
+        doi=_doi(ids, doc),
+        pmcid=_pmcid(ids.get("pmc")),
+        abstract=_abstract(doc.find("Abstract")),
+        authors=authors,
+        volume=_text(book.find("Volume")),
+        pages=_pages(doc.find("Pagination")),
+        pub_date=pub_date,
+        year=year,
+        language=_texts(doc, "Language"),
+        publication_types=_texts(doc, "PublicationType")
+        + _texts(doc, "PublicationTypeList/PublicationType"),
+        keywords=_keywords(doc),
+        date_revised=_full_date(doc.find("DateRevised")),
+    )
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _text(el: Element | None) -> str | None:
+    """Stripped text of a leaf element, None when absent or blank."""
+    if el is None or el.text is None:
+        return None
+    return el.text.strip() or None
+
+
+def _texts(parent: Element, path: str) -> list[str]:
+    return [t for e in parent.iterfind(path) if (t := text_of(e))]
+
+
+def _article_ids(id_list: Element | None) -> dict[str, str]:
+    if id_list is None:
+        return {}
+    ids: dict[str, str] = {}
+    for a in id_list.iterfind("ArticleId"):
+        kind, value = a.get("IdType"), _text(a)
+        if kind and value and kind not in ids:
+            ids[kind] = value
+    return ids
+
+
+def _doi(ids: dict[str, str], parent: Element) -> str | None:
+    doi = ids.get("doi")
+    if not doi:
+        for loc in parent.iterfind("ELocationID"):
+            if loc.get("EIdType") == "doi" and (doi := _text(loc)):
+                break
+    return doi.lower() if doi else None
+
+
+def _pmcid(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.upper().startswith("PMC"):
+        value = value[3:]
+    return f"PMC{value}" if value.isdigit() else None
+
+
+def _abstract(abstract: Element | None) -> list[AbstractSection]:
+    if abstract is None:
+        return []
+    return [
+        AbstractSection(text=text, label=a.get("Label") or None, nlm_category=a.get("NlmCategory"))
+        for a in abstract.iterfind("AbstractText")
+        if (text := text_of(a))
+    ]
+
+
+def _authors(alist: Element | None) -> list[Author]:
+    if alist is None:
+        return []
+    authors: list[Author] = []
+    for a in alist.iterfind("Author"):
+        if a.get("ValidYN") == "N":  # a name listed in error, kept by PubMed for the record
+            continue
+        authors.append(
+            Author(
+                last_name=_text(a.find("LastName")),
+                fore_name=_text(a.find("ForeName")),
+                initials=_text(a.find("Initials")),
+                collective_name=text_of(a.find("CollectiveName")) or None,
+                affiliations=_texts(a, "AffiliationInfo/Affiliation"),
+            )
+        )
+    return authors
+
+
+def _pages(pagination: Element | None) -> str | None:
+    if pagination is None:
+        return None
+    pgn = _text(pagination.find("MedlinePgn"))
+    if pgn:
+        return pgn
+    start, end = _text(pagination.find("StartPage")), _text(pagination.find("EndPage"))
+    if start and end:
+        return f"{start}-{end}"
+    return start
+
+
+def _month(value: str | None) -> int | None:
+    if not value:
+        return None
+    if value.isdigit():
+        m = int(value)
+    else:
+        m = _MONTHS.get(value[:3].lower(), 0)
+    return m if 1 <= m <= 12 else None
+
+
+def _pub_date(date: Element | None) -> tuple[str | None, int | None]:
+    """("YYYY[-MM[-DD]]", year) from a PubDate (Year/Month/Day or MedlineDate)."""
+    if date is None:
+        return None, None
+    y = _text(date.find("Year"))
+    if y is None or not (len(y) == 4 and y.isdigit()):
+        match = _YEAR.search(_text(date.find("MedlineDate")) or y or "")
+        return (match.group(1), int(match.group(1))) if match else (None, None)
+    month = _month(_text(date.find("Month")))
+    if month is None:
+        return y, int(y)
+    d = _text(date.find("Day"))
+    if d and d.isdigit() and 1 <= int(d) <= 31:
+        return f"{y}-{month:02d}-{int(d):02d}", int(y)
+    return f"{y}-{month:02d}", int(y)
+
+
+def _full_date(date: Element | None) -> str | None:
+    if date is None:
+        return None
+    y, m, d = (_text(date.find(k)) for k in ("Year", "Month", "Day"))
+    month = _month(m)
+    if not (y and y.isdigit() and month and d and d.isdigit()):
+        return None
+    return f"{y}-{month:02d}-{int(d):02d}"
+
+
+def _mesh(mlist: Element | None) -> list[MeshHeading]:
+    if mlist is None:
+        return []
+    headings: list[MeshHeading] = []
+    for mh in mlist.iterfind("MeshHeading"):
+        desc = mh.find("DescriptorName")
+        if desc is None:
+            continue
+        headings.append(
+            MeshHeading(
+                descriptor_ui=desc.get("UI", ""),
+                descriptor_name=text_of(desc),
+                major=desc.get("MajorTopicYN") == "Y",
+                qualifiers=[
+                    MeshQualifier(ui=q.get("UI", ""), name=text_of(q), major=q.get("MajorTopicYN") == "Y")
+                    for q in mh.iterfind("QualifierName")
+                ],
+            )
+        )
+    return headings
+
+
+def _keywords(parent: Element) -> list[str]:
+    return [t for kl in parent.iterfind("KeywordList") for k in kl if (t := text_of(k))]
+
+
+def _comments(clist: Element | None) -> list[CommentCorrection]:
+    if clist is None:
+        return []
+    return [
+        CommentCorrection(
+            ref_type=ref_type,
+            ref_source=text_of(c.find("RefSource")) or None,
+            pmid=_text(c.find("PMID")),
+        )
+        for c in clist.iterfind("CommentsCorrections")
+        if (ref_type := c.get("RefType", "")) != "Cites"
+    ]

@@ -1,0 +1,218 @@
+"""The ``kb`` command: a thin layer that reads settings, calls one stage, and reports what it did."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from ingest.seed import SeedError, read_seed_bytes, seed_from_identifiers
+from kb.config import ConfigError, Settings, load_settings
+from kb.jsonl import to_dict
+from kb.records import SeedDocument
+
+log = logging.getLogger("kb")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        with logging_redirect_tqdm():
+            return args.func(args)
+    except (SeedError, ConfigError, FileNotFoundError, IsADirectoryError) as exc:
+        print(f"kb: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kb: interrupted; nothing half-written was kept (rerun to finish)", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("seed", help="read a seed article and show what was found")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="a seed file (text/Markdown, or a reference list), or DOIs / PMIDs")
+    p.add_argument("--json", action="store_true", help="print the SeedDocument as JSON")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("build", help="resolve the seed's references in PubMed and fetch them")
+    p.add_argument("ids", nargs="*", metavar="ID", help="DOIs or PMIDs (instead of, or with, --seed)")
+    p.add_argument("--seed", type=Path, help="seed article or reference list")
+    _build_options(p)
+    _settings_options(p)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("demo", help="build the synthetic demo KB offline, via a local fake E-utilities")
+    p.add_argument("--cited-by-limit", type=int, default=10)
+    _settings_options(p, network=False)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cited-by", action="store_true", help="also fetch the articles citing each reference (ELink)")
+    p.add_argument("--cited-by-limit", type=int, default=20, help="citing articles kept per reference")
+    p.add_argument("--no-full-text", action="store_true", help="skip PMC full texts")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _settings_options(p: argparse.ArgumentParser, network: bool = True) -> None:
+    g = p.add_argument_group("settings (also from KB_* environment variables or casebook.toml)")
+    g.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
+    g.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR; default kbdata)")
+    g.add_argument("--cache-dir", type=Path, help="raw-answer cache (KB_CACHE_DIR; default DATA_DIR/cache)")
+    g.add_argument("--no-cache", dest="use_cache", action="store_const", const=False,
+                   help="ignore cached answers (new ones are still stored)")
+    g.add_argument("--max-age", dest="cache_max_age", type=float, metavar="SECONDS",
+                   help="cached answers older than this are fetched again")
+    if network:
+        g.add_argument("--email", help="contact address sent to NCBI (KB_EMAIL)")
+        g.add_argument("--api-key", help="NCBI API key: 10 instead of 3 requests/s (KB_API_KEY)")
+        g.add_argument("--eutils-url", help="E-utilities base URL (KB_EUTILS_URL)")
+        g.add_argument("--timeout", type=float, help="seconds per request (KB_TIMEOUT)")
+        g.add_argument("--offline", action="store_const", const=True,
+                       help="use cached answers only; report what is missing")
+
+
+def settings_from(args: argparse.Namespace, **extra: object) -> Settings:
+    names = {f.name for f in dataclasses.fields(Settings)}
+    overrides = {k: v for k, v in vars(args).items() if k in names}
+    overrides.update(extra)
+    return load_settings(overrides, config_path=getattr(args, "config", None))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    seed = _load_seed(args.sources)
+    if args.json:
+        print(json.dumps(to_dict(seed), ensure_ascii=False, indent=2))
+    else:
+        print(format_seed(seed))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from ingest.build import BuildOptions, build
+
+    sources = ([str(args.seed)] if args.seed else []) + list(args.ids)
+    if not sources:
+        raise SeedError("nothing to build: give --seed PATH and/or DOIs/PMIDs")
+    seed = _load_seed(sources)
+    settings = settings_from(args)
+    options = BuildOptions(
+        cited_by=args.cited_by,
+        cited_by_limit=args.cited_by_limit,
+        full_text=not args.no_full_text,
+        progress=not args.no_progress,
+    )
+    result = build(seed, settings, options)
+    result.save(settings.data_dir)
+    return _report(result, settings)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ingest.build import BuildOptions, build
+    from ingest.demo import demo_corpus, demo_seed
+    from ingest.entrez.fake_server import Corpus, FakeEutils
+
+    base = settings_from(args)
+    print("SYNTHETIC DEMO: a fictional seed and corpus, served by a local fake E-utilities.")
+    with demo_corpus() as corpus_dir, FakeEutils(Corpus.load(corpus_dir)) as server:
+        settings = dataclasses.replace(
+            base,
+            eutils_url=server.url,
+            email=base.email or "demo@casebook.invalid",
+            cache_dir=base.cache_dir or base.data_dir / "cache-synthetic",
+            offline=False,
+        )
+        log.info("fake E-utilities at %s", server.url)
+        options = BuildOptions(cited_by=True, cited_by_limit=args.cited_by_limit)
+        result = build(demo_seed(), settings, options)
+    result.save(settings.data_dir)
+    return _report(result, settings)
+
+
+def _report(result, settings: Settings) -> int:
+    report = result.info.report
+    for res in result.resolutions:
+        if not res.resolved:
+            ref = res.reference
+            print(f"  unresolved [{ref.number}] {res.reason}: {res.detail or ''}  ({ref.raw[:70]}…)")
+    print(report.summary())
+    print(f"written to {settings.data_dir}/")
+    if report.failures:
+        for line in report.failures:
+            print(f"  failed: {line}", file=sys.stderr)
+        print(f"kb: {len(report.failures)} requests failed; rerun to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _load_seed(sources: Sequence[str]) -> SeedDocument:
+    files = [s for s in sources if Path(s).exists()]
+    ids = [s for s in sources if not Path(s).exists()]
+    if len(files) > 1:
+        raise SeedError("give one seed file at a time")
+    if files:
+        path = Path(files[0])
+        seed = read_seed_bytes(path.read_bytes(), source=path.name)
+        if ids:
+            extra = seed_from_identifiers(ids).references
+            for i, ref in enumerate(extra, start=len(seed.references) + 1):
+                ref.number = i
+            seed.references.extend(extra)
+        return seed
+    return seed_from_identifiers(ids)
+
+
+def format_seed(seed: SeedDocument) -> str:
+    m = seed.metadata
+    out = [f"Seed: {seed.source}  (sha256 {seed.sha256[:12]}…)"]
+    out.append(f"  title:   {m.title or '—'}")
+    out.append(f"  authors: {', '.join(m.authors) or '—'}")
+    where = f"{m.journal or '—'} {m.year or ''};{m.volume or ''}"
+    where += f"({m.issue})" if m.issue else ""
+    where += f":{m.pages}" if m.pages else ""
+    out.append(f"  journal: {where}")
+    out.append(f"  doi:     {m.doi or '—'}")
+    out.append(f"\nSections ({len(seed.sections)}):")
+    for s in seed.sections:
+        out.append(f"  {s.kind:<20} {s.title[:40]:<40} {s.start:>6}-{s.end:<6} {len(s.text):>6} chars")
+    out.append(f"\nReferences ({len(seed.references)}, "
+               f"{sum(1 for r in seed.references if r.doi)} with DOI):")
+    for r in seed.references:
+        authors = (r.authors[0] + (" et al." if len(r.authors) > 1 else "")) if r.authors else "—"
+        loc = f"{r.journal or '—'}. {r.year or '—'};{r.volume or ''}"
+        loc += f"({r.issue})" if r.issue else ""
+        loc += f":{r.pages}" if r.pages else ""
+        out.append(f"  [{r.number:>2}] {authors}. {r.title or '—'}. {loc}")
+        out.append(f"       doi: {r.doi or '—'}" + (f"  pmid: {r.pmid}" if r.pmid else ""))
+    out.append(f"\nCitation contexts ({len(seed.citations)}):")
+    for c in seed.citations:
+        nums = ",".join(map(str, c.numbers))
+        out.append(f"  [{nums}] ({c.section}, {c.start}-{c.end}) {c.sentence}")
+    for w in seed.warnings:
+        out.append(f"warning: {w}")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

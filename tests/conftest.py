@@ -1,0 +1,31 @@
+"""Shared fixtures: paths to ../shared, isolated settings, a fake E-utilities server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEED_PATH = SHARED / "seeds" / "000_6a94112d330c933e.txt"
+EUTILS = SHARED / "eutils"
+
+
+def shared_file(path: Path) -> Path:
+    """A file under ../shared, or a skip that says why (it is beside every clone in CI)."""
+    if not path.exists():
+        pytest.skip(f"{path} not found: ../shared must sit beside the repository")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's KB_* settings, config file or shared rate-limit state."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("KB_") or name in {"NCBI_EMAIL", "NCBI_API_KEY"}:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("KB_RATELIMIT_DIR", str(tmp_path / "ratelimit"))
+    monkeypatch.chdir(tmp_path)
