@@ -52,6 +52,8 @@ SECTION_KINDS: dict[str, str] = {
     "funding": "declarations",
 }
 # labels of a structured abstract: inside the abstract they stay part of it
+# labels of a structured abstract: inside the abstract they stay part of it ("Introduction"
+# always opens the body: it is a main section even right after an unstructured abstract)
 ABSTRACT_LABELS = {"introduction", "case_presentation", "methods", "results", "conclusion"}
 NO_CITATIONS = {"references", "how_to_cite", "title", "front_matter", "author_contributions"}
 
@@ -141,6 +143,8 @@ def find_sections(text: str) -> list[Section]:
     for i, head in enumerate(headings):
         end = headings[i + 1].line_start if i + 1 < len(headings) else len(text)
         start, end = _trim(text, head.body_start, end)
+        if start == end:
+            continue  # a heading directly followed by another (e.g. "Case presentation", "Case 1:")
         sections.append(Section(head.kind, head.title, start, end, text[start:end]))
     return sections
 
@@ -158,7 +162,7 @@ def _find_headings(text: str) -> list[_Heading]:
             if kind is None and not seen_title and _MD_HEADING.match(line):
                 kind, seen_title = "title", True
             kind = kind or "other"
-            if in_abstract and kind in ABSTRACT_LABELS:
+            if in_abstract and kind in ABSTRACT_LABELS and _key(title) != "introduction":
                 kind = "abstract"
             if kind != "other" or _MD_HEADING.match(line):
                 in_abstract = kind == "abstract"

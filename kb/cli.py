@@ -203,7 +203,8 @@ def format_seed(seed: SeedDocument) -> str:
         loc = f"{r.journal or '—'}. {r.year or '—'};{r.volume or ''}"
         loc += f"({r.issue})" if r.issue else ""
         loc += f":{r.pages}" if r.pages else ""
-        out.append(f"  [{r.number:>2}] {authors}. {r.title or '—'}. {loc}")
+        authors += "" if authors.endswith(".") else "."
+        out.append(f"  [{r.number:>2}] {authors} {r.title or '—'}. {loc}")
         out.append(f"       doi: {r.doi or '—'}" + (f"  pmid: {r.pmid}" if r.pmid else ""))
     out.append(f"\nCitation contexts ({len(seed.citations)}):")
     for c in seed.citations:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ def shared_file(path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test reads the developer's KB_* settings, config file or shared rate-limit state."""
     import os
 
@@ -29,3 +31,5 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("KB_RATELIMIT_DIR", str(tmp_path / "ratelimit"))
     monkeypatch.chdir(tmp_path)
+    yield
+    urllib.request.install_opener(None)  # an EntrezClient installs a process-wide opener

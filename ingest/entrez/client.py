@@ -113,9 +113,9 @@ class _Reroute(urllib.request.BaseHandler):
         self.timeout = timeout
 
     def _rewrite(self, req: urllib.request.Request) -> urllib.request.Request:
-        if self.base_url != NCBI_EUTILS and req.full_url.startswith(NCBI_EUTILS):
+        if req.full_url.startswith(NCBI_EUTILS):  # Bio.Entrez's requests only: others untouched
             req.full_url = self.base_url + req.full_url[len(NCBI_EUTILS) :]
-        req.timeout = self.timeout
+            req.timeout = self.timeout
         return req
 
     http_request = _rewrite

@@ -1,22 +1,20 @@
 """EFetch ``db=pmc`` (JATS) or a bare ``.nxml`` article → ``FullText``s split into sections.
 
-Sample input (EFetch db=pmc, trimmed):
-
-    <pmc-articleset><article xmlns:xlink="http://www.w3.org/1999/xlink" article-type="…">
-      <front><article-meta>
-        <article-id pub-id-type="pmid">34527728</article-id>
-        <article-id pub-id-type="pmc">8435807</article-id>
-        <title-group><article-title>…</article-title></title-group>
-        <permissions><license xlink:href="…"><license-p>…</license-p></license></permissions>
-        <abstract><sec><title>Background</title><p>…</p></sec></abstract>
-      </article-meta></front>
-      <body><sec><title>Case presentation</title><p>…</p><sec>…</sec></sec></body>
-    </article></pmc-articleset>
-
 Articles outside PMC's open-access subset come back with ``<front>`` only (and at most a comment
 saying the publisher does not allow the download): ``open_access`` is False for them, which is
 how the build tells "full text" from "abstract only".
 """
+
+# Sample input (EFetch db=pmc, trimmed):
+#
+# <pmc-articleset><article xmlns:xlink="http://www.w3.org/1999/xlink" article-type="…">
+#   <front><article-meta><article-id pub-id-type="pmid">34527728</article-id>
+#     <article-id pub-id-type="pmc">8435807</article-id>
+#     <title-group><article-title>…</article-title></title-group>
+#     <permissions><license xlink:href="…"><license-p>…</license-p></license></permissions>
+#     <abstract><sec><title>Background</title><p>…</p></sec></abstract></article-meta></front>
+#   <body><sec><title>Case presentation</title><p>…</p><sec>…</sec></sec></body>
+# </article></pmc-articleset>
 
 from __future__ import annotations
 
@@ -44,7 +42,7 @@ _SKIP_IN_P = frozenset(
 )
 _PMC_ID_TYPES = ("pmcid", "pmc", "pmcaid")
 _LICENSE_MAX = 200
-# Some mirrors put the withholding notice in a <p> rather than a comment: it is not full text.
+# Should the withholding notice come as a <p> rather than a comment, it is still not full text.
 _WITHHELD = "does not allow downloading of the full text"
 
 

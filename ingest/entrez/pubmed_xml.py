@@ -1,23 +1,20 @@
 """EFetch ``db=pubmed retmode=xml`` → ``PubmedRecord``s: one pass, direct paths, no Entrez handle.
 
-Sample input (2025 PubMed DTD; one PubmedArticle, trimmed):
-
-    <PubmedArticleSet><PubmedArticle>
-      <MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">38763967</PMID>
-        <DateRevised><Year>2024</Year><Month>12</Month><Day>12</Day></DateRevised>
-        <Article><Journal><JournalIssue><Volume>13</Volume><Issue>6</Issue>
-            <PubDate><Year>2024</Year><Month>Dec</Month></PubDate></JournalIssue>
-          <Title>CEN case reports</Title><ISOAbbreviation>CEN Case Rep</ISOAbbreviation></Journal>
-          <ArticleTitle>Widespread form of Majocchi's granuloma …</ArticleTitle> …</Article>
-        <MeshHeadingList><MeshHeading><DescriptorName UI="D006801" MajorTopicYN="N">Humans …
-      </MedlineCitation>
-      <PubmedData><ArticleIdList><ArticleId IdType="pmc">PMC11608206</ArticleId> …
-    </PubmedArticle></PubmedArticleSet>
-
 The whole answer is parsed once by ``ingest.xmlsafe.parse_xml`` (the only XML entry point), then
 each record is read with ``find`` on direct child paths: deep ``.//`` searches would wander into
 ``PubmedData/ReferenceList``, whose ``ArticleId``s belong to cited works, and cost time.
 """
+
+# Sample input (2025 PubMed DTD, one PubmedArticle of more/pmid_38763967.xml, trimmed):
+#
+# <PubmedArticleSet><PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM">
+#   <PMID Version="1">38763967</PMID><DateRevised><Year>2024</Year><Month>12</Month>…
+#   <Article><Journal><JournalIssue><Volume>13</Volume><Issue>6</Issue><PubDate><Year>2024</Year>
+#     <Month>Dec</Month></PubDate></JournalIssue><ISOAbbreviation>CEN Case Rep</ISOAbbreviation>
+#   </Journal><ArticleTitle>Widespread form of Majocchi's granuloma …</ArticleTitle>…</Article>
+#   <MeshHeadingList><MeshHeading><DescriptorName UI="D016030" MajorTopicYN="Y">Kidney …
+#     <QualifierName UI="Q000009" MajorTopicYN="N">adverse effects</QualifierName>…
+# </MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pmc">PMC11608206</ArticleId>…
 
 from __future__ import annotations
 
@@ -117,7 +114,7 @@ def _article(el: Element) -> PubmedRecord | None:
     abbrev = _text(journal.find("ISOAbbreviation")) if journal is not None else None
     if not abbrev:
         abbrev = _text(mc.find("MedlineJournalInfo/MedlineTA"))
-    title = text_of(art.find("ArticleTitle")) or text_of(art.find("VernacularTitle"))
+    title = _flat(art.find("ArticleTitle")) or _flat(art.find("VernacularTitle"))
     return PubmedRecord(
         pmid=pmid,
         title=title,
@@ -126,7 +123,7 @@ def _article(el: Element) -> PubmedRecord | None:
         pmcid=_pmcid(ids.get("pmc")),
         abstract=_abstract(art.find("Abstract")),
         authors=_authors(art.find("AuthorList")),
-        journal=(text_of(journal.find("Title")) or None) if journal is not None else None,
+        journal=(_flat(journal.find("Title")) or None) if journal is not None else None,
         journal_abbrev=abbrev,
         volume=_text(issue.find("Volume")) if issue is not None else None,
         issue=_text(issue.find("Issue")) if issue is not None else None,
@@ -166,7 +163,7 @@ def _book(el: Element) -> PubmedRecord | None:
             break
     return PubmedRecord(
         pmid=pmid,
-        title=text_of(doc.find("ArticleTitle")) or text_of(book.find("BookTitle")),
+        title=_flat(doc.find("ArticleTitle")) or _flat(book.find("BookTitle")),
         kind="book",
         doi=_doi(ids, doc),
         pmcid=_pmcid(ids.get("pmc")),
@@ -187,6 +184,16 @@ def _book(el: Element) -> PubmedRecord | None:
 # --------------------------------------------------------------------------- fields
 
 
+def _flat(el: Element | None) -> str:
+    """``text_of`` with a fast path for leaves (most fields): no itertext, same result."""
+    if el is None:
+        return ""
+    if len(el):
+        return text_of(el)
+    t = el.text
+    return " ".join(t.split()) if t else ""
+
+
 def _text(el: Element | None) -> str | None:
     """Stripped text of a leaf element, None when absent or blank."""
     if el is None or el.text is None:
@@ -195,7 +202,7 @@ def _text(el: Element | None) -> str | None:
 
 
 def _texts(parent: Element, path: str) -> list[str]:
-    return [t for e in parent.iterfind(path) if (t := text_of(e))]
+    return [t for e in parent.iterfind(path) if (t := _flat(e))]
 
 
 def _article_ids(id_list: Element | None) -> dict[str, str]:
@@ -233,7 +240,7 @@ def _abstract(abstract: Element | None) -> list[AbstractSection]:
     return [
         AbstractSection(text=text, label=a.get("Label") or None, nlm_category=a.get("NlmCategory"))
         for a in abstract.iterfind("AbstractText")
-        if (text := text_of(a))
+        if (text := _flat(a))
     ]
 
 
@@ -241,18 +248,26 @@ def _authors(alist: Element | None) -> list[Author]:
     if alist is None:
         return []
     authors: list[Author] = []
-    for a in alist.iterfind("Author"):
-        if a.get("ValidYN") == "N":  # a name listed in error, kept by PubMed for the record
+    for a in alist:
+        # ValidYN="N": a name listed in error, which PubMed keeps beside the corrected one.
+        if a.tag != "Author" or a.get("ValidYN") == "N":
             continue
-        authors.append(
-            Author(
-                last_name=_text(a.find("LastName")),
-                fore_name=_text(a.find("ForeName")),
-                initials=_text(a.find("Initials")),
-                collective_name=text_of(a.find("CollectiveName")) or None,
-                affiliations=_texts(a, "AffiliationInfo/Affiliation"),
-            )
-        )
+        author = Author()
+        for child in a:
+            tag = child.tag
+            if tag == "LastName":
+                author.last_name = _flat(child) or None
+            elif tag == "ForeName":
+                author.fore_name = _flat(child) or None
+            elif tag == "Initials":
+                author.initials = _flat(child) or None
+            elif tag == "CollectiveName":
+                author.collective_name = _flat(child) or None
+            elif tag == "AffiliationInfo":
+                author.affiliations.extend(
+                    t for af in child if af.tag == "Affiliation" and (t := _flat(af))
+                )
+        authors.append(author)
     return authors
 
 
@@ -271,10 +286,7 @@ def _pages(pagination: Element | None) -> str | None:
 def _month(value: str | None) -> int | None:
     if not value:
         return None
-    if value.isdigit():
-        m = int(value)
-    else:
-        m = _MONTHS.get(value[:3].lower(), 0)
+    m = int(value) if value.isdigit() else _MONTHS.get(value[:3].lower(), 0)
     return m if 1 <= m <= 12 else None
 
 
@@ -309,26 +321,36 @@ def _mesh(mlist: Element | None) -> list[MeshHeading]:
     if mlist is None:
         return []
     headings: list[MeshHeading] = []
-    for mh in mlist.iterfind("MeshHeading"):
-        desc = mh.find("DescriptorName")
-        if desc is None:
+    for mh in mlist:
+        if mh.tag != "MeshHeading":
             continue
-        headings.append(
-            MeshHeading(
-                descriptor_ui=desc.get("UI", ""),
-                descriptor_name=text_of(desc),
-                major=desc.get("MajorTopicYN") == "Y",
-                qualifiers=[
-                    MeshQualifier(ui=q.get("UI", ""), name=text_of(q), major=q.get("MajorTopicYN") == "Y")
-                    for q in mh.iterfind("QualifierName")
-                ],
+        desc: Element | None = None
+        quals: list[MeshQualifier] = []
+        for child in mh:
+            if child.tag == "DescriptorName":
+                desc = child
+            elif child.tag == "QualifierName":
+                quals.append(
+                    MeshQualifier(
+                        ui=child.get("UI", ""),
+                        name=_flat(child),
+                        major=child.get("MajorTopicYN") == "Y",
+                    )
+                )
+        if desc is not None:
+            headings.append(
+                MeshHeading(
+                    descriptor_ui=desc.get("UI", ""),
+                    descriptor_name=_flat(desc),
+                    major=desc.get("MajorTopicYN") == "Y",
+                    qualifiers=quals,
+                )
             )
-        )
     return headings
 
 
 def _keywords(parent: Element) -> list[str]:
-    return [t for kl in parent.iterfind("KeywordList") for k in kl if (t := text_of(k))]
+    return [t for kl in parent.iterfind("KeywordList") for k in kl if (t := _flat(k))]
 
 
 def _comments(clist: Element | None) -> list[CommentCorrection]:
@@ -337,7 +359,7 @@ def _comments(clist: Element | None) -> list[CommentCorrection]:
     return [
         CommentCorrection(
             ref_type=ref_type,
-            ref_source=text_of(c.find("RefSource")) or None,
+            ref_source=_flat(c.find("RefSource")) or None,
             pmid=_text(c.find("PMID")),
         )
         for c in clist.iterfind("CommentsCorrections")
