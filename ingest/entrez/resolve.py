@@ -200,7 +200,7 @@ class Resolver:
         elif cands:
             best = cands[0]
             if best.score >= CONFIRM or not (s.ref.title or s.ref.authors or s.ref.year):
-                s.result = _resolved(s.ref, best, method, f"{label}: PMID {best.pmid}", cands)
+                s.result = _resolved(s, best, method, f"{label}: PMID {best.pmid}", cands)
             else:
                 s.notes.append(
                     f"{label} gave PMID {best.pmid}, whose record does not fit "
@@ -227,7 +227,7 @@ class Resolver:
                                   detail=f"{method}: PMIDs {ids} fit equally well")
         else:
             best = good[0]
-            s.result = _resolved(s.ref, best, method, f"{method} match", cands[:5])
+            s.result = _resolved(s, best, method, f"{method} match", cands[:5])
 
     def _unresolved(self, s: _State) -> Resolution:
         if s.failed:
@@ -242,10 +242,10 @@ class Resolver:
 
 
 def _resolved(
-    ref: Reference, best: Candidate, method: str, label: str, cands: list[Candidate]
+    s: _State, best: Candidate, method: str, label: str, cands: list[Candidate]
 ) -> Resolution:
-    detail = f"{label}, score {best.score:.2f}"
-    return Resolution(ref, best.pmid, method, best.score, None, detail, cands)  # type: ignore[arg-type]
+    detail = "; ".join([*s.notes, f"{label}, score {best.score:.2f}"])
+    return Resolution(s.ref, best.pmid, method, best.score, None, detail, cands)  # type: ignore[arg-type]
 
 
 def _citation(ref: Reference) -> Citation | None:
