@@ -36,8 +36,9 @@ def build(seed: SeedDocument, settings: Settings, options: BuildOptions) -> Buil
     client = EntrezClient(settings)
     report = BuildReport(references=len(seed.references))
     resolver = Resolver(client)
-    bar = tqdm(total=len(seed.references), desc="resolving", unit="ref",
-               disable=not options.progress)
+    bar = tqdm(
+        total=len(seed.references), desc="resolving", unit="ref", disable=not options.progress
+    )
     with bar:
         resolutions = resolver.resolve(seed.references, progress=bar.update)
     report.resolved = dict(Counter(r.method for r in resolutions if r.resolved))

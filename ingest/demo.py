@@ -16,7 +16,9 @@ def _demo_root():
 
 
 def demo_seed() -> SeedDocument:
-    return read_seed_bytes((_demo_root() / "seed.md").read_bytes(), source="demo/seed.md (synthetic)")
+    return read_seed_bytes(
+        (_demo_root() / "seed.md").read_bytes(), source="demo/seed.md (synthetic)"
+    )
 
 
 @contextlib.contextmanager

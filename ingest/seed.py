@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ingest.references import normalize_doi, parse_reference, strip_number, unescape_markdown
 from ingest.sentences import split_sentences
-from kb.records import CitationContext, Reference, SeedDocument, SeedMetadata, Section
+from kb.records import CitationContext, Reference, Section, SeedDocument, SeedMetadata
 
 # heading text (lower-case, markup and trailing colon removed) → section kind
 SECTION_KINDS: dict[str, str] = {

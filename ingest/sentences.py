@@ -11,8 +11,47 @@ from __future__ import annotations
 import re
 
 ABBREVIATIONS = frozenset(
-    "fig figs eg e.g ie i.e al et vs approx dr mr mrs ms prof no nos vol st inj resp "
-    "ca ref refs ed eds jan feb mar apr jun jul aug sep sept oct nov dec mt".split()
+    [
+        "fig",
+        "figs",
+        "eg",
+        "e.g",
+        "ie",
+        "i.e",
+        "al",
+        "et",
+        "vs",
+        "approx",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "no",
+        "nos",
+        "vol",
+        "st",
+        "inj",
+        "resp",
+        "ca",
+        "ref",
+        "refs",
+        "ed",
+        "eds",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+    ]
 )
 _MARKER = r"(?:<sup>[^<]{0,40}</sup>|\[[\d,\s\-–]{1,40}\])"
 # terminal punctuation, optional closing quote/bracket, optional citation markers, then space

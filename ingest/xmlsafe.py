@@ -18,7 +18,7 @@ class XmlError(ValueError):
 
 def parse_xml(data: bytes | str) -> Element:
     """Parse a whole document; raise ``XmlError`` on malformed, truncated or unsafe XML."""
-    if not data or not (data.strip() if isinstance(data, bytes) else data.strip()):
+    if not data or not data.strip():
         raise XmlError("empty document")
     try:
         return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)

@@ -46,19 +46,27 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("seed", help="read a seed article and show what was found")
-    p.add_argument("sources", nargs="+", metavar="SOURCE",
-                   help="a seed file (text/Markdown, or a reference list), or DOIs / PMIDs")
+    p.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="a seed file (text/Markdown, or a reference list), or DOIs / PMIDs",
+    )
     p.add_argument("--json", action="store_true", help="print the SeedDocument as JSON")
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("build", help="resolve the seed's references in PubMed and fetch them")
-    p.add_argument("ids", nargs="*", metavar="ID", help="DOIs or PMIDs (instead of, or with, --seed)")
+    p.add_argument(
+        "ids", nargs="*", metavar="ID", help="DOIs or PMIDs (instead of, or with, --seed)"
+    )
     p.add_argument("--seed", type=Path, help="seed article or reference list")
     _build_options(p)
     _settings_options(p)
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("demo", help="build the synthetic demo KB offline, via a local fake E-utilities")
+    p = sub.add_parser(
+        "demo", help="build the synthetic demo KB offline, via a local fake E-utilities"
+    )
     p.add_argument("--cited-by-limit", type=int, default=10)
     _settings_options(p, network=False)
     p.set_defaults(func=cmd_demo)
@@ -66,8 +74,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cited-by", action="store_true", help="also fetch the articles citing each reference (ELink)")
-    p.add_argument("--cited-by-limit", type=int, default=20, help="citing articles kept per reference")
+    p.add_argument(
+        "--cited-by",
+        action="store_true",
+        help="also fetch the articles citing each reference (ELink)",
+    )
+    p.add_argument(
+        "--cited-by-limit", type=int, default=20, help="citing articles kept per reference"
+    )
     p.add_argument("--no-full-text", action="store_true", help="skip PMC full texts")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -75,19 +89,37 @@ def _build_options(p: argparse.ArgumentParser) -> None:
 def _settings_options(p: argparse.ArgumentParser, network: bool = True) -> None:
     g = p.add_argument_group("settings (also from KB_* environment variables or casebook.toml)")
     g.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
-    g.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR; default kbdata)")
-    g.add_argument("--cache-dir", type=Path, help="raw-answer cache (KB_CACHE_DIR; default DATA_DIR/cache)")
-    g.add_argument("--no-cache", dest="use_cache", action="store_const", const=False,
-                   help="ignore cached answers (new ones are still stored)")
-    g.add_argument("--max-age", dest="cache_max_age", type=float, metavar="SECONDS",
-                   help="cached answers older than this are fetched again")
+    g.add_argument(
+        "--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR; default kbdata)"
+    )
+    g.add_argument(
+        "--cache-dir", type=Path, help="raw-answer cache (KB_CACHE_DIR; default DATA_DIR/cache)"
+    )
+    g.add_argument(
+        "--no-cache",
+        dest="use_cache",
+        action="store_const",
+        const=False,
+        help="ignore cached answers (new ones are still stored)",
+    )
+    g.add_argument(
+        "--max-age",
+        dest="cache_max_age",
+        type=float,
+        metavar="SECONDS",
+        help="cached answers older than this are fetched again",
+    )
     if network:
         g.add_argument("--email", help="contact address sent to NCBI (KB_EMAIL)")
         g.add_argument("--api-key", help="NCBI API key: 10 instead of 3 requests/s (KB_API_KEY)")
         g.add_argument("--eutils-url", help="E-utilities base URL (KB_EUTILS_URL)")
         g.add_argument("--timeout", type=float, help="seconds per request (KB_TIMEOUT)")
-        g.add_argument("--offline", action="store_const", const=True,
-                       help="use cached answers only; report what is missing")
+        g.add_argument(
+            "--offline",
+            action="store_const",
+            const=True,
+            help="use cached answers only; report what is missing",
+        )
 
 
 def settings_from(args: argparse.Namespace, **extra: object) -> Settings:
@@ -155,7 +187,9 @@ def _report(result, settings: Settings) -> int:
     for res in result.resolutions:
         if not res.resolved:
             ref = res.reference
-            print(f"  unresolved [{ref.number}] {res.reason}: {res.detail or ''}  ({ref.raw[:70]}…)")
+            print(
+                f"  unresolved [{ref.number}] {res.reason}: {res.detail or ''}  ({ref.raw[:70]}…)"
+            )
     print(report.summary())
     print(f"written to {settings.data_dir}/")
     if report.failures:
@@ -195,9 +229,13 @@ def format_seed(seed: SeedDocument) -> str:
     out.append(f"  doi:     {m.doi or '—'}")
     out.append(f"\nSections ({len(seed.sections)}):")
     for s in seed.sections:
-        out.append(f"  {s.kind:<20} {s.title[:40]:<40} {s.start:>6}-{s.end:<6} {len(s.text):>6} chars")
-    out.append(f"\nReferences ({len(seed.references)}, "
-               f"{sum(1 for r in seed.references if r.doi)} with DOI):")
+        out.append(
+            f"  {s.kind:<20} {s.title[:40]:<40} {s.start:>6}-{s.end:<6} {len(s.text):>6} chars"
+        )
+    out.append(
+        f"\nReferences ({len(seed.references)}, "
+        f"{sum(1 for r in seed.references if r.doi)} with DOI):"
+    )
     for r in seed.references:
         authors = (r.authors[0] + (" et al." if len(r.authors) > 1 else "")) if r.authors else "—"
         loc = f"{r.journal or '—'}. {r.year or '—'};{r.volume or ''}"

@@ -26,7 +26,9 @@ class ConfigError(ValueError):
 class Settings:
     data_dir: Path = Path("kbdata")
     cache_dir: Path | None = None  # default: <data_dir>/cache
-    ratelimit_dir: Path | None = None  # shared by all processes of a user; default ~/.cache/casebook
+    ratelimit_dir: Path | None = (
+        None  # shared by all processes of a user; default ~/.cache/casebook
+    )
     email: str | None = None  # NCBI asks for a contact address with every request
     api_key: str | None = None  # raises NCBI's limit from 3 to 10 requests/s
     tool: str = "casebook"

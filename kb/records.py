@@ -96,7 +96,9 @@ class SeedDocument:
 # --------------------------------------------------------------------------- resolution
 
 ResolutionMethod = Literal["pmid", "doi", "ecitmatch", "title"]
-UnresolvedReason = Literal["not_in_pubmed", "ambiguous", "no_match", "no_searchable_fields", "failed"]
+UnresolvedReason = Literal[
+    "not_in_pubmed", "ambiguous", "no_match", "no_searchable_fields", "failed"
+]
 
 
 @dataclass

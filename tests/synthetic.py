@@ -47,7 +47,7 @@ def article(
         f'<AuthorList CompleteYN="Y">{author_xml}</AuthorList><Language>eng</Language>'
         f'<PublicationTypeList><PublicationType UI="D002363">Case Reports</PublicationType>'
         f"</PublicationTypeList></Article></MedlineCitation>"
-        f'<PubmedData><ArticleIdList>{ids}</ArticleIdList></PubmedData></PubmedArticle>'
+        f"<PubmedData><ArticleIdList>{ids}</ArticleIdList></PubmedData></PubmedArticle>"
     )
 
 

@@ -84,11 +84,20 @@ def test_a_build_under_faults_equals_a_clean_build(server, tmp_path):
 def test_offline_with_an_empty_cache_reports_what_is_missing(tmp_path, capsys):
     seed = tmp_path / "refs.txt"
     seed.write_text("Smith A. A synthetic title. J Synth. 2020;1(1):1-2. DOI: 10.99999/x.1\n")
-    code = main(["build", "--seed", str(seed), "--data-dir", str(tmp_path / "kb"), "--offline",
-                 "--no-progress"])
+    code = main(
+        [
+            "build",
+            "--seed",
+            str(seed),
+            "--data-dir",
+            str(tmp_path / "kb"),
+            "--offline",
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
-    assert "offline, and no cached answer for esearch(db=pubmed, term=\"10.99999/x.1\"[doi])" in err
+    assert 'offline, and no cached answer for esearch(db=pubmed, term="10.99999/x.1"[doi])' in err
     [res] = Build.load(tmp_path / "kb").resolutions
     assert res.reason == "failed"  # kept, with its reason; the next online run retries it
 
@@ -96,8 +105,16 @@ def test_offline_with_an_empty_cache_reports_what_is_missing(tmp_path, capsys):
 def test_build_from_identifiers_on_the_command_line(server, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("KB_EUTILS_URL", server.url)
     monkeypatch.setenv("KB_API_KEY", "synthetic-test-key")
-    code = main(["build", "10.99999/synth.2019.014", "99000010", "--data-dir",
-                 str(tmp_path / "kb"), "--no-progress"])
+    code = main(
+        [
+            "build",
+            "10.99999/synth.2019.014",
+            "99000010",
+            "--data-dir",
+            str(tmp_path / "kb"),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     assert "2 references: 2 resolved (1 doi, 1 pmid)" in capsys.readouterr().out
 
@@ -111,8 +128,9 @@ def test_kb_seed_prints_the_shared_seed(capsys):
     assert len(doc["references"]) == 15 and doc["metadata"]["doi"] == "10.51985/jbumdc2025503"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "is empty"), (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary file")])
+@pytest.mark.parametrize(
+    ("content", "message"), [(b"", "is empty"), (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary file")]
+)
 def test_bad_seed_files_get_a_clear_error(tmp_path, capsys, content, message):
     path = tmp_path / "seed.txt"
     path.write_bytes(content)

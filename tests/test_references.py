@@ -19,8 +19,10 @@ from ingest.references import first_author_surname, normalize_doi, parse_referen
         ("doi.org/10.7326/aimcc.2024.027", "10.7326/aimcc.2024.027"),
         ("DOI: 10.1097/ MD.0000000000039139", "10.1097/md.0000000000039139"),
         (r"DOI: 10.4103/ijd.IJD\_527\_18", "10.4103/ijd.ijd_527_18"),
-        ("doi:10.1002/(SICI)1097-0258(19980815/30)17:15/16<1661::AID-SIM968>3.0.CO;2-2",
-         "10.1002/(sici)1097-0258(19980815/30)17:15/16"),
+        (
+            "doi:10.1002/(SICI)1097-0258(19980815/30)17:15/16<1661::AID-SIM968>3.0.CO;2-2",
+            "10.1002/(sici)1097-0258(19980815/30)17:15/16",
+        ),
         ("no identifier here", None),
     ],
 )
@@ -30,8 +32,13 @@ def test_doi_normalisation(text, doi):
 
 @pytest.mark.parametrize(
     ("line", "number", "rest"),
-    [("- 11. Ahn KH. T.", 11, "Ahn KH. T."), ("- Ahn KH. T.", None, "Ahn KH. T."),
-     ("[3] Ahn KH", 3, "Ahn KH"), ("12) Ahn KH", 12, "Ahn KH"), ("Ahn KH", None, "Ahn KH")],
+    [
+        ("- 11. Ahn KH. T.", 11, "Ahn KH. T."),
+        ("- Ahn KH. T.", None, "Ahn KH. T."),
+        ("[3] Ahn KH", 3, "Ahn KH"),
+        ("12) Ahn KH", 12, "Ahn KH"),
+        ("Ahn KH", None, "Ahn KH"),
+    ],
 )
 def test_strip_number(line, number, rest):
     assert strip_number(line) == (number, rest)

@@ -13,23 +13,64 @@ from tests.synthetic import article, article_set
 from tests.test_client import make_settings
 
 RECORDS = article_set(
-    article("99000201", "Synthetic iatrogenic calcinosis cutis in a neonate", doi="10.99999/r.1",
-            authors=(("Alpha", "A"),), year=2020),
-    article("99000202", "Extravasation injury with synthetic calcium salts", journal="Synthetic Skin",
-            iso="Synth Skin J", year=2019, volume="12", pages="100-104", authors=(("Beta", "B"),)),
-    article("99000203", "Sodium thiosulfate for synthetic calciphylaxis: a case series",
-            authors=(("Gamma", "C"),), year=2018),
-    article("99000204", "Synthetic calcinosis cutis in dermatomyositis", authors=(("Delta", "D"),),
-            year=2017, journal="Synthetic A"),
-    article("99000205", "Synthetic calcinosis cutis in dermatomyositis", authors=(("Delta", "DA"),),
-            year=2017, journal="Synthetic B"),
-    article("99000206", "Synthetic heel stick calcinosis in preterm infants and a review of cohort "
-            "outcomes over two decades", authors=(("Epsilon", "E"),), year=2010),
+    article(
+        "99000201",
+        "Synthetic iatrogenic calcinosis cutis in a neonate",
+        doi="10.99999/r.1",
+        authors=(("Alpha", "A"),),
+        year=2020,
+    ),
+    article(
+        "99000202",
+        "Extravasation injury with synthetic calcium salts",
+        journal="Synthetic Skin",
+        iso="Synth Skin J",
+        year=2019,
+        volume="12",
+        pages="100-104",
+        authors=(("Beta", "B"),),
+    ),
+    article(
+        "99000203",
+        "Sodium thiosulfate for synthetic calciphylaxis: a case series",
+        authors=(("Gamma", "C"),),
+        year=2018,
+    ),
+    article(
+        "99000204",
+        "Synthetic calcinosis cutis in dermatomyositis",
+        authors=(("Delta", "D"),),
+        year=2017,
+        journal="Synthetic A",
+    ),
+    article(
+        "99000205",
+        "Synthetic calcinosis cutis in dermatomyositis",
+        authors=(("Delta", "DA"),),
+        year=2017,
+        journal="Synthetic B",
+    ),
+    article(
+        "99000206",
+        "Synthetic heel stick calcinosis in preterm infants and a review of cohort "
+        "outcomes over two decades",
+        authors=(("Epsilon", "E"),),
+        year=2010,
+    ),
     article("99000207", "Synthetic narrative review", authors=(("Eta", "H"),), year=2020),
-    article("99000208", "Unrelated synthetic pharmacology trial", doi="10.99999/r.8",
-            authors=(("Kappa", "K"),), year=2001),
-    article("99000209", "Synthetic warfarin calciphylaxis with skin ulceration",
-            authors=(("Lambda", "L"),), year=2022),
+    article(
+        "99000208",
+        "Unrelated synthetic pharmacology trial",
+        doi="10.99999/r.8",
+        authors=(("Kappa", "K"),),
+        year=2001,
+    ),
+    article(
+        "99000209",
+        "Synthetic warfarin calciphylaxis with skin ulceration",
+        authors=(("Lambda", "L"),),
+        year=2022,
+    ),
 )
 
 # reference string → (pmid, method, reason)
@@ -38,14 +79,26 @@ CASES = {
     "DOI: 10.99999/R.1": ("99000201", "doi", None),
     "Beta B. Extravasation injury with synthetic calcium salts. Synth Skin J. 2019;12(3):100-4. "
     "doi: 10.99999/not-indexed": ("99000202", "ecitmatch", None),
-    "Gamma C. Sodium thiosulfate for synthetic calciphylaxis - a case series. J Other. 2018;2.":
-        ("99000203", "title", None),
-    "Delta D. Synthetic calcinosis cutis in dermatomyositis. J Synth. 2017.":
-        (None, None, "ambiguous"),
-    "Zeta Z. Synthetic heel stick calcinosis in preterm infants. J Synth. 2023.":
-        (None, None, "no_match"),
-    "Eta H. Synthetic narrative review. J Synth. 2020;1:1. PMID: 99000207":
-        ("99000207", "pmid", None),
+    "Gamma C. Sodium thiosulfate for synthetic calciphylaxis - a case series. J Other. 2018;2.": (
+        "99000203",
+        "title",
+        None,
+    ),
+    "Delta D. Synthetic calcinosis cutis in dermatomyositis. J Synth. 2017.": (
+        None,
+        None,
+        "ambiguous",
+    ),
+    "Zeta Z. Synthetic heel stick calcinosis in preterm infants. J Synth. 2023.": (
+        None,
+        None,
+        "no_match",
+    ),
+    "Eta H. Synthetic narrative review. J Synth. 2020;1:1. PMID: 99000207": (
+        "99000207",
+        "pmid",
+        None,
+    ),
     "Theta T. Never indexed synthetic survey. Synthetic Regional Bulletin. 2022;1(1):1-2. "
     "DOI: 10.99999/absent": (None, None, "not_in_pubmed"),
     "Lambda L. Synthetic warfarin calciphylaxis with skin ulceration. J Synth. 2022;3. "
@@ -96,8 +149,12 @@ def test_a_failed_request_is_reported_and_kept(server, tmp_path):
 
 def test_score_weights_title_author_year():
     ref = parse_reference("Alpha A. Synthetic title of a study. J Synth. 2020;1:1.")
-    rec = PubmedRecord(pmid="1", title="Synthetic title of a study.", year=2020,
-                       authors=[Author(last_name="Alpha", initials="A")])
+    rec = PubmedRecord(
+        pmid="1",
+        title="Synthetic title of a study.",
+        year=2020,
+        authors=[Author(last_name="Alpha", initials="A")],
+    )
     assert score(ref, rec) == 1.0
     rec.year, rec.authors = 2015, [Author(last_name="Other")]
     assert score(ref, rec) == pytest.approx(0.6, abs=0.01)
@@ -105,5 +162,8 @@ def test_score_weights_title_author_year():
 
 def test_title_query_uses_distinctive_words():
     q = title_query("Iatrogenic calcinosis cutis in 9-month-old baby boy: a case report")
-    assert q == "iatrogenic[ti] AND calcinosis[ti] AND cutis[ti] AND month[ti] AND old[ti] AND baby[ti] AND boy[ti]"
+    assert (
+        q
+        == "iatrogenic[ti] AND calcinosis[ti] AND cutis[ti] AND month[ti] AND old[ti] AND baby[ti] AND boy[ti]"
+    )
     assert title_query("A case of the") is None

@@ -42,20 +42,49 @@ def test_reference_fields(seed):
     assert r1.authors[:2] == ["Mishra V", "Kalimuthu LM"] and len(r1.authors) == 5
     assert r1.title.startswith("Extensive Postchemotherapy Calcinosis Cutis")
     assert (r1.journal, r1.year, r1.volume, r1.issue, r1.pages) == (
-        "Clinical Nuclear Medicine", 2021, "46", "1", "e51-3")
+        "Clinical Nuclear Medicine",
+        2021,
+        "46",
+        "1",
+        "e51-3",
+    )
     assert (r10.journal, r10.volume, r10.issue, r10.pages) == (
-        "The American Journal of Case Reports", "25", None, "e943397-1")
+        "The American Journal of Case Reports",
+        "25",
+        None,
+        "e943397-1",
+    )
     assert (r13.year, r13.volume, r13.pages) == (2021, "2", None)
     assert (r14.journal, r14.year, r14.volume, r14.issue, r14.pages) == (
-        "Journal of Medical Case Reports", 2022, "16", "1", "86")
+        "Journal of Medical Case Reports",
+        2022,
+        "16",
+        "1",
+        "86",
+    )
     assert r14.first_author == "Alghaith EA"
 
 
 def test_citation_contexts(seed):
     cites = seed.citations
     assert len(cites) == 15
-    assert [c.numbers for c in cites] == [[1], [2], [3], [4], [5], [6], [7, 8], [9], [10], [11],
-                                          [12], [13], [14], [14], [15]]
+    assert [c.numbers for c in cites] == [
+        [1],
+        [2],
+        [3],
+        [4],
+        [5],
+        [6],
+        [7, 8],
+        [9],
+        [10],
+        [11],
+        [12],
+        [13],
+        [14],
+        [14],
+        [15],
+    ]
     cited = sorted({n for c in cites for n in c.numbers})
     assert cited == list(range(1, 16))
     assert cites[6].marker == "<sup>7,8</sup>"
@@ -73,8 +102,14 @@ def test_citation_contexts(seed):
 
 def test_sections_and_offsets(seed):
     kinds = [s.kind for s in seed.sections]
-    for kind in ("abstract", "introduction", "case_presentation", "discussion", "conclusion",
-                 "references"):
+    for kind in (
+        "abstract",
+        "introduction",
+        "case_presentation",
+        "discussion",
+        "conclusion",
+        "references",
+    ):
         assert kind in kinds
     cases = [s.title for s in seed.sections if s.kind == "case_presentation"]
     assert cases == ["Case 01", "Case 02"]
@@ -90,7 +125,12 @@ def test_metadata(seed):
     assert m.title == "Iatrogenic Calcinosis Cutis"
     assert m.authors[0] == "Muhammad Danish" and len(m.authors) == 6
     assert (m.journal, m.year, m.volume, m.issue, m.pages) == (
-        "J Bahria Uni Med Dental Coll", 2025, "15", "2", "167-169")
+        "J Bahria Uni Med Dental Coll",
+        2025,
+        "15",
+        "2",
+        "167-169",
+    )
     assert m.doi == "10.51985/jbumdc2025503"
 
 
@@ -101,8 +141,10 @@ def test_bracket_and_paren_markers_and_ranges():
     text = (
         "# Synthetic title\n\n## Discussion\n\nHeel sticks cause it [3-5]. Warfarin too [1, 2].\n"
         "Dystrophic forms dominate (6). Volume 15(2) is not a citation.\n\n## References\n\n"
-        + "\n".join(f"{i}. Author{chr(64 + i)} A. Synthetic title {i}. J Synth. 2020;{i}:1-2."
-                    for i in range(1, 7))
+        + "\n".join(
+            f"{i}. Author{chr(64 + i)} A. Synthetic title {i}. J Synth. 2020;{i}:1-2."
+            for i in range(1, 7)
+        )
     )
     doc = read_seed(text)
     assert [c.numbers for c in doc.citations] == [[3, 4, 5], [1, 2], [6]]
@@ -111,8 +153,15 @@ def test_bracket_and_paren_markers_and_ranges():
 
 @pytest.mark.parametrize(
     ("body", "numbers"),
-    [("7,8", [7, 8]), ("3-5", [3, 4, 5]), ("3, 4", [3, 4]), ("3–5", [3, 4, 5]),
-     ("1,3-4", [1, 3, 4]), ("9-2", []), ("1-400", [])],
+    [
+        ("7,8", [7, 8]),
+        ("3-5", [3, 4, 5]),
+        ("3, 4", [3, 4]),
+        ("3–5", [3, 4, 5]),
+        ("1,3-4", [1, 3, 4]),
+        ("9-2", []),
+        ("1-400", []),
+    ],
 )
 def test_expand_numbers(body, numbers):
     assert expand_numbers(body) == numbers
@@ -143,9 +192,14 @@ def test_wrapped_reference_lines_are_joined():
 
 
 def test_identifiers_from_the_command_line():
-    doc = seed_from_identifiers(["https://doi.org/10.1097/ MD.0000000000039139", "PMID: 123", "456"])
+    doc = seed_from_identifiers(
+        ["https://doi.org/10.1097/ MD.0000000000039139", "PMID: 123", "456"]
+    )
     assert [(r.number, r.doi, r.pmid) for r in doc.references] == [
-        (1, "10.1097/md.0000000000039139", None), (2, None, "123"), (3, None, "456")]
+        (1, "10.1097/md.0000000000039139", None),
+        (2, None, "123"),
+        (3, None, "456"),
+    ]
     with pytest.raises(SeedError, match="neither a DOI"):
         seed_from_identifiers(["not-an-id"])
 
@@ -157,8 +211,10 @@ def test_empty_and_binary_input_is_a_clear_error(data):
 
 
 def test_latin1_and_non_latin_scripts_are_read():
-    text = "## References\n\n- Müller Ä, Łukasz B. Kalzinose der Haut: ein synthetischer Fall. " \
-           "Synth Derm. 2020;1(2):3-4. DOI: 10.99999/X.1\n- 山田 太郎. 合成症例. 合成誌. 2021;2:5.\n"
+    text = (
+        "## References\n\n- Müller Ä, Łukasz B. Kalzinose der Haut: ein synthetischer Fall. "
+        "Synth Derm. 2020;1(2):3-4. DOI: 10.99999/X.1\n- 山田 太郎. 合成症例. 合成誌. 2021;2:5.\n"
+    )
     doc = read_seed_bytes(text.encode("cp1252", errors="ignore"), "latin.txt")
     assert doc.references[0].doi == "10.99999/x.1"
     doc = read_seed_bytes(text.encode("utf-8"), "utf8.txt")

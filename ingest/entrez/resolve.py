@@ -29,8 +29,35 @@ MARGIN = 0.05  # … unless another is within this margin (then: ambiguous)
 CONFIRM = 0.50  # a DOI / ECitMatch / PMID hit whose record scores below this is rejected
 WEIGHTS = {"title": 0.6, "author": 0.25, "year": 0.15}
 STOPWORDS = frozenset(
-    "a an and are as at by for from in into is of on or the to with without its their after "
-    "case report reports review literature".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "without",
+        "its",
+        "their",
+        "after",
+        "case",
+        "report",
+        "reports",
+        "review",
+        "literature",
+    ]
 )
 TITLE_WORDS = 8  # at most this many title words in the ESearch query
 
@@ -217,14 +244,19 @@ class Resolver:
         good = [c for c in cands if c.score >= ACCEPT]
         if not good:
             if cands:
-                s.notes.append(f"best {method} candidate PMID {cands[0].pmid} "
-                               f"scored {cands[0].score:.2f}")
+                s.notes.append(
+                    f"best {method} candidate PMID {cands[0].pmid} scored {cands[0].score:.2f}"
+                )
             return
         rivals = [c for c in good[1:] if c.score >= good[0].score - MARGIN]
         if rivals:
             ids = ", ".join(c.pmid for c in [good[0], *rivals])
-            s.result = Resolution(s.ref, reason="ambiguous", candidates=cands[:5],
-                                  detail=f"{method}: PMIDs {ids} fit equally well")
+            s.result = Resolution(
+                s.ref,
+                reason="ambiguous",
+                candidates=cands[:5],
+                detail=f"{method}: PMIDs {ids} fit equally well",
+            )
         else:
             best = good[0]
             s.result = _resolved(s, best, method, f"{method} match", cands[:5])
@@ -233,10 +265,15 @@ class Resolver:
         if s.failed:
             return Resolution(s.ref, reason="failed", detail=s.failed)
         if not s.searched:
-            return Resolution(s.ref, reason="no_searchable_fields",
-                              detail="no PMID, DOI, citation fields or title to search with")
+            return Resolution(
+                s.ref,
+                reason="no_searchable_fields",
+                detail="no PMID, DOI, citation fields or title to search with",
+            )
         if not s.hits:
-            detail = "no search found it: " + "; ".join(s.notes) if s.notes else "no search found it"
+            detail = (
+                "no search found it: " + "; ".join(s.notes) if s.notes else "no search found it"
+            )
             return Resolution(s.ref, reason="not_in_pubmed", detail=detail)
         return Resolution(s.ref, reason="no_match", detail="; ".join(s.notes) or None)
 
@@ -255,7 +292,8 @@ def _citation(ref: Reference) -> Citation | None:
     author = ref.first_author or ""
     fields = [ref.journal, str(ref.year), ref.volume, ref.first_page, author]
     if any(re.search(r"[|\r\n]", f) for f in fields):
-        log.warning("reference %d: '|' or a line break in a citation field; ECitMatch skipped",
-                    ref.number)
+        log.warning(
+            "reference %d: '|' or a line break in a citation field; ECitMatch skipped", ref.number
+        )
         return None
     return Citation(f"ref{ref.number}", *fields)
