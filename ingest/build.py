@@ -52,9 +52,11 @@ def build(seed: SeedDocument, settings: Settings, options: BuildOptions) -> Buil
     wanted = list(dict.fromkeys(resolved + [p for c in cited_by for p in c.cited_by]))
     _step(report, "fetching records", lambda: resolver.fetch(wanted))
     records = [resolver.records[p] for p in wanted if p in resolver.records]
-    missing = [p for p in wanted if p not in resolver.records]
-    if missing:
-        log.warning("%d PMIDs returned no record: %s", len(missing), ", ".join(missing[:10]))
+    report.missing = [p for p in wanted if p not in resolver.records]
+    if report.missing:
+        log.warning(
+            "%d PMIDs returned no record: %s", len(report.missing), ", ".join(report.missing[:10])
+        )
 
     fulltexts = _fulltexts(client, records, options, report)
     report.records = len(records)

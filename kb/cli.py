@@ -163,7 +163,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.build import BuildOptions, build
     from ingest.demo import demo_corpus, demo_seed
-    from ingest.entrez.fake_server import Corpus, FakeEutils
+    from ingest.entrez.fake import Corpus, FakeEutils
 
     base = settings_from(args)
     print("SYNTHETIC DEMO: a fictional seed and corpus, served by a local fake E-utilities.")

@@ -260,6 +260,7 @@ class BuildReport:
     full_texts: int = 0  # open-access full texts
     abstract_only: int = 0  # PMC ids without an open-access body
     cited_by: int = 0  # citing articles linked
+    missing: list[str] = field(default_factory=list)  # PMIDs that EFetch returned no record for
     requests: int = 0  # HTTP requests made (0 on a warm cache)
     cache_hits: int = 0
     failures: list[str] = field(default_factory=list)  # one line per request that failed
@@ -277,6 +278,8 @@ class BuildReport:
         parts.append(f"{self.full_texts} full texts ({self.abstract_only} abstract only)")
         if self.cited_by:
             parts.append(f"{self.cited_by} citing articles")
+        if self.missing:
+            parts.append(f"{len(self.missing)} PMIDs without a record")
         parts.append(f"{self.requests} requests, {self.cache_hits} from cache")
         line = "; ".join(parts)
         if self.failures:
@@ -286,3 +289,81 @@ class BuildReport:
 
 def _by_count(item: tuple[str, int]) -> tuple[int, str]:
     return (-item[1], item[0])
+
+
+# --------------------------------------------------------------------------- extraction
+
+FindingKind = Literal[
+    "condition", "etiology", "treatment", "outcome", "test", "anatomy", "patient_attribute"
+]
+Assertion = Literal["present", "negated", "possible", "hypothetical", "historical", "family"]
+EvidenceMethod = Literal["text", "mesh", "citation_context"]
+RelationKind = Literal["caused_by", "treated_with", "led_to"]
+
+
+@dataclass
+class Evidence:
+    """Where a finding comes from. Every field is required: provenance is never optional."""
+
+    document: str  # "pmid:31594227", "pmc:PMC123", "seed:<sha256[:12]>"
+    method: EvidenceMethod
+    extractor: str  # "casebook.nlp", "casebook.mesh", "casebook.citations"
+    version: str
+    section: str  # section kind ("abstract", "case_presentation", …) or "mesh"
+    sentence: str  # the sentence (or, for MeSH, "Calcinosis/chemically induced")
+    start: int  # sentence offsets in the document's text (0, 0 for MeSH)
+    end: int
+    span_start: int  # the mention's offsets in the same text
+    span_end: int
+    score: float
+
+
+@dataclass
+class Finding:
+    """One fact: a concept of a kind, asserted (or negated…) about a case or an article."""
+
+    id: str  # content hash of (kind, concept, subject, assertion, evidence location)
+    kind: FindingKind
+    concept: str  # vocabulary concept id, e.g. "calcinosis_cutis_iatrogenic"
+    label: str  # the concept's preferred label
+    text: str  # the words in the source
+    subject: str  # "case:<document>#1", or the article "pmid:123", or "ref:<seed>#12"
+    assertion: Assertion
+    evidence: Evidence
+    value: str | None = None  # normalised value: "P30D" for ages, "P4M" for durations, "male"
+    about: str | None = None  # for citation contexts: the reference the seed speaks of
+
+
+@dataclass
+class Relation:
+    kind: RelationKind
+    source: str  # finding id (condition, or treatment for led_to)
+    target: str  # finding id (etiology, treatment, outcome)
+    time: str | None = None  # ISO 8601 duration to the outcome, e.g. "P4M", "P105D"
+    evidence: str | None = None  # id of the finding whose sentence supports it
+
+
+@dataclass
+class Case:
+    """A patient described in a case report, with what the text says of them."""
+
+    id: str  # "case:<document>#<n>"
+    document: str
+    number: int
+    title: str  # "Case 01", "Second case"
+    start: int
+    end: int
+    age: str | None = None  # ISO 8601 duration ("P1M", "P23Y")
+    age_days: float | None = None
+    sex: str | None = None  # "male" | "female"
+    sites: list[str] = field(default_factory=list)  # anatomy concept ids
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from one document."""
+
+    document: str
+    cases: list[Case] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)

@@ -9,7 +9,7 @@ import pytest
 
 from ingest.build import BuildOptions, build
 from ingest.demo import demo_corpus, demo_seed
-from ingest.entrez.fake_server import Corpus, FakeEutils, Fault
+from ingest.entrez.fake import Corpus, FakeEutils, Fault
 from kb.cli import main
 from kb.config import ConfigError, load_settings
 from kb.datadir import Build

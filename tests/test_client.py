@@ -12,7 +12,7 @@ import pytest
 
 from ingest.entrez.client import Citation, EntrezClient
 from ingest.entrez.errors import EntrezError, OfflineMiss
-from ingest.entrez.fake_server import Corpus, FakeEutils, Fault
+from ingest.entrez.fake import Corpus, FakeEutils, Fault
 from kb.config import Settings
 from tests.synthetic import article, article_set, many
 
@@ -234,3 +234,14 @@ def test_rate_limit_holds_across_processes(server, tmp_path):
     times = [r.time for r in server.requests("esearch")]
     assert len(times) == 9
     assert _max_per_window(times) <= 3
+
+
+def test_an_answer_missing_ids_is_used_but_asked_again_next_run(server, tmp_path):
+    settings = make_settings(server, tmp_path)
+    server.inject("efetch", Fault("empty"))
+    assert fetched(EntrezClient(settings)) == []  # the glitch: no records this time
+    client = EntrezClient(settings)
+    assert fetched(client) == PMIDS  # not cached, so the next run gets them
+    assert client.stats.requests == 1
+    unknown = EntrezClient(settings)
+    assert fetched(unknown, [*PMIDS, "99999999"]) == PMIDS  # an unknown id is simply absent

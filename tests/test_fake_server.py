@@ -23,14 +23,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ingest.entrez.fake_server import (
-    PMC_DOCTYPE,
-    PUBMED_DOCTYPE,
-    Corpus,
-    FakeEutils,
-    Fault,
-    LoggedRequest,
-)
+from ingest.entrez.fake import Corpus, FakeEutils, Fault, LoggedRequest
+from ingest.entrez.fake.formats import PMC_DOCTYPE, PUBMED_DOCTYPE
 from ingest.xmlsafe import XmlError, parse_xml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -706,7 +700,7 @@ def test_command_line_serves_a_corpus_directory(tmp_path: Path) -> None:
     (tmp_path / "pubmed").mkdir()
     (tmp_path / "pubmed" / "a.xml").write_bytes(PUBMED_DOCS[0])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest.entrez.fake_server", "--corpus", str(tmp_path)],
+        [sys.executable, "-m", "ingest.entrez.fake", "--corpus", str(tmp_path)],
         cwd=REPO,
         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
         stderr=subprocess.PIPE,

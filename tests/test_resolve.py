@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.entrez.client import EntrezClient
-from ingest.entrez.fake_server import Corpus, FakeEutils, Fault
+from ingest.entrez.fake import Corpus, FakeEutils, Fault
 from ingest.entrez.resolve import Resolver, score, title_query
 from ingest.references import parse_reference
 from kb.records import Author, PubmedRecord
@@ -104,6 +104,7 @@ CASES = {
     "Lambda L. Synthetic warfarin calciphylaxis with skin ulceration. J Synth. 2022;3. "
     "DOI: 10.99999/r.8": ("99000209", "title", None),  # the DOI is another article's
     "n/a": (None, None, "no_searchable_fields"),
+    "PMID: 99999999": (None, None, "not_in_pubmed"),  # a stated PMID that does not exist
 }
 
 

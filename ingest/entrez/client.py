@@ -161,7 +161,8 @@ class EntrezClient:
         records: dict[str, PubmedRecord] = {}
         for batch in _batches(_unique(pmids), EFETCH_BATCH):
             params = {"db": "pubmed", "id": ",".join(batch), "retmode": "xml"}
-            for rec in self._call("efetch", params, parse_pubmed_xml):
+            complete = _has_all(batch, lambda r: r.pmid)
+            for rec in self._call("efetch", params, parse_pubmed_xml, complete):
                 records.setdefault(rec.pmid, rec)
         return list(records.values())
 
@@ -170,7 +171,8 @@ class EntrezClient:
         ids = [p.upper().removeprefix("PMC") for p in _unique(pmcids)]
         for batch in _batches(ids, PMC_BATCH):
             params = {"db": "pmc", "id": ",".join(batch), "retmode": "xml"}
-            for text in self._call("efetch", params, parse_pmc_xml):
+            complete = _has_all(["PMC" + i for i in batch], lambda t: t.pmcid)
+            for text in self._call("efetch", params, parse_pmc_xml, complete):
                 texts.setdefault(text.pmcid, text)
         return list(texts.values())
 
@@ -193,7 +195,15 @@ class EntrezClient:
 
     # ------------------------------------------------------------------ the one request path
 
-    def _call(self, utility: str, params: dict[str, object], parse: Callable[[bytes], T]) -> T:
+    def _call(
+        self,
+        utility: str,
+        params: dict[str, object],
+        parse: Callable[[bytes], T],
+        complete: Callable[[T], bool] = lambda result: True,
+    ) -> T:
+        """Cache, rate limit, send, parse, retry. An answer that parsed but is not ``complete``
+        (an EFetch missing some ids) is returned but not cached: the next run asks again."""
         s = self.settings
         what = describe(utility, params)
         key = request_key(utility, params)
@@ -227,7 +237,10 @@ class EntrezClient:
             except _TRANSIENT as exc:
                 last = f"{type(exc).__name__}: {exc}"
             else:
-                self._cache.put(key, data, utility, params)
+                if complete(result):
+                    self._cache.put(key, data, utility, params)
+                else:
+                    log.warning("%s: answer lacks some ids; not cached, asked again next run", what)
                 return result
             if attempt == s.max_attempts:
                 break
@@ -284,6 +297,11 @@ def _retry_after(value: str | None) -> float | None:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
         except (TypeError, ValueError):
             return None
+
+
+def _has_all(ids: Sequence[str], key: Callable[[T], str]) -> Callable[[list[T]], bool]:
+    wanted = set(ids)
+    return lambda items: wanted <= {key(i) for i in items}
 
 
 def _unique(items: Sequence[str]) -> list[str]:

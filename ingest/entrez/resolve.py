@@ -109,6 +109,7 @@ class Resolver:
     def __init__(self, client: EntrezClient) -> None:
         self.client = client
         self.records: dict[str, PubmedRecord] = {}
+        self._progress: Callable[[int], None] = lambda n: None
 
     def fetch(self, pmids: Sequence[str]) -> None:
         missing = [p for p in dict.fromkeys(pmids) if p not in self.records]
@@ -119,6 +120,8 @@ class Resolver:
     def resolve(
         self, refs: Sequence[Reference], progress: Callable[[int], None] = lambda n: None
     ) -> list[Resolution]:
+        """Resolve every reference; ``progress(1)`` is called as each one's outcome is final."""
+        self._progress = progress
         states = [_State(r) for r in refs]
         steps: list[Callable[[list[_State]], None]] = [
             self._by_pmid,
@@ -130,11 +133,10 @@ class Resolver:
             pending = [s for s in states if s.result is None and s.failed is None]
             if pending:
                 step(pending)
-        out = []
         for s in states:
-            out.append(s.result or self._unresolved(s))
-            progress(1)
-        return out
+            if s.result is None:
+                progress(1)
+        return [s.result or self._unresolved(s) for s in states]
 
     # ------------------------------------------------------------------ steps
 
@@ -227,7 +229,7 @@ class Resolver:
         elif cands:
             best = cands[0]
             if best.score >= CONFIRM or not (s.ref.title or s.ref.authors or s.ref.year):
-                s.result = _resolved(s, best, method, f"{label}: PMID {best.pmid}", cands)
+                self._finish(s, _resolved(s, best, method, f"{label}: PMID {best.pmid}", cands))
             else:
                 s.notes.append(
                     f"{label} gave PMID {best.pmid}, whose record does not fit "
@@ -251,15 +253,22 @@ class Resolver:
         rivals = [c for c in good[1:] if c.score >= good[0].score - MARGIN]
         if rivals:
             ids = ", ".join(c.pmid for c in [good[0], *rivals])
-            s.result = Resolution(
-                s.ref,
-                reason="ambiguous",
-                candidates=cands[:5],
-                detail=f"{method}: PMIDs {ids} fit equally well",
+            self._finish(
+                s,
+                Resolution(
+                    s.ref,
+                    reason="ambiguous",
+                    candidates=cands[:5],
+                    detail=f"{method}: PMIDs {ids} fit equally well",
+                ),
             )
         else:
             best = good[0]
-            s.result = _resolved(s, best, method, f"{method} match", cands[:5])
+            self._finish(s, _resolved(s, best, method, f"{method} match", cands[:5]))
+
+    def _finish(self, s: _State, result: Resolution) -> None:
+        s.result = result
+        self._progress(1)
 
     def _unresolved(self, s: _State) -> Resolution:
         if s.failed:
