@@ -29,10 +29,15 @@ class BuildOptions:
     cited_by: bool = False
     cited_by_limit: int = 20  # citing articles kept (and fetched) per reference
     full_text: bool = True
+    extract: bool = True  # run the NLP extraction on everything fetched
     progress: bool = True
 
 
-def build(seed: SeedDocument, settings: Settings, options: BuildOptions) -> Build:
+def build(
+    seed: SeedDocument, settings: Settings, options: BuildOptions, seed_text: str | None = None
+) -> Build:
+    """Resolve, fetch, extract. ``seed_text`` is the seed file's text (its sections' offsets
+    index it); without it the seed's own text is not extracted, only its citation contexts."""
     client = EntrezClient(settings)
     report = BuildReport(references=len(seed.references))
     resolver = Resolver(client)
@@ -59,6 +64,9 @@ def build(seed: SeedDocument, settings: Settings, options: BuildOptions) -> Buil
         )
 
     fulltexts = _fulltexts(client, records, options, report)
+    extractions = _extract(seed, seed_text, resolutions, records, fulltexts, options)
+    report.findings = sum(len(e.findings) for e in extractions)
+    report.cases = sum(len(e.cases) for e in extractions)
     report.records = len(records)
     report.requests = client.stats.requests
     report.cache_hits = client.stats.cache_hits
@@ -69,7 +77,17 @@ def build(seed: SeedDocument, settings: Settings, options: BuildOptions) -> Buil
         eutils_url=settings.eutils_url,
         options={"cited_by": str(options.cited_by), "cited_by_limit": str(options.cited_by_limit)},
     )
-    return Build(seed, resolutions, records, fulltexts, cited_by, info)
+    return Build(seed, resolutions, records, fulltexts, cited_by, info, extractions)
+
+
+def _extract(seed, seed_text, resolutions, records, fulltexts, options: BuildOptions) -> list:
+    if not options.extract:
+        return []
+    from ingest.nlp.run import extract_all  # spaCy loads only when extraction runs
+
+    total = 1 + len(records) + len(fulltexts)
+    with tqdm(total=total, desc="extracting", unit="doc", disable=not options.progress) as bar:
+        return extract_all(seed, seed_text, resolutions, records, fulltexts, bar.update)
 
 
 def _cited_by(

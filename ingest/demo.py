@@ -15,10 +15,12 @@ def _demo_root():
     return resources.files("casebook_data") / "demo"
 
 
+def demo_seed_text() -> str:
+    return (_demo_root() / "seed.md").read_text(encoding="utf-8")
+
+
 def demo_seed() -> SeedDocument:
-    return read_seed_bytes(
-        (_demo_root() / "seed.md").read_bytes(), source="demo/seed.md (synthetic)"
-    )
+    return read_seed_bytes(demo_seed_text().encode("utf-8"), source="demo/seed.md (synthetic)")
 
 
 @contextlib.contextmanager

@@ -92,11 +92,15 @@ def read_seed_bytes(data: bytes, source: str) -> SeedDocument:
         raise SeedError(f"{source}: the file is empty")
     if b"\x00" in data[:4096]:
         raise SeedError(f"{source}: this looks like a binary file, not plain text or Markdown")
+    return read_seed(decode_text(data), source=source, sha256=hashlib.sha256(data).hexdigest())
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: the encodings seeds arrive in."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return read_seed(text, source=source, sha256=hashlib.sha256(data).hexdigest())
+        return data.decode("cp1252", errors="replace")
 
 
 def read_seed(text: str, source: str = "<text>", sha256: str | None = None) -> SeedDocument:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from ingest.seed import SeedError, read_seed_bytes, seed_from_identifiers
+from ingest.seed import SeedError, decode_text, read_seed_bytes, seed_from_identifiers
 from kb.config import ConfigError, Settings, load_settings
 from kb.jsonl import to_dict
 from kb.records import SeedDocument
@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser(
+        "extract", help="print every finding in an article (text, PubMed XML, PMC JATS)"
+    )
+    p.add_argument("path", type=Path, help="text / Markdown article, PubMed XML or PMC JATS")
+    p.add_argument("--json", action="store_true", help="print the extractions as JSON")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser(
         "demo", help="build the synthetic demo KB offline, via a local fake E-utilities"
     )
     p.add_argument("--cited-by-limit", type=int, default=10)
@@ -83,6 +90,7 @@ def _build_options(p: argparse.ArgumentParser) -> None:
         "--cited-by-limit", type=int, default=20, help="citing articles kept per reference"
     )
     p.add_argument("--no-full-text", action="store_true", help="skip PMC full texts")
+    p.add_argument("--no-extract", action="store_true", help="skip the NLP extraction")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -133,7 +141,7 @@ def settings_from(args: argparse.Namespace, **extra: object) -> Settings:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    seed = _load_seed(args.sources)
+    seed, _ = _load_seed(args.sources)
     if args.json:
         print(json.dumps(to_dict(seed), ensure_ascii=False, indent=2))
     else:
@@ -147,22 +155,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     sources = ([str(args.seed)] if args.seed else []) + list(args.ids)
     if not sources:
         raise SeedError("nothing to build: give --seed PATH and/or DOIs/PMIDs")
-    seed = _load_seed(sources)
+    seed, text = _load_seed(sources)
     settings = settings_from(args)
     options = BuildOptions(
         cited_by=args.cited_by,
         cited_by_limit=args.cited_by_limit,
         full_text=not args.no_full_text,
+        extract=not args.no_extract,
         progress=not args.no_progress,
     )
-    result = build(seed, settings, options)
+    result = build(seed, settings, options, seed_text=text)
     result.save(settings.data_dir)
     return _report(result, settings)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.build import BuildOptions, build
-    from ingest.demo import demo_corpus, demo_seed
+    from ingest.demo import demo_corpus, demo_seed, demo_seed_text
     from ingest.entrez.fake import Corpus, FakeEutils
 
     base = settings_from(args)
@@ -177,9 +186,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         log.info("fake E-utilities at %s", server.url)
         options = BuildOptions(cited_by=True, cited_by_limit=args.cited_by_limit)
-        result = build(demo_seed(), settings, options)
+        result = build(demo_seed(), settings, options, seed_text=demo_seed_text())
     result.save(settings.data_dir)
     return _report(result, settings)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from ingest.nlp.files import extract_file
+
+    extractions = extract_file(args.path)
+    if args.json:
+        print(json.dumps([to_dict(e) for e in extractions], ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(format_extraction(e) for e in extractions))
+    return 0
+
+
+def format_extraction(ex) -> str:
+    out = [
+        f"{ex.document}: {len(ex.cases)} cases, {len(ex.findings)} findings, "
+        f"{len(ex.relations)} relations"
+    ]
+    for case in ex.cases:
+        out.append(
+            f"  {case.id}  {case.title}: age {case.age or '—'}, sex {case.sex or '—'}, "
+            f"sites {', '.join(case.sites) or '—'}"
+        )
+    by_id = {f.id: f for f in ex.findings}
+    subjects: dict[str, list] = {}
+    for f in ex.findings:
+        subjects.setdefault(f.subject, []).append(f)
+    for subject, findings in subjects.items():
+        out.append(f"  {subject}")
+        for f in sorted(findings, key=lambda f: f.evidence.span_start):
+            flag = "" if f.assertion == "present" else f" [{f.assertion.upper()}]"
+            value = f" = {f.value}" if f.value else ""
+            out.append(
+                f"    {f.kind:<17} {f.label}{value}{flag}   «{f.text}» ({f.evidence.section})"
+            )
+    for r in ex.relations:
+        src, dst = by_id.get(r.source), by_id.get(r.target)
+        if src and dst:
+            time = f" after {r.time}" if r.time else ""
+            out.append(f"  relation: {src.label} —{r.kind}→ {dst.label}{time}  ({src.subject})")
+    return "\n".join(out)
 
 
 def _report(result, settings: Settings) -> int:
@@ -200,21 +250,23 @@ def _report(result, settings: Settings) -> int:
     return 0
 
 
-def _load_seed(sources: Sequence[str]) -> SeedDocument:
+def _load_seed(sources: Sequence[str]) -> tuple[SeedDocument, str | None]:
+    """The seed, and its file's text when it came from a file (offsets index that text)."""
     files = [s for s in sources if Path(s).exists()]
     ids = [s for s in sources if not Path(s).exists()]
     if len(files) > 1:
         raise SeedError("give one seed file at a time")
     if files:
         path = Path(files[0])
-        seed = read_seed_bytes(path.read_bytes(), source=path.name)
+        data = path.read_bytes()
+        seed = read_seed_bytes(data, source=path.name)
         if ids:
             extra = seed_from_identifiers(ids).references
             for i, ref in enumerate(extra, start=len(seed.references) + 1):
                 ref.number = i
             seed.references.extend(extra)
-        return seed
-    return seed_from_identifiers(ids)
+        return seed, decode_text(data)
+    return seed_from_identifiers(ids), None
 
 
 def format_seed(seed: SeedDocument) -> str:

@@ -5,6 +5,8 @@
     <data_dir>/records.jsonl      one PubmedRecord per line, sorted by PMID
     <data_dir>/fulltexts.jsonl    one FullText per PMC article fetched, sorted by PMCID
     <data_dir>/cited_by.jsonl     one CitedBy per resolved reference (with --cited-by)
+    <data_dir>/extractions.jsonl  one Extraction (cases, findings, relations) per source:
+                                  a document's text, its MeSH indexing, the seed's citations
     <data_dir>/build.json         the BuildReport of the last build, with its time and version
     <data_dir>/cache/             raw E-utilities answers (ingest.entrez.cache)
 Every file is replaced atomically, so a reader sees the previous build or the new one.
@@ -18,7 +20,15 @@ from pathlib import Path
 
 from kb import __version__
 from kb.jsonl import read_json, read_jsonl, write_json, write_jsonl
-from kb.records import BuildReport, CitedBy, FullText, PubmedRecord, Resolution, SeedDocument
+from kb.records import (
+    BuildReport,
+    CitedBy,
+    Extraction,
+    FullText,
+    PubmedRecord,
+    Resolution,
+    SeedDocument,
+)
 
 
 @dataclass
@@ -41,6 +51,7 @@ class Build:
     fulltexts: list[FullText]
     cited_by: list[CitedBy]
     info: BuildInfo
+    extractions: list[Extraction] = field(default_factory=list)
 
     def save(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -49,6 +60,9 @@ class Build:
         write_jsonl(data_dir / "records.jsonl", sorted(self.records, key=lambda r: int(r.pmid)))
         write_jsonl(data_dir / "fulltexts.jsonl", sorted(self.fulltexts, key=lambda t: t.pmcid))
         write_jsonl(data_dir / "cited_by.jsonl", sorted(self.cited_by, key=lambda c: int(c.pmid)))
+        write_jsonl(
+            data_dir / "extractions.jsonl", sorted(self.extractions, key=lambda e: e.document)
+        )
         write_json(data_dir / "build.json", self.info)  # last: marks the build complete
 
     @classmethod
@@ -62,6 +76,7 @@ class Build:
             fulltexts=read_jsonl(data_dir / "fulltexts.jsonl", FullText),
             cited_by=read_jsonl(data_dir / "cited_by.jsonl", CitedBy),
             info=read_json(data_dir / "build.json", BuildInfo),
+            extractions=read_jsonl(data_dir / "extractions.jsonl", Extraction),
         )
 
 

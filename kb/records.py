@@ -261,6 +261,8 @@ class BuildReport:
     abstract_only: int = 0  # PMC ids without an open-access body
     cited_by: int = 0  # citing articles linked
     missing: list[str] = field(default_factory=list)  # PMIDs that EFetch returned no record for
+    cases: int = 0  # patient cases extracted
+    findings: int = 0  # findings extracted (text, MeSH and citation contexts)
     requests: int = 0  # HTTP requests made (0 on a warm cache)
     cache_hits: int = 0
     failures: list[str] = field(default_factory=list)  # one line per request that failed
@@ -278,6 +280,8 @@ class BuildReport:
         parts.append(f"{self.full_texts} full texts ({self.abstract_only} abstract only)")
         if self.cited_by:
             parts.append(f"{self.cited_by} citing articles")
+        if self.findings:
+            parts.append(f"{self.cases} cases, {self.findings} findings")
         if self.missing:
             parts.append(f"{len(self.missing)} PMIDs without a record")
         parts.append(f"{self.requests} requests, {self.cache_hits} from cache")

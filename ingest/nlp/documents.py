@@ -1,0 +1,73 @@
+"""Records → ``TextDocument``s: one text per source, with the sections extraction reads.
+
+A PubMed record's text is its title, a blank line, then each abstract section ("LABEL: text")
+separated by blank lines; a PMC full text's is its title then every paragraph, section by
+section. Evidence offsets index exactly these texts, so a sentence can always be shown again.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.nlp.extract import TextDocument
+from ingest.seed import SECTION_KINDS
+from kb.records import FullText, PubmedRecord, SeedDocument
+
+_LABEL_KINDS = {
+    "case presentation": "case_presentation",
+    "case report": "case_presentation",
+    "case description": "case_presentation",
+    "case": "case_presentation",
+    "case summary": "case_presentation",
+    "background": "introduction",
+    "objective": "introduction",
+    "introduction": "introduction",
+    "methods": "methods",
+    "results": "results",
+    "discussion": "discussion",
+    "conclusion": "conclusion",
+    "conclusions": "conclusion",
+}
+
+
+def seed_document(seed: SeedDocument, text: str) -> TextDocument:
+    sections = tuple((s.kind, s.title, s.start, s.end) for s in seed.sections)
+    return TextDocument(f"seed:{seed.sha256[:12]}", seed.metadata.title or "", text, sections)
+
+
+def pubmed_document(record: PubmedRecord) -> TextDocument:
+    parts: list[tuple[str, str, str]] = [("title", "Title", record.title)]
+    for section in record.abstract:
+        label = section.label or "Abstract"
+        kind = _LABEL_KINDS.get((section.label or "").lower(), "abstract")
+        text = f"{section.label}: {section.text}" if section.label else section.text
+        parts.append((kind, label, text))
+    return _assemble(f"pmid:{record.pmid}", record.title, parts)
+
+
+def fulltext_document(text: FullText) -> TextDocument:
+    parts: list[tuple[str, str, str]] = [("title", "Title", text.title or "")]
+    for section in text.sections:
+        title = section.title or ""
+        top = section.path[0] if section.path else title
+        kind = SECTION_KINDS.get(_key(top), SECTION_KINDS.get(_key(title), "other"))
+        for paragraph in section.paragraphs:
+            parts.append((kind, title, paragraph))
+    return _assemble(f"pmc:{text.pmcid}", text.title or "", parts)
+
+
+def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, str]]) -> TextDocument:
+    chunks: list[str] = []
+    sections = []
+    pos = 0
+    for kind, label, body in parts:
+        if not body:
+            continue
+        sections.append((kind, label, pos, pos + len(body)))
+        chunks.append(body)
+        pos += len(body) + 2
+    return TextDocument(doc_id, title, "\n\n".join(chunks), tuple(sections))
+
+
+def _key(title: str) -> str:
+    return re.sub(r"[^a-z ]", "", title.lower()).strip()

@@ -1,0 +1,193 @@
+"""Text → ``Extraction``: the one place where a spaCy ``Doc`` is read and becomes records.
+
+A document is its text plus the sections to read (kind, title, start, end); every offset in the
+output indexes that text. Mentions in a case's spans are observations about that case; the rest
+are general claims of the article. Relations come from ``relations.py`` (pure, over mentions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ingest.nlp.cases import CaseSpan, split_cases
+from ingest.nlp.relations import Mention, find_relations
+from ingest.nlp.values import parse_iso
+from kb import __version__
+from kb.records import Case, Evidence, Extraction, Finding
+
+EXTRACTOR = "casebook.nlp"
+KIND_OF_LABEL = {
+    "CONDITION": "condition",
+    "ETIOLOGY": "etiology",
+    "TREATMENT": "treatment",
+    "OUTCOME": "outcome",
+    "TEST": "test",
+    "ANATOMY": "anatomy",
+    "AGE": "patient_attribute",
+    "SEX": "patient_attribute",
+}
+SKIP_SECTIONS = {"references", "how_to_cite", "author_contributions", "front_matter", "title",
+                 "keywords", "acknowledgements", "declarations"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TextDocument:
+    id: str  # "pmid:123", "pmc:PMC1", "seed:<sha[:12]>"
+    title: str  # its conditions are the article's topics (case-level caused_by)
+    text: str
+    sections: tuple[tuple[str, str, int, int], ...]  # (kind, title, start, end)
+
+
+def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
+    """Entities of a processed section as plain records, offsets shifted into the document."""
+    out = []
+    for sent in doc.sents:
+        for ent in sent.ents:
+            out.append(
+                Mention(
+                    label=ent.label_,
+                    concept=ent.ent_id_ or ent.label_.lower(),
+                    text=ent.text,
+                    start=offset + ent.start_char,
+                    end=offset + ent.end_char,
+                    sentence=(offset + sent.start_char, offset + sent.end_char),
+                    sentence_text=sent.text,
+                    section=section,
+                    assertion=ent._.assertion or "present",
+                    value=ent._.value,
+                )
+            )
+    return out
+
+
+def extract(nlp: Language, document: TextDocument, labels: dict[str, str]) -> Extraction:
+    """Cases, findings and relations of one document. ``labels``: concept id → preferred label."""
+    sections = [s for s in document.sections if s[0] not in SKIP_SECTIONS and s[3] > s[2]]
+    texts = (document.text[start:end] for _, _, start, end in sections)
+    mentions: list[Mention] = []
+    for (kind, _title, start, _end), doc in zip(sections, nlp.pipe(texts), strict=True):
+        mentions += mentions_of(doc, start, kind)
+    spans = split_cases(document.text, list(document.sections))
+    topics = frozenset(e.ent_id_ for e in nlp(document.title).ents if e.label_ == "CONDITION")
+    return assemble(document, mentions, spans, labels, topics)
+
+
+def assemble(
+    document: TextDocument,
+    mentions: list[Mention],
+    spans: list[CaseSpan],
+    labels: dict[str, str],
+    topics: frozenset[str] = frozenset(),
+    subject: str | None = None,
+    method: str = "text",
+) -> Extraction:
+    """Mentions → findings (with evidence), cases with their attributes, relations."""
+    cases = [_case(document, span, mentions) for span in spans]
+    findings: list[Finding] = []
+    by_mention: dict[int, Finding] = {}
+    for i, m in enumerate(mentions):
+        kind = KIND_OF_LABEL.get(m.label)
+        if kind is None:
+            continue  # DURATION: carried as the time of an outcome or relation
+        case = next(
+            (c for c, s in zip(cases, spans, strict=True) if s.contains(m.start, m.end)), None
+        )
+        who = subject or (case.id if case else f"article:{document.id}")
+        finding = make_finding(document.id, kind, m, who, labels, method, _time_of(m, mentions))
+        findings.append(finding)
+        by_mention[i] = finding
+    relations = find_relations(mentions, by_mention, _case_index(mentions, spans), topics)
+    return Extraction(document.id, cases, _unique(findings), relations)
+
+
+def make_finding(
+    document: str,
+    kind: str,
+    m: Mention,
+    subject: str,
+    labels: dict[str, str],
+    method: str,
+    time: str | None = None,
+    about: str | None = None,
+) -> Finding:
+    evidence = Evidence(
+        document=document,
+        method=method,  # type: ignore[arg-type]
+        extractor=EXTRACTOR,
+        version=__version__,
+        section=m.section,
+        sentence=" ".join(m.sentence_text.split()),
+        start=m.sentence[0],
+        end=m.sentence[1],
+        span_start=m.start,
+        span_end=m.end,
+        score=1.0,  # rule-based: a vocabulary or pattern match is exact
+    )
+    value = m.value if m.label not in {"OUTCOME"} else (time or m.value)
+    key = (
+        f"{kind}|{m.concept}|{subject}|{m.assertion}|{document}|{m.start}|{m.end}|{method}|{about}"
+    )
+    return Finding(
+        id=hashlib.sha256(key.encode()).hexdigest()[:20],
+        kind=kind,  # type: ignore[arg-type]
+        concept=m.concept,
+        label=labels.get(m.concept, m.concept),
+        text=m.text,
+        subject=subject,
+        assertion=m.assertion,  # type: ignore[arg-type]
+        evidence=evidence,
+        value=value,
+        about=about,
+    )
+
+
+def _time_of(m: Mention, mentions: list[Mention]) -> str | None:
+    """An outcome's time: the duration in its sentence ("after 04 months … complete resolution")."""
+    if m.label != "OUTCOME":
+        return None
+    durations = [d for d in mentions if d.label == "DURATION" and d.sentence == m.sentence]
+    if not durations:
+        return None
+    return min(durations, key=lambda d: abs(d.start - m.start)).value
+
+
+def _case(document: TextDocument, span: CaseSpan, mentions: list[Mention]) -> Case:
+    inside = [m for m in mentions if span.contains(m.start, m.end) and m.assertion == "present"]
+    age = next((m.value for m in inside if m.label == "AGE"), None)
+    sex = next((m.value for m in inside if m.label == "SEX"), None)
+    sites = _sites([m for m in inside if m.label == "ANATOMY"])
+    quantity = parse_iso(age) if age else None
+    return Case(
+        id=f"case:{document.id}#{span.number}",
+        document=document.id,
+        number=span.number,
+        title=span.title,
+        start=min(s for s, _ in span.spans),
+        end=max(e for _, e in span.spans),
+        age=age,
+        age_days=quantity.days if quantity else None,
+        sex=sex,
+        sites=sites,
+    )
+
+
+def _sites(anatomy: list[Mention]) -> list[str]:
+    """One entry per site concept, its laterality words merged: "leg:left medial"."""
+    words: dict[str, list[str]] = {}
+    for m in anatomy:
+        seen = words.setdefault(m.concept, [])
+        seen += [w for w in (m.value or "").split() if w not in seen]
+    return [f"{c}:{' '.join(w)}" if w else c for c, w in words.items()]
+
+
+def _case_index(mentions: list[Mention], spans: list[CaseSpan]) -> list[int | None]:
+    return [next((s.number for s in spans if s.contains(m.start, m.end)), None) for m in mentions]
+
+
+def _unique(findings: Iterable[Finding]) -> list[Finding]:
+    return list({f.id: f for f in findings}.values())

@@ -1,0 +1,27 @@
+"""``kb extract PATH``: recognise the file (article text, PubMed XML, PMC JATS) and extract it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.entrez.pmc_jats import parse_pmc_xml
+from ingest.entrez.pubmed_xml import parse_pubmed_xml
+from ingest.nlp.run import extract_all
+from ingest.seed import SeedError, decode_text, read_seed_bytes
+from kb.records import Extraction, SeedDocument, SeedMetadata
+
+
+def extract_file(path: Path) -> list[Extraction]:
+    data = path.read_bytes()
+    head = data.lstrip()[:2000]
+    if head.startswith(b"<?xml") or head.startswith(b"<"):
+        empty = SeedDocument(path.name, "", SeedMetadata(), [], [], [])
+        if b"<PubmedArticleSet" in head or b"<PubmedArticle" in head:
+            return extract_all(empty, None, [], parse_pubmed_xml(data), [])
+        if b"<pmc-articleset" in head or b"<article" in head:
+            return extract_all(empty, None, [], [], parse_pmc_xml(data))
+        raise SeedError(
+            f"{path.name}: XML, but neither PubMed (PubmedArticleSet) nor JATS (article)"
+        )
+    seed = read_seed_bytes(data, source=path.name)
+    return extract_all(seed, decode_text(data), [], [], [])

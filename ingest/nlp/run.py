@@ -1,0 +1,44 @@
+"""Extraction over everything a build fetched: the seed (text + citation contexts), each PubMed
+record (abstract text + MeSH) and each open-access full text — three sources kept apart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ingest.nlp.citations import citation_findings
+from ingest.nlp.documents import fulltext_document, pubmed_document, seed_document
+from ingest.nlp.extract import extract
+from ingest.nlp.mesh import mesh_findings
+from ingest.nlp.pipeline import shared_nlp
+from ingest.nlp.vocab import load_vocabulary
+from kb.records import Extraction, FullText, PubmedRecord, Resolution, SeedDocument
+
+
+def extract_all(
+    seed: SeedDocument,
+    seed_text: str | None,
+    resolutions: list[Resolution],
+    records: list[PubmedRecord],
+    fulltexts: list[FullText],
+    progress: Callable[[int], None] = lambda n: None,
+) -> list[Extraction]:
+    nlp = shared_nlp()
+    vocab = load_vocabulary()
+    labels = {c.id: c.label for c in vocab.concepts.values()}
+    out: list[Extraction] = []
+    if seed_text is not None and seed.sections:
+        out.append(extract(nlp, seed_document(seed, seed_text), labels))
+    if seed.citations:
+        out.append(citation_findings(nlp, seed, resolutions, labels))
+    progress(1)
+    for record in records:
+        out.append(extract(nlp, pubmed_document(record), labels))
+        if record.mesh_headings:
+            mesh = mesh_findings(record, vocab)
+            out.append(Extraction(f"{mesh.document}#mesh", [], mesh.findings, mesh.relations))
+        progress(1)
+    for text in fulltexts:
+        if text.open_access:
+            out.append(extract(nlp, fulltext_document(text), labels))
+        progress(1)
+    return out
