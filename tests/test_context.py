@@ -177,6 +177,11 @@ def test_trigger_inside_an_entity_does_not_modify_it(nlp):
         ("Prior to surgery, the ulcer was debrided.", ("ulcer",)),
         ("Over the past week, the rash spread.", ("rash",)),
         ("A boy was brought by his mother with fever.", ("fever",)),
+        ("Relative efficacy and toxicity of netilmicin.", ("toxicity",)),
+        ("The parent compound caused hepatitis.", ("hepatitis",)),
+        ("There was no significant difference in mortality.", ("mortality",)),
+        ("She presented with a 3-day history of fever.", ("fever",)),
+        ("He had a 10-year history of diabetes.", ("diabetes",)),
     ],
 )
 def test_pseudo_triggers_leave_entities_present(nlp, text, entities):

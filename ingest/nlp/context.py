@@ -203,7 +203,8 @@ def _assign_sentence(
         return any(a < hi and b > lo for a, b in ents)
 
     def stacks(lo: int, hi: int, gap_lo: int, gap_hi: int) -> bool:
-        """Whether a trigger at the edge of scope ``[lo, hi)`` stacks onto the one reading it."""
+        """Whether the next trigger stacks onto this one: at most ``STACK_GAP`` tokens apart
+        (``gap_lo``..``gap_hi``), no punctuation between, and no entity in ``[lo, hi)`` yet."""
         return (
             gap_hi - gap_lo <= STACK_GAP
             and not has_entity(lo, hi)
@@ -245,7 +246,9 @@ def _assign_sentence(
                 if other.rule.category != "TERMINATE" and stacks(
                     lo, other.start, frontier, other.start
                 ):
-                    frontier = other.end  # stacked modifiers: read through
+                    frontier = other.end  # stacked modifiers: read through, as far as it reaches
+                    reach = other.rule.max_scope
+                    hi = s_end if reach is None else max(hi, min(s_end, other.end + reach))
                     continue
                 hi = other.start
                 break
@@ -265,6 +268,8 @@ def _assign_sentence(
                     other.end, hi, other.end, frontier
                 ):
                     frontier = other.start
+                    reach = other.rule.max_scope
+                    lo = s_start if reach is None else min(lo, max(s_start, other.start - reach))
                     continue
                 lo = other.end
                 break
