@@ -162,7 +162,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         cited_by_limit=args.cited_by_limit,
         full_text=not args.no_full_text,
         extract=not args.no_extract,
-        progress=not args.no_progress,
+        progress=not (args.no_progress or args.quiet),
     )
     result = build(seed, settings, options, seed_text=text)
     result.save(settings.data_dir)
@@ -185,7 +185,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             offline=False,
         )
         log.info("fake E-utilities at %s", server.url)
-        options = BuildOptions(cited_by=True, cited_by_limit=args.cited_by_limit)
+        options = BuildOptions(
+            cited_by=True, cited_by_limit=args.cited_by_limit, progress=not args.quiet
+        )
         result = build(demo_seed(), settings, options, seed_text=demo_seed_text())
     result.save(settings.data_dir)
     return _report(result, settings)

@@ -17,7 +17,14 @@ from kb.jsonl import to_dict
 from tests.conftest import SEED_PATH, shared_file
 from tests.test_client import make_settings
 
-DATA_FILES = ["seed.json", "references.jsonl", "records.jsonl", "fulltexts.jsonl", "cited_by.jsonl"]
+DATA_FILES = [
+    "seed.json",
+    "references.jsonl",
+    "records.jsonl",
+    "fulltexts.jsonl",
+    "cited_by.jsonl",
+    "extractions.jsonl",
+]
 DEMO_SUMMARY = (
     "10 references: 7 resolved (4 doi, 1 ecitmatch, 1 pmid, 1 title), 3 unresolved "
     "(1 ambiguous, 1 no_match, 1 not_in_pubmed); 11 records; 1 full texts (1 abstract only); "
