@@ -64,7 +64,7 @@ def build(
         )
 
     fulltexts = _fulltexts(client, records, options, report)
-    extractions = _extract(seed, seed_text, resolutions, records, fulltexts, options)
+    extractions = _extract(seed, seed_text, resolutions, records, fulltexts, options, settings)
     report.findings = sum(len(e.findings) for e in extractions)
     report.cases = sum(len(e.cases) for e in extractions)
     report.records = len(records)
@@ -80,14 +80,18 @@ def build(
     return Build(seed, resolutions, records, fulltexts, cited_by, info, extractions)
 
 
-def _extract(seed, seed_text, resolutions, records, fulltexts, options: BuildOptions) -> list:
+def _extract(
+    seed, seed_text, resolutions, records, fulltexts, options: BuildOptions, settings: Settings
+) -> list:
     if not options.extract:
         return []
     from ingest.nlp.run import extract_all  # spaCy loads only when extraction runs
 
     total = 1 + len(records) + len(fulltexts)
     with tqdm(total=total, desc="extracting", unit="doc", disable=not options.progress) as bar:
-        return extract_all(seed, seed_text, resolutions, records, fulltexts, bar.update)
+        return extract_all(
+            seed, seed_text, resolutions, records, fulltexts, bar.update, settings.nlp_config
+        )
 
 
 def _cited_by(

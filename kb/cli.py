@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SeedError, ConfigError, FileNotFoundError, IsADirectoryError) as exc:
         print(f"kb: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("kb: interrupted; nothing half-written was kept (rerun to finish)", file=sys.stderr)
         return 130
@@ -69,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", type=Path, help="text / Markdown article, PubMed XML or PMC JATS")
     p.add_argument("--json", action="store_true", help="print the extractions as JSON")
+    p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
+    p.add_argument("--nlp-config", type=Path, help="spaCy config for extraction (KB_NLP_CONFIG)")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser(
@@ -196,7 +202,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     from ingest.nlp.files import extract_file
 
-    extractions = extract_file(args.path)
+    extractions = extract_file(args.path, settings_from(args).nlp_config)
     if args.json:
         print(json.dumps([to_dict(e) for e in extractions], ensure_ascii=False, indent=2))
     else:

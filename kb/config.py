@@ -40,6 +40,7 @@ class Settings:
     cache_max_age: float | None = None  # seconds; None: cached answers never expire
     use_cache: bool = True  # False (--no-cache): ignore cached answers, still store new ones
     offline: bool = False  # answer from the cache only
+    nlp_config: Path | None = None  # a spaCy config for extraction; default data/nlp/config.cfg
 
     @property
     def cache_path(self) -> Path:

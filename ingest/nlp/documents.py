@@ -42,10 +42,11 @@ def pubmed_document(record: PubmedRecord) -> TextDocument:
         kind = _LABEL_KINDS.get((section.label or "").lower(), "abstract")
         text = f"{section.label}: {section.text}" if section.label else section.text
         parts.append((kind, label, text))
-    return _assemble(f"pmid:{record.pmid}", record.title, parts)
+    case_report = "Case Reports" in record.publication_types
+    return _assemble(f"pmid:{record.pmid}", record.title, parts, case_report)
 
 
-def fulltext_document(text: FullText) -> TextDocument:
+def fulltext_document(text: FullText, case_report: bool = False) -> TextDocument:
     parts: list[tuple[str, str, str]] = [("title", "Title", text.title or "")]
     for section in text.sections:
         title = section.title or ""
@@ -53,10 +54,12 @@ def fulltext_document(text: FullText) -> TextDocument:
         kind = SECTION_KINDS.get(_key(top), SECTION_KINDS.get(_key(title), "other"))
         for paragraph in section.paragraphs:
             parts.append((kind, title, paragraph))
-    return _assemble(f"pmc:{text.pmcid}", text.title or "", parts)
+    return _assemble(f"pmc:{text.pmcid}", text.title or "", parts, case_report)
 
 
-def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, str]]) -> TextDocument:
+def _assemble(
+    doc_id: str, title: str, parts: list[tuple[str, str, str]], case_report: bool = False
+) -> TextDocument:
     chunks: list[str] = []
     sections = []
     pos = 0
@@ -66,7 +69,7 @@ def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, str]]) -> Tex
         sections.append((kind, label, pos, pos + len(body)))
         chunks.append(body)
         pos += len(body) + 2
-    return TextDocument(doc_id, title, "\n\n".join(chunks), tuple(sections))
+    return TextDocument(doc_id, title, "\n\n".join(chunks), tuple(sections), case_report)
 
 
 def _key(title: str) -> str:

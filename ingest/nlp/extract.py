@@ -41,6 +41,7 @@ class TextDocument:
     title: str  # its conditions are the article's topics (case-level caused_by)
     text: str
     sections: tuple[tuple[str, str, int, int], ...]  # (kind, title, start, end)
+    case_report: bool = False  # one patient even without "Case 1" markers
 
 
 def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
@@ -72,7 +73,7 @@ def extract(nlp: Language, document: TextDocument, labels: dict[str, str]) -> Ex
     mentions: list[Mention] = []
     for (kind, _title, start, _end), doc in zip(sections, nlp.pipe(texts), strict=True):
         mentions += mentions_of(doc, start, kind)
-    spans = split_cases(document.text, list(document.sections))
+    spans = split_cases(document.text, list(document.sections)) or _single_case(document)
     topics = frozenset(e.ent_id_ for e in nlp(document.title).ents if e.label_ == "CONDITION")
     return assemble(document, mentions, spans, labels, topics)
 
@@ -174,6 +175,17 @@ def _case(document: TextDocument, span: CaseSpan, mentions: list[Mention]) -> Ca
         sex=sex,
         sites=sites,
     )
+
+
+def _single_case(document: TextDocument) -> list[CaseSpan]:
+    """A case report without markers describes one patient: its case section, else its abstract."""
+    if not document.case_report:
+        return []
+    for kinds in ({"case_presentation"}, {"abstract", "results"}):
+        spans = [(s, e) for kind, _, s, e in document.sections if kind in kinds]
+        if spans:
+            return [CaseSpan(1, "Case", spans)]
+    return []
 
 
 def _sites(anatomy: list[Mention]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ingest.entrez.pmc_jats import parse_pmc_xml
@@ -11,17 +12,17 @@ from ingest.seed import SeedError, decode_text, read_seed_bytes
 from kb.records import Extraction, SeedDocument, SeedMetadata
 
 
-def extract_file(path: Path) -> list[Extraction]:
+def extract_file(path: Path, nlp_config: Path | None = None) -> list[Extraction]:
     data = path.read_bytes()
-    head = data.lstrip()[:2000]
-    if head.startswith(b"<?xml") or head.startswith(b"<"):
-        empty = SeedDocument(path.name, "", SeedMetadata(), [], [], [])
-        if b"<PubmedArticleSet" in head or b"<PubmedArticle" in head:
-            return extract_all(empty, None, [], parse_pubmed_xml(data), [])
-        if b"<pmc-articleset" in head or b"<article" in head:
-            return extract_all(empty, None, [], [], parse_pmc_xml(data))
+    head = data.lstrip()[:4000]
+    empty = SeedDocument(path.name, "", SeedMetadata(), [], [], [])
+    if b"<PubmedArticleSet" in head or b"<PubmedArticle>" in head:
+        return extract_all(empty, None, [], parse_pubmed_xml(data), [], nlp_config=nlp_config)
+    if b"<pmc-articleset" in head or re.search(rb"<article[\s>]", head):
+        return extract_all(empty, None, [], [], parse_pmc_xml(data), nlp_config=nlp_config)
+    if head.startswith(b"<?xml"):
         raise SeedError(
             f"{path.name}: XML, but neither PubMed (PubmedArticleSet) nor JATS (article)"
         )
     seed = read_seed_bytes(data, source=path.name)
-    return extract_all(seed, decode_text(data), [], [], [])
+    return extract_all(seed, decode_text(data), [], [], [], nlp_config=nlp_config)

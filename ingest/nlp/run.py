@@ -4,6 +4,7 @@ record (abstract text + MeSH) and each open-access full text — three sources k
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from ingest.nlp.citations import citation_findings
 from ingest.nlp.documents import fulltext_document, pubmed_document, seed_document
@@ -21,8 +22,9 @@ def extract_all(
     records: list[PubmedRecord],
     fulltexts: list[FullText],
     progress: Callable[[int], None] = lambda n: None,
+    nlp_config: Path | None = None,
 ) -> list[Extraction]:
-    nlp = shared_nlp()
+    nlp = shared_nlp(nlp_config)
     vocab = load_vocabulary()
     labels = {c.id: c.label for c in vocab.concepts.values()}
     out: list[Extraction] = []
@@ -37,8 +39,11 @@ def extract_all(
             mesh = mesh_findings(record, vocab)
             out.append(Extraction(f"{mesh.document}#mesh", [], mesh.findings, mesh.relations))
         progress(1)
+    case_reports = {f"PMC{r.pmcid.removeprefix('PMC')}" for r in records
+                    if r.pmcid and "Case Reports" in r.publication_types}  # fmt: skip
     for text in fulltexts:
         if text.open_access:
-            out.append(extract(nlp, fulltext_document(text), labels))
+            document = fulltext_document(text, text.pmcid in case_reports)
+            out.append(extract(nlp, document, labels))
         progress(1)
     return out
