@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 _MARKER = re.compile(
-    r"(?:(?<=^)|(?<=\n)|(?<=[.!?]\s)|(?<=[.!?]\s\s))\s*(?:\*\*)?"
+    r"(?:(?<=^)|(?<=\n)|(?<=[.!?]\s)|(?<=[.!?]\s\s)|(?<=[A-Z]:\s))\s*(?:\*\*)?"
     r"(?:(?P<case>(?:Case|Patient)\s+0?(?P<n>\d{1,2}))\s*[:.)]"
     r"|(?P<ord>First|Second|Third|Fourth|Fifth|Sixth)\s+(?:case|patient)\b"
     r"|(?P<another>Another\s+(?:patient|case))\b"

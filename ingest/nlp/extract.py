@@ -8,7 +8,7 @@ are general claims of the article. Relations come from ``relations.py`` (pure, o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -21,6 +21,7 @@ from kb import __version__
 from kb.records import Case, Evidence, Extraction, Finding
 
 EXTRACTOR = "casebook.nlp"
+SIDES = {"left", "right", "bilateral", "both"}
 KIND_OF_LABEL = {
     "CONDITION": "condition",
     "ETIOLOGY": "etiology",
@@ -66,16 +67,23 @@ def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
     return out
 
 
-def extract(nlp: Language, document: TextDocument, labels: dict[str, str]) -> Extraction:
-    """Cases, findings and relations of one document. ``labels``: concept id → preferred label."""
+def extract(
+    nlp: Language,
+    document: TextDocument,
+    labels: dict[str, str],
+    broader: Callable[[str], Iterable[str]] = lambda concept: (),
+) -> Extraction:
+    """Cases, findings and relations of one document. ``labels``: concept id → preferred label;
+    ``broader``: concept id → its broader concepts (a narrower condition of a title topic —
+    iatrogenic calcinosis cutis under calcinosis cutis — is a topic too)."""
     sections = [s for s in document.sections if s[0] not in SKIP_SECTIONS and s[3] > s[2]]
     texts = (document.text[start:end] for _, _, start, end in sections)
     mentions: list[Mention] = []
     for (kind, _title, start, _end), doc in zip(sections, nlp.pipe(texts), strict=True):
         mentions += mentions_of(doc, start, kind)
     spans = split_cases(document.text, list(document.sections)) or _single_case(document)
-    topics = frozenset(e.ent_id_ for e in nlp(document.title).ents if e.label_ == "CONDITION")
-    return assemble(document, mentions, spans, labels, topics)
+    named = {e.ent_id_ for e in nlp(document.title).ents if e.label_ == "CONDITION"}
+    return assemble(document, mentions, spans, labels, _with_narrower(named, mentions, broader))
 
 
 def assemble(
@@ -177,6 +185,13 @@ def _case(document: TextDocument, span: CaseSpan, mentions: list[Mention]) -> Ca
     )
 
 
+def _with_narrower(
+    topics: set[str], mentions: list[Mention], broader: Callable[[str], Iterable[str]]
+) -> frozenset[str]:
+    conditions = {m.concept for m in mentions if m.label == "CONDITION"}
+    return frozenset(topics | {c for c in conditions if topics & set(broader(c))})
+
+
 def _single_case(document: TextDocument) -> list[CaseSpan]:
     """A case report without markers describes one patient: its case section, else its abstract."""
     if not document.case_report:
@@ -189,12 +204,20 @@ def _single_case(document: TextDocument) -> list[CaseSpan]:
 
 
 def _sites(anatomy: list[Mention]) -> list[str]:
-    """One entry per site concept, its laterality words merged: "leg:left medial"."""
-    words: dict[str, list[str]] = {}
+    """One entry per site and side, aspects merged: "leg:left medial"; an unsided mention joins
+    the side its site already has, so "left leg … medial aspect of leg" stays one site."""
+    sites: dict[tuple[str, str | None], list[str]] = {}
     for m in anatomy:
-        seen = words.setdefault(m.concept, [])
-        seen += [w for w in (m.value or "").split() if w not in seen]
-    return [f"{c}:{' '.join(w)}" if w else c for c, w in words.items()]
+        words = (m.value or "").split()
+        side = next((w for w in words if w in SIDES), None)
+        if side is None:
+            sided = [k for k in sites if k[0] == m.concept and k[1]]
+            side = sided[0][1] if len(sided) == 1 else None
+        seen = sites.setdefault((m.concept, side), [side] if side else [])
+        seen += [w for w in words if w not in seen and w not in SIDES]
+    merged = {k: v for k, v in sites.items() if k[1] or not any(
+        s[0] == k[0] and s[1] for s in sites)}  # fmt: skip
+    return [f"{c}:{' '.join(w)}" if w else c for (c, _), w in merged.items()]
 
 
 def _case_index(mentions: list[Mention], spans: list[CaseSpan]) -> list[int | None]:

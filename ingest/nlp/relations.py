@@ -6,7 +6,8 @@ Within a sentence a relation needs a cue between the two mentions ("due to", "in
 the case is related to the case's etiologies when it is a topic of the article (named in its title: "Iatrogenic
 calcinosis cutis"): the report describes that illness and what caused it. Treatments are not
 related across a case — a neonate's surfactant treats its respiratory distress, not its
-calcinosis. Negated or hypothetical mentions never relate.
+calcinosis. Negated or hypothetical mentions never relate, and a denied cue ("was not due to")
+is no cue: the assertion step reads "not" about the mentions, not about the link between them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _TREAT_AFTER = re.compile(
     r"\b(?:treated (?:with|by)|managed (?:with|by)|received|underwent|with|by|using)\b",
     re.IGNORECASE)  # fmt: skip
 _TREAT_BEFORE = re.compile(r"\b(?:for|of|in)\b", re.IGNORECASE)
+# a cue right after one of these is denied: "was not due to", "never caused"
+_DENIED = re.compile(r"\b(?:not|never|nor)\s+$", re.IGNORECASE)
 RELATABLE = {"present", "historical"}
 
 
@@ -82,18 +85,23 @@ def _sentence_relation(a: Mention, b: Mention) -> str | None:
         return None
     between = _between(a, b)
     if a.label == "CONDITION" and b.label == "ETIOLOGY":
-        if a.end <= b.start and _CAUSE_AFTER.search(between):
+        if a.end <= b.start and _cue(_CAUSE_AFTER, between):
             return "caused_by"
-        if b.end <= a.start and _CAUSE_BEFORE.search(between):
+        if b.end <= a.start and _cue(_CAUSE_BEFORE, between):
             return "caused_by"
     if a.label == "CONDITION" and b.label == "TREATMENT":
-        if a.end <= b.start and _TREAT_AFTER.search(between):
+        if a.end <= b.start and _cue(_TREAT_AFTER, between):
             return "treated_with"
-        if b.end <= a.start and _TREAT_BEFORE.search(between):
+        if b.end <= a.start and _cue(_TREAT_BEFORE, between):
             return "treated_with"
     if a.label == "TREATMENT" and b.label == "OUTCOME":
         return "led_to"  # a treatment and an outcome in one sentence
     return None
+
+
+def _cue(pattern: re.Pattern[str], between: str) -> bool:
+    """Whether ``pattern`` occurs in ``between`` other than right after a denial ("not due to")."""
+    return any(not _DENIED.search(between, 0, m.start()) for m in pattern.finditer(between))
 
 
 def _case_relation(a: Mention, b: Mention) -> str | None:

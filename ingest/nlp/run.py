@@ -27,14 +27,18 @@ def extract_all(
     nlp = shared_nlp(nlp_config)
     vocab = load_vocabulary()
     labels = {c.id: c.label for c in vocab.concepts.values()}
+
+    def broader(concept: str) -> list[str]:
+        return [c.id for c in vocab.ancestors(concept)] if concept in vocab.concepts else []
+
     out: list[Extraction] = []
     if seed_text is not None and seed.sections:
-        out.append(extract(nlp, seed_document(seed, seed_text), labels))
+        out.append(extract(nlp, seed_document(seed, seed_text), labels, broader))
     if seed.citations:
         out.append(citation_findings(nlp, seed, resolutions, labels))
     progress(1)
     for record in records:
-        out.append(extract(nlp, pubmed_document(record), labels))
+        out.append(extract(nlp, pubmed_document(record), labels, broader))
         if record.mesh_headings:
             mesh = mesh_findings(record, vocab)
             out.append(Extraction(f"{mesh.document}#mesh", [], mesh.findings, mesh.relations))
@@ -44,6 +48,6 @@ def extract_all(
     for text in fulltexts:
         if text.open_access:
             document = fulltext_document(text, text.pmcid in case_reports)
-            out.append(extract(nlp, document, labels))
+            out.append(extract(nlp, document, labels, broader))
         progress(1)
     return out

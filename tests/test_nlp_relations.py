@@ -1,0 +1,286 @@
+"""Relations between mentions (``ingest.nlp.relations``), read through the whole pipeline.
+
+Every sentence below is SYNTHETIC, written for these tests: one tiny sentence per behaviour.
+A relation is shown as (kind, source concept, target concept, time).
+"""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from ingest.nlp.extract import TextDocument, extract
+from ingest.nlp.pipeline import build_nlp
+from ingest.nlp.relations import Mention, find_relations
+from kb.records import Evidence, Extraction, Finding
+
+Rel = tuple[str, str, str, str | None]
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return build_nlp()
+
+
+def read(
+    nlp: Language,
+    text: str,
+    title: str = "",
+    sections: tuple[tuple[str, str, int, int], ...] | None = None,
+) -> Extraction:
+    sections = sections or (("discussion", "Discussion", 0, len(text)),)
+    return extract(nlp, TextDocument("test:1", title, text, sections), {})
+
+
+def relations(extraction: Extraction) -> set[Rel]:
+    by_id = {f.id: f for f in extraction.findings}
+    return {
+        (r.kind, by_id[r.source].concept, by_id[r.target].concept, r.time)
+        for r in extraction.relations
+    }
+
+
+def relations_in(nlp: Language, text: str) -> set[Rel]:
+    return relations(read(nlp, text))
+
+
+# --- caused_by within a sentence ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "condition", "cause"),
+    [
+        ("Calcinosis cutis due to extravasation was seen.", "calcinosis_cutis", "extravasation"),
+        ("Calciphylaxis secondary to hyperparathyroidism was found.", "calciphylaxis",
+         "hyperparathyroidism"),
+        ("Calciphylaxis induced by warfarin was reported.", "calciphylaxis", "warfarin"),
+        ("Calciphylaxis caused by warfarin was reported.", "calciphylaxis", "warfarin"),
+        ("Calcinosis cutis following extravasation was seen.", "calcinosis_cutis",
+         "extravasation"),
+        ("Calcinosis cutis after heel sticks is rare.", "calcinosis_cutis", "heel_sticks"),
+        ("Calcinosis cutis as a result of extravasation was seen.", "calcinosis_cutis",
+         "extravasation"),
+        ("Calcinosis cutis as result of low molecular weight heparin was seen.",
+         "calcinosis_cutis", "low_molecular_weight_heparin"),
+    ],
+)  # fmt: skip
+def test_caused_by_with_the_cause_second(nlp: Language, text: str, condition: str, cause: str):
+    assert relations_in(nlp, text) == {("caused_by", condition, cause, None)}
+
+
+@pytest.mark.parametrize(
+    ("text", "condition", "cause"),
+    [
+        ("Warfarin-induced calciphylaxis was reported.", "calciphylaxis", "warfarin"),
+        ("Extravasation leading to calcinosis cutis was seen.", "calcinosis_cutis",
+         "extravasation"),
+        ("Extravasation caused calcinosis cutis.", "calcinosis_cutis", "extravasation"),
+        ("Extravasation resulted in calcinosis cutis.", "calcinosis_cutis", "extravasation"),
+        ("Warfarin-associated calciphylaxis was seen.", "calciphylaxis", "warfarin"),
+        ("Warfarin-related calciphylaxis was seen.", "calciphylaxis", "warfarin"),
+    ],
+)  # fmt: skip
+def test_caused_by_with_the_cause_first(nlp: Language, text: str, condition: str, cause: str):
+    assert relations_in(nlp, text) == {("caused_by", condition, cause, None)}
+
+
+def test_a_cue_in_the_wrong_direction_relates_nothing(nlp: Language):
+    assert relations_in(nlp, "Calcinosis cutis leading to extravasation was seen.") == set()
+
+
+def test_two_mentions_without_a_cue_are_not_related(nlp: Language):
+    assert relations_in(nlp, "Calcinosis cutis and extravasation were seen.") == set()
+
+
+def test_mentions_in_two_sentences_are_not_related(nlp: Language):
+    assert relations_in(nlp, "Calcinosis cutis was seen. It was due to nothing; warfarin.") == set()
+
+
+# --- treated_with and led_to ----------------------------------------------------------------------
+
+
+def test_treated_with(nlp: Language):
+    assert relations_in(nlp, "Calciphylaxis was treated with sodium thiosulfate.") == {
+        ("treated_with", "calciphylaxis", "sodium_thiosulfate", None)
+    }
+
+
+def test_treatment_for_condition(nlp: Language):
+    assert relations_in(nlp, "Sodium thiosulfate for calciphylaxis was effective.") == {
+        ("treated_with", "calciphylaxis", "sodium_thiosulfate", None)
+    }
+
+
+def test_led_to_carries_the_time_to_the_outcome(nlp: Language):
+    text = "The lesion resolved completely after 3 months of sodium thiosulfate."
+    assert relations_in(nlp, text) == {
+        ("led_to", "sodium_thiosulfate", "complete_resolution", "P3M")
+    }
+
+
+def test_led_to_without_a_time(nlp: Language):
+    assert relations_in(nlp, "Wound care led to complete resolution.") == {
+        ("led_to", "wound_care", "complete_resolution", None)
+    }
+
+
+# --- negated and hypothetical mentions never relate -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There was no calcinosis cutis due to extravasation.",
+        "There was no calciphylaxis, treated with sodium thiosulfate or otherwise.",
+        "If calcinosis cutis develops after extravasation, it resolves.",
+    ],
+)
+def test_a_negated_or_hypothetical_mention_is_not_related(nlp: Language, text: str):
+    extraction = read(nlp, text)
+    assert {f.assertion for f in extraction.findings if f.kind == "condition"} <= {
+        "negated",
+        "hypothetical",
+    }
+    assert extraction.relations == []
+
+
+def test_a_general_claim_that_something_can_cause_is_hypothetical(nlp: Language):
+    extraction = read(nlp, "Extravasation can cause calcinosis cutis.")
+    assert [f.assertion for f in extraction.findings] == ["present", "hypothetical"]
+    assert extraction.relations == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Calcinosis cutis was not due to warfarin.",
+        "Calciphylaxis was never caused by warfarin.",
+        "Calciphylaxis was not induced by warfarin.",
+    ],
+)
+def test_a_denied_cue_relates_nothing(nlp: Language, text: str):
+    assert relations_in(nlp, text) == set()
+
+
+def test_a_cue_after_a_denied_one_still_relates(nlp: Language):
+    text = "Calciphylaxis was not due to warfarin but due to dialysis."
+    assert relations_in(nlp, text) == {("caused_by", "calciphylaxis", "dialysis", None)}
+
+
+# --- case-level caused_by: only for the article's topic conditions --------------------------------
+
+CASE_TEXT = (
+    "Case 1: A 70-year-old man on warfarin presented with calciphylaxis. "
+    "He also had fever.\n\nThe discussion follows."
+)
+CASE_SECTIONS = (
+    ("case_presentation", "Case presentation", 0, CASE_TEXT.index("\n\n")),
+    ("discussion", "Discussion", CASE_TEXT.index("The discussion"), len(CASE_TEXT)),
+)
+
+
+def test_a_topic_condition_is_caused_by_the_case_etiologies(nlp: Language):
+    extraction = read(nlp, CASE_TEXT, "Calciphylaxis in an elderly man", CASE_SECTIONS)
+    assert [c.number for c in extraction.cases] == [1]
+    assert relations(extraction) == {("caused_by", "calciphylaxis", "warfarin", None)}
+    by_id = {f.id: f for f in extraction.findings}
+    (relation,) = extraction.relations
+    assert by_id[relation.source].subject == by_id[relation.target].subject == "case:test:1#1"
+
+
+def test_a_condition_outside_the_title_is_not_related_at_case_level(nlp: Language):
+    extraction = read(nlp, CASE_TEXT, "Fever in an elderly man", CASE_SECTIONS)
+    assert relations(extraction) == {("caused_by", "fever", "warfarin", None)}
+
+
+def test_no_topic_no_case_level_relation(nlp: Language):
+    extraction = read(nlp, CASE_TEXT, "A report", CASE_SECTIONS)
+    assert relations(extraction) == set()
+
+
+def test_case_level_relations_stay_within_their_case(nlp: Language):
+    text = "Case 1: A man on warfarin.\n\nCase 2: A woman with calciphylaxis.\n\nThe discussion."
+    sections = (("case_presentation", "Case presentation", 0, text.index("The discussion") - 2),)
+    extraction = read(nlp, text, "Calciphylaxis", sections)
+    assert [c.number for c in extraction.cases] == [1, 2]
+    assert relations(extraction) == set()
+
+
+# --- the pure function ----------------------------------------------------------------------------
+
+
+SENTENCE = "Calciphylaxis due to warfarin."
+
+
+def _mention(label: str, concept: str, start: int, end: int, assertion: str = "present"):
+    return Mention(
+        label=label,
+        concept=concept,
+        text=SENTENCE[start:end],
+        start=start,
+        end=end,
+        sentence=(0, len(SENTENCE)),
+        sentence_text=SENTENCE,
+        section="discussion",
+        assertion=assertion,
+    )
+
+
+def _finding(m: Mention, fid: str) -> Finding:
+    evidence = Evidence(
+        document="test:1",
+        method="text",
+        extractor="test",
+        version="0",
+        section=m.section,
+        sentence=m.sentence_text,
+        start=0,
+        end=len(SENTENCE),
+        span_start=m.start,
+        span_end=m.end,
+        score=1.0,
+    )
+    return Finding(
+        id=fid,
+        kind="condition" if m.label == "CONDITION" else "etiology",
+        concept=m.concept,
+        label=m.concept,
+        text=m.text,
+        subject="article:test:1",
+        assertion=m.assertion,  # type: ignore[arg-type]
+        evidence=evidence,
+    )
+
+
+def test_find_relations_is_pure_over_mentions():
+    mentions = [
+        _mention("CONDITION", "calciphylaxis", 0, 13),
+        _mention("ETIOLOGY", "warfarin", 21, 29),
+    ]
+    findings = {0: _finding(mentions[0], "f0"), 1: _finding(mentions[1], "f1")}
+    (relation,) = find_relations(mentions, findings, [None, None])
+    assert (relation.kind, relation.source, relation.target, relation.evidence) == (
+        "caused_by",
+        "f0",
+        "f1",
+        "f1",
+    )
+
+
+@pytest.mark.parametrize("assertion", ["negated", "possible", "hypothetical", "family"])
+def test_find_relations_skips_unasserted_mentions(assertion: str):
+    mentions = [
+        _mention("CONDITION", "calciphylaxis", 0, 13, assertion),
+        _mention("ETIOLOGY", "warfarin", 21, 29),
+    ]
+    findings = {0: _finding(mentions[0], "f0"), 1: _finding(mentions[1], "f1")}
+    assert find_relations(mentions, findings, [None, None]) == []
+
+
+def test_find_relations_keeps_historical_mentions():
+    mentions = [
+        _mention("CONDITION", "calciphylaxis", 0, 13, "historical"),
+        _mention("ETIOLOGY", "warfarin", 21, 29),
+    ]
+    findings = {0: _finding(mentions[0], "f0"), 1: _finding(mentions[1], "f1")}
+    assert [r.kind for r in find_relations(mentions, findings, [None, None])] == ["caused_by"]
