@@ -77,6 +77,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--nlp-config", type=Path, help="spaCy config for extraction (KB_NLP_CONFIG)")
     p.set_defaults(func=cmd_extract)
 
+    p = sub.add_parser("eval", help="precision and recall of extraction against a gold file")
+    p.add_argument("seed", type=Path, help="the seed the gold file was written for")
+    p.add_argument("--gold", type=Path, help="gold file (default: data/gold/seed_000.json)")
+    p.add_argument(
+        "--synthetic",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also score N generated synthetic abstracts against their known truth",
+    )
+    p.add_argument("--limit", type=int, default=25, help="misses / spurious items to list")
+    p.set_defaults(func=cmd_eval)
+
     p = sub.add_parser(
         "demo", help="build the synthetic demo KB offline, via a local fake E-utilities"
     )
@@ -207,6 +220,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
         print(json.dumps([to_dict(e) for e in extractions], ensure_ascii=False, indent=2))
     else:
         print("\n\n".join(format_extraction(e) for e in extractions))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from ingest.nlp.evaluate import evaluate_generated, evaluate_seed, format_report
+
+    try:
+        report = evaluate_seed(args.seed, args.gold)
+    except ValueError as exc:
+        raise SeedError(str(exc)) from exc
+    print(format_report(report, limit=args.limit))
+    if args.synthetic:
+        print(f"\nSYNTHETIC: {args.synthetic} generated abstracts\n")
+        print(format_report(evaluate_generated(args.synthetic), limit=args.limit))
     return 0
 
 

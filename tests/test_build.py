@@ -156,3 +156,18 @@ def test_settings_precedence_file_env_flags(tmp_path):
     cfg.write_text('emial = "typo"\n')
     with pytest.raises(ConfigError, match="unknown setting 'emial'"):
         load_settings(config_path=cfg, environ={})
+
+
+def test_kb_eval_prints_precision_and_recall(capsys):
+    assert main(["eval", str(shared_file(SEED_PATH)), "--synthetic", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "type              P     R" in out and "SYNTHETIC: 5 generated abstracts" in out
+    lines = {line.split()[0]: line.split()[1:3] for line in out.splitlines() if line[:1].isalpha()}
+    assert "negated" in lines and "reference" in lines
+
+
+def test_kb_eval_refuses_a_seed_the_gold_was_not_written_for(tmp_path, capsys):
+    other = tmp_path / "other.txt"
+    other.write_text("# Synthetic\n\n## References\n\n- Smith A. T. J Synth. 2020;1:1.\n")
+    assert main(["eval", str(other)]) == 2
+    assert "sha256" in capsys.readouterr().err

@@ -28,7 +28,7 @@ def citation_findings(
     pmid_of = {r.reference.number: r.pmid for r in resolutions if r.pmid}
     findings: dict[str, Finding] = {}
     relations: list[Relation] = []
-    spans = [claim_span(seed, c.start, c.end) for c in seed.citations]
+    spans = [claim_span(seed, c.start, c.end, c.marker_start) for c in seed.citations]
     texts = [_raw_text(seed, start, end) for start, end in spans]
     for context, (start, _), doc in zip(seed.citations, spans, nlp.pipe(texts), strict=True):
         mentions = mentions_of(doc, start, context.section)
@@ -60,15 +60,24 @@ _MARKUP = re.compile(r"<sup>[^<]*</sup>|\[[\d,\s\-–]+\]|</?\w+>|\*\*")
 MAX_LEAD = 2  # unmarked sentences before the marked one that belong to the same claim
 
 
-def claim_span(seed: SeedDocument, start: int, end: int) -> tuple[int, int]:
-    """The marked sentence plus up to two unmarked sentences before it in its paragraph.
+def claim_span(seed: SeedDocument, start: int, end: int, marker: int) -> tuple[int, int]:
+    """What a marker's claim covers: its sentence, plus up to two unmarked sentences before it in
+    its paragraph — or, in a sentence with several markers, only its own stretch of it.
 
     "A patient with CKD … experienced iatrogenic calcinosis cutis as result of low molecular
     weight heparin administration. Symptoms were resolved following … treatment<sup>12</sup>."
-    — the claim about reference 12 starts one sentence before its marker.
+    — the claim about reference 12 starts one sentence before its marker. "A case of a
+    23-year-old<sup>13</sup> and another of an infant<sup>14</sup>, developed …" — reference 13
+    is the words up to its marker, reference 14 the rest of the sentence.
     """
     section = _section(seed, start, end)
-    marked = [c.marker_start for c in seed.citations]
+    marked = sorted({c.marker_start for c in seed.citations})
+    inside = [m for m in marked if start <= m < end]
+    if len(inside) > 1:
+        i = inside.index(marker)
+        first = start if i == 0 else _marker_end(seed, inside[i - 1])
+        last = _marker_end(seed, marker) if i < len(inside) - 1 else end
+        return first, last
     sentences = split_sentences(section.text, section.start)
     index = next((i for i, (s, e) in enumerate(sentences) if s <= start < e), None)
     if index is None:
@@ -79,6 +88,10 @@ def claim_span(seed: SeedDocument, start: int, end: int) -> tuple[int, int]:
             break
         first = s
     return first, end
+
+
+def _marker_end(seed: SeedDocument, marker_start: int) -> int:
+    return next(c.marker_end for c in seed.citations if c.marker_start == marker_start)
 
 
 def seed_text(section: Section, start: int, end: int) -> str:

@@ -107,10 +107,15 @@ class EntityComponent:
 
 
 def _laterality(doc: Doc, ent: Span) -> str | None:
-    """'medial aspect of left leg' → 'left medial'; looks five tokens back in the sentence."""
+    """'medial aspect of left leg' → 'left medial' (five tokens back in the sentence); also a
+    side written after the site: 'the knee on the left side', 'knee, left side'."""
     start = max(ent.sent.start if doc.has_annotation("SENT_START") else 0, ent.start - 5)
     words = [t.lower_ for t in doc[start : ent.end]]
     side = next((w for w in reversed(words) if w in _SIDE), None)
+    if side is None:
+        after = " ".join(t.lower_ for t in doc[ent.end : ent.end + 4])
+        match = re.match(r"(?:on the |on |, )?(left|right)(?: side| -sided|-sided)\b", after)
+        side = match.group(1) if match else None
     aspect = next((w for w in reversed(words) if w in _ASPECT), None)
     value = " ".join(w for w in (side, aspect) if w)
     return value or None

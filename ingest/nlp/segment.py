@@ -9,6 +9,8 @@ so "Fig. 2", "e.g.", "3.5 months" and markers after a full stop never split a se
 
 from __future__ import annotations
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import (
@@ -46,7 +48,12 @@ def clinical_tokenizer():
 
 @Language.component("casebook_sentences")
 def sentences(doc: Doc) -> Doc:
+    """Set every boundary in one array write: per-token ``is_sent_start`` re-checks the whole
+    doc each time, which made long abstracts quadratic."""
     starts = {start for start, _ in split_sentences(doc.text)}
-    for token in doc:
-        token.is_sent_start = token.i == 0 or token.idx in starts
+    flags = numpy.fromiter(
+        (1 if t.i == 0 or t.idx in starts else -1 for t in doc), dtype="int64", count=len(doc)
+    )  # spaCy keeps attributes as uint64: -1 ("not a start") is stored wrapped
+    if len(doc):
+        doc.from_array([SENT_START], flags.view("uint64").reshape(-1, 1))
     return doc

@@ -1,0 +1,121 @@
+"""NLP throughput in abstracts per second: the bare tokenizer, the full pipeline on one core and on
+two processes, and ``extract()`` end to end. Target: >= 300 abstracts/s per core, and the
+pipeline within 5x of the tokenizer's time.
+
+    .venv/bin/python benchmarks/nlp_speed.py [--n 5000] [--corpus bc5cdr|synthetic]
+
+``bc5cdr`` (the default when ../shared/corpora/bc5cdr is there): its 1,000 real PubMed titles +
+abstracts (~1,300 characters), read in place and cycled to --n. ``synthetic``: SYNTHETIC
+abstracts from ``ingest.nlp.synthetic`` (also ~1,300 characters); their few hundred distinct
+words make spaCy's tokenizer cache hit almost always, so the tokenizer runs ~5x faster on them
+than on real text and the "time vs tokenizer" ratio is not meaningful there.
+Prints figures only; nothing here is a test and nothing asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Iterable
+from itertools import cycle, islice
+from pathlib import Path
+
+import spacy
+
+from ingest.nlp.extract import TextDocument, extract
+from ingest.nlp.pipeline import build_nlp
+from ingest.nlp.synthetic import as_document, generate
+from ingest.nlp.vocab import load_vocabulary
+
+BC5CDR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bc5cdr"
+TARGET_PER_CORE = 300.0
+TARGET_RATIO = 5.0
+
+
+def synthetic_corpus(n: int) -> tuple[list[str], list[TextDocument]]:
+    """Texts as the pipeline sees them (title + abstract), and the documents extract() reads."""
+    corpus = generate(n, seed=0)
+    docs = [as_document(text, f"synthetic:{i}") for i, (text, _) in enumerate(corpus)]
+    return [text for text, _ in corpus], docs
+
+
+def bc5cdr_corpus(n: int) -> tuple[list[str], list[TextDocument]]:
+    titles: dict[str, str] = {}
+    abstracts: dict[str, str] = {}
+    for path in sorted(BC5CDR.glob("*.PubTator.txt")):
+        for line in path.read_text("utf-8").splitlines():
+            parts = line.split("|", 2)
+            if len(parts) == 3 and parts[1] in ("t", "a"):
+                (titles if parts[1] == "t" else abstracts)[parts[0]] = parts[2]
+    docs = []
+    for pmid, title in titles.items():
+        body = abstracts.get(pmid, "")
+        text = f"{title}\n\n{body}"
+        start = len(title) + 2
+        sections = (("title", "Title", 0, len(title)), ("abstract", "Abstract", start, len(text)))
+        docs.append(TextDocument(f"pmid:{pmid}", title, text, sections))
+    docs = list(islice(cycle(docs), n))
+    return [d.text for d in docs], docs
+
+
+def rate(label: str, n: int, run: Callable[[], Iterable[object]]) -> float:
+    started = time.perf_counter()
+    count = sum(1 for _ in run())
+    elapsed = time.perf_counter() - started
+    assert count == n, f"{label}: {count} results for {n} inputs"
+    return n / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="abstracts")
+    default = "bc5cdr" if any(BC5CDR.glob("*.PubTator.txt")) else "synthetic"
+    parser.add_argument("--corpus", choices=("bc5cdr", "synthetic"), default=default)
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+    n, batch = args.n, args.batch_size
+
+    texts, docs = (synthetic_corpus if args.corpus == "synthetic" else bc5cdr_corpus)(n)
+    chars = sum(map(len, texts)) / len(texts)
+    label = "SYNTHETIC abstracts" if args.corpus == "synthetic" else "BC5CDR abstracts (real)"
+    print(f"{n} {label}, {chars:,.0f} characters each on average\n")
+
+    blank = spacy.blank("en")
+    started = time.perf_counter()
+    nlp = build_nlp()
+    built = time.perf_counter() - started
+    print(f"build_nlp(): {built:.2f} s ({', '.join(nlp.pipe_names)})\n")
+    vocab = load_vocabulary()
+    labels = {c.id: c.label for c in vocab.concepts.values()}
+    nlp(texts[0])  # warm up lazily built state
+
+    tokenizer = rate("tokenizer", n, lambda: blank.pipe(texts, batch_size=batch))
+    one = rate("pipeline", n, lambda: nlp.pipe(texts, batch_size=batch))
+    two = rate("n_process=2", n, lambda: nlp.pipe(texts, batch_size=batch, n_process=2))
+    records = rate("extract", n, lambda: (extract(nlp, d, labels) for d in docs))
+
+    rows = [
+        ("(i) tokenizer: spacy.blank('en').pipe", tokenizer, 1),
+        ("(ii) build_nlp().pipe, one core", one, 1),
+        ("(iii) build_nlp().pipe(n_process=2)", two, 2),
+        ("(iv) extract() end to end, one core", records, 1),
+    ]
+    print(f"{'':<40} {'abstracts/s':>11} {'per core':>9} {'time vs tokenizer':>18}")
+    for name, value, cores in rows:
+        print(f"{name:<40} {value:>11,.0f} {value / cores:>9,.0f} {tokenizer / value:>17.1f}x")
+    print(
+        f"\ntarget: >= {TARGET_PER_CORE:.0f} abstracts/s per core, within {TARGET_RATIO:.0f}x "
+        f"of the tokenizer's time"
+    )
+    for name, value, cores in rows[1:]:
+        per_core, ratio = value / cores, tokenizer / value
+        speed = "meets" if per_core >= TARGET_PER_CORE else "misses"
+        relative = "meets" if ratio <= TARGET_RATIO else "misses"
+        print(
+            f"  {name.split(')')[0]})  {per_core:,.0f}/s per core: {speed} the speed target; "
+            f"{ratio:.1f}x the tokenizer: {relative} the 5x target"
+        )
+
+
+if __name__ == "__main__":
+    main()
