@@ -72,7 +72,9 @@ class EntityComponent:
     def __call__(self, doc: Doc) -> Doc:
         spans = [self._vocab_span(doc, key, s, e) for key, s, e in self.matcher(doc)]
         spans += list(self._pattern_spans(doc))
-        spans = filter_spans([s for s in spans if s is not None])
+        # entities a statistical model set before us (sourced by config) stay unless they
+        # overlap ours: filter_spans keeps the longest, and ours on a tie (they come first)
+        spans = filter_spans([s for s in spans if s is not None] + list(doc.ents))
         doc.ents = spans
         for ent in doc.ents:
             if ent.label_ == "ANATOMY":
