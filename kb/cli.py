@@ -16,7 +16,9 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from ingest.seed import SeedError, decode_text, read_seed_bytes, seed_from_identifiers
 from kb.config import ConfigError, Settings, load_settings
 from kb.jsonl import to_dict
+from kb.questions import QuestionError
 from kb.records import SeedDocument
+from kb.store import StoreError
 
 log = logging.getLogger("kb")
 
@@ -32,7 +34,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with logging_redirect_tqdm():
             return args.func(args)
-    except (SeedError, ConfigError, FileNotFoundError, IsADirectoryError) as exc:
+    except (
+        SeedError,
+        ConfigError,
+        FileNotFoundError,
+        IsADirectoryError,
+        StoreError,
+        QuestionError,
+    ) as exc:
         print(f"kb: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: not an error
@@ -76,6 +85,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
     p.add_argument("--nlp-config", type=Path, help="spaCy config for extraction (KB_NLP_CONFIG)")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("ask", help="list the named questions, or answer one")
+    p.add_argument("name", nargs="?", help="question name (omit to list them)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
+    p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("sparql", help="run a read-only SPARQL query ('QUERY' or @file.rq)")
+    p.add_argument("query", help="the query text, or @path to a file")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds before the query is stopped"
+    )
+    p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
+    p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
+    p.set_defaults(func=cmd_sparql)
 
     p = sub.add_parser("eval", help="precision and recall of extraction against a gold file")
     p.add_argument("seed", type=Path, help="the seed the gold file was written for")
@@ -185,7 +212,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     result = build(seed, settings, options, seed_text=text)
     result.save(settings.data_dir)
-    return _report(result, settings)
+    return _report(result, settings, _publish(result, settings))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -209,7 +236,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         result = build(demo_seed(), settings, options, seed_text=demo_seed_text())
     result.save(settings.data_dir)
-    return _report(result, settings)
+    return _report(result, settings, _publish(result, settings))
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -221,6 +248,68 @@ def cmd_extract(args: argparse.Namespace) -> int:
     else:
         print("\n\n".join(format_extraction(e) for e in extractions))
     return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from kb.questions import get_question, load_questions
+    from kb.store import open_store, run_query
+
+    if not args.name:
+        for name, q in load_questions().items():
+            params = " ".join(f"[{p.name}={p.default or ''}]" for p in q.params)
+            print(f"{name:<28} {q.title}  {params}")
+        return 0
+    question = get_question(args.name)
+    values = dict(_key_value(p) for p in args.param)
+    result = run_query(open_store(settings_from(args).data_dir), question.sparql,
+                       question.bindings(values))  # fmt: skip
+    print(format_result(result, args.format))
+    return 0
+
+
+def cmd_sparql(args: argparse.Namespace) -> int:
+    from kb.query import user_query
+
+    text = (
+        Path(args.query[1:]).read_text(encoding="utf-8")
+        if args.query.startswith("@")
+        else args.query
+    )
+    result = user_query(settings_from(args).data_dir, text, timeout=args.timeout)
+    print(format_result(result, args.format))
+    return 0
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise SeedError(f"--param {text!r}: expected KEY=VALUE")
+    key, value = text.split("=", 1)
+    return key.strip(), value
+
+
+def format_result(result, fmt: str) -> str:
+    import csv
+    import io
+
+    if fmt == "json":
+        rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+        return json.dumps({"columns": result.columns, "rows": rows,
+                           "truncated": result.truncated}, ensure_ascii=False, indent=2)  # fmt: skip
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+        return buffer.getvalue().rstrip("\n")
+    widths = [min(60, max([len(c)] + [len(v or "") for v in col]))
+              for c, col in zip(result.columns, zip(*result.rows, strict=False) if result.rows
+                                else [[] for _ in result.columns], strict=False)]  # fmt: skip
+    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=False))]
+    for row in result.rows:
+        lines.append("  ".join((v or "")[:w].ljust(w) for v, w in zip(row, widths, strict=False)))
+    tail = " (truncated)" if result.truncated else ""
+    lines.append(f"{len(result.rows)} rows{tail}, {result.elapsed * 1000:.0f} ms")
+    return "\n".join(lines)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -267,7 +356,13 @@ def format_extraction(ex) -> str:
     return "\n".join(out)
 
 
-def _report(result, settings: Settings) -> int:
+def _publish(result, settings: Settings) -> int:
+    from kb.publish import publish
+
+    return publish(result, settings.data_dir)
+
+
+def _report(result, settings: Settings, quads: int = 0) -> int:
     report = result.info.report
     for res in result.resolutions:
         if not res.resolved:
@@ -276,7 +371,7 @@ def _report(result, settings: Settings) -> int:
                 f"  unresolved [{ref.number}] {res.reason}: {res.detail or ''}  ({ref.raw[:70]}…)"
             )
     print(report.summary())
-    print(f"written to {settings.data_dir}/")
+    print(f"written to {settings.data_dir}/ (graph: {quads} quads in the store)")
     if report.failures:
         for line in report.failures:
             print(f"  failed: {line}", file=sys.stderr)

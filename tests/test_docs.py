@@ -30,3 +30,10 @@ def test_every_setting_is_documented():
 def test_the_readme_commands_are_the_ci_commands():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ".venv/bin/python -m pytest -q" in readme() and ".venv/bin/python -m pytest -q" in ci
+
+
+def test_every_named_question_is_documented():
+    from kb.questions import load_questions
+
+    for name in load_questions():
+        assert f"`{name}`" in readme(), name

@@ -1,0 +1,177 @@
+"""The IRI scheme of the knowledge graph: one function per kind of node, all under ``BASE``.
+
+Ids in records are user data (file names, concept ids, PubMed fields), so every id becomes a
+path segment with everything outside RFC 3986 *unreserved* characters percent-encoded; that
+makes the mapping injective ("a/b" and "a%2Fb" stay apart) and no id can break out of its IRI.
+``check_iri`` is the last line of defence: an IRI with a character Turtle/N-Quads cannot hold
+raises ``ValueError`` instead of reaching a serialiser. ".invalid" is reserved (RFC 2606): the
+scheme claims no real domain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from rdflib import Namespace, URIRef
+
+BASE = "https://casebook.invalid/id/"
+CB = Namespace("https://casebook.invalid/ontology#")
+MESH = Namespace("http://id.nlm.nih.gov/mesh/")
+
+_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
+_MESH_CONCEPT = "mesh:"
+
+
+def check_iri(iri: str) -> URIRef:
+    """``iri`` as a URIRef, or ValueError if it holds a character no IRI may (space, ``<``…)."""
+    bad = _FORBIDDEN.search(iri)
+    if bad:
+        raise ValueError(f"IRI {iri!r} holds a forbidden character {bad.group()!r}")
+    return URIRef(iri)
+
+
+def segment(value: str | int) -> str:
+    """One path segment: everything but unreserved characters (A-Z a-z 0-9 - . _ ~) escaped."""
+    text = str(value)
+    if not text:
+        raise ValueError("an IRI segment cannot be empty")
+    if text in (".", ".."):
+        return text.replace(".", "%2E")  # dot segments would be removed by IRI resolution
+    return quote(text, safe="")
+
+
+def _iri(*segments: str | int) -> URIRef:
+    return check_iri(BASE + "/".join(segment(s) for s in segments))
+
+
+def _split_docid(document: str) -> tuple[str, str]:
+    scheme, sep, local = document.partition(":")
+    if not sep or not scheme or not local:
+        raise ValueError(f"document id {document!r} is not 'scheme:id'")
+    return scheme, local
+
+
+# --------------------------------------------------------------------------- articles
+
+
+def pmid_article(pmid: str) -> URIRef:
+    return _iri("article", "pmid", pmid)
+
+
+def pmc_article(pmcid: str) -> URIRef:
+    return _iri("article", "pmc", pmcid)
+
+
+def seed_article(sha12: str) -> URIRef:
+    return _iri("article", "seed", sha12)
+
+
+def article(document: str, pmc_to_pmid: Mapping[str, str] | None = None) -> URIRef:
+    """The article a document id names: "pmid:1", "seed:abc…", "pmc:PMC1" (→ its PMID if known).
+
+    A "#mesh"/"#citations" suffix names a source *within* the article, so it is dropped here.
+    """
+    scheme, local = _split_docid(document.split("#", 1)[0])
+    if scheme == "pmid":
+        return pmid_article(local)
+    if scheme == "seed":
+        return seed_article(local)
+    if scheme == "pmc":
+        pmid = (pmc_to_pmid or {}).get(local)
+        return pmid_article(pmid) if pmid else pmc_article(local)
+    raise ValueError(f"unknown document scheme in {document!r}")
+
+
+def mesh_heading(pmid: str, index: int) -> URIRef:
+    return _iri("article", "pmid", pmid, "mesh", index)
+
+
+def comment_correction(pmid: str, index: int) -> URIRef:
+    return _iri("article", "pmid", pmid, "correction", index)
+
+
+def mesh_term(ui: str) -> URIRef:
+    """The NLM MeSH RDF IRI of a descriptor ("D002114") or qualifier ("Q000139")."""
+    return check_iri(str(MESH) + segment(ui))
+
+
+# --------------------------------------------------------------------------- the seed's references
+
+
+def reference(sha12: str, number: int) -> URIRef:
+    return _iri("reference", sha12, int(number))
+
+
+def citation_context(sha12: str, marker_start: int) -> URIRef:
+    return _iri("context", sha12, int(marker_start))
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+def case(case_id: str) -> URIRef:
+    """``case/{document}/{n}`` from a Case id "case:<document>#<n>"."""
+    body = case_id.removeprefix("case:")
+    document, sep, number = body.rpartition("#")
+    if body == case_id or not sep or not document or not number.isdigit():
+        raise ValueError(f"case id {case_id!r} is not 'case:<document>#<n>'")
+    return _iri("case", document, int(number))
+
+
+def finding(finding_id: str) -> URIRef:
+    return _iri("finding", finding_id)
+
+
+def evidence(finding_id: str) -> URIRef:
+    return _iri("evidence", finding_id)
+
+
+def relation(source: str, kind: str, target: str) -> URIRef:
+    """One node per (source, kind, target): the relation's qualifiers (time, evidence) hang here."""
+    return _iri("relation", source, kind, target)
+
+
+def concept(concept_id: str) -> URIRef:
+    """``concept/{id}``; a MeSH concept "mesh:D…" becomes ``concept/mesh/D…``."""
+    if concept_id.startswith(_MESH_CONCEPT):
+        return _iri("concept", "mesh", concept_id.removeprefix(_MESH_CONCEPT))
+    return _iri("concept", concept_id)
+
+
+def subject(subject_id: str, pmc_to_pmid: Mapping[str, str] | None = None) -> URIRef:
+    """What a finding is about: "case:…#1", "article:<document>" or "ref:seed:<sha12>#<n>"."""
+    if subject_id.startswith("case:"):
+        return case(subject_id)
+    if subject_id.startswith("article:"):
+        return article(subject_id.removeprefix("article:"), pmc_to_pmid)
+    if subject_id.startswith("ref:"):
+        document, sep, number = subject_id.removeprefix("ref:").rpartition("#")
+        scheme, sha12 = _split_docid(document) if sep else ("", "")
+        if scheme != "seed" or not number.isdigit():
+            raise ValueError(f"reference subject {subject_id!r} is not 'ref:seed:<sha12>#<n>'")
+        return reference(sha12, int(number))
+    raise ValueError(f"unknown finding subject {subject_id!r}")
+
+
+# --------------------------------------------------------------------------- graphs and runs
+
+
+def graph(document: str) -> URIRef:
+    """The named graph of one source document ("pmid:1", "pmid:1#mesh", "seed:…#citations").
+
+    Requiring "scheme:" keeps document graphs apart from ``graph/vocabulary`` and ``graph/runs``.
+    """
+    _split_docid(document)
+    return _iri("graph", document)
+
+
+VOCABULARY_GRAPH = _iri("graph", "vocabulary")
+RUNS_GRAPH = _iri("graph", "runs")
+VOCABULARY = _iri("vocabulary")
+
+
+def run(finished_at: str) -> URIRef:
+    """A build, named by the time it finished (builds of one data directory never share it)."""
+    return _iri("run", finished_at)

@@ -1,0 +1,90 @@
+"""Safety for queries that come from users (``kb sparql``, the app's console, question params).
+
+Layers, as datasette does for SQL: (1) size and nesting caps before any parser sees the text —
+pyoxigraph crashes the process on ~3,000 nested braces; (2) read forms only (SELECT, ASK,
+CONSTRUCT, DESCRIBE): no update, no SERVICE or LOAD (they fetch URLs: SSRF); (3) the query runs
+in a child process that is killed at the time limit — pyoxigraph cannot cancel a query; (4) rows
+are capped with a ``truncated`` flag. Parameters are bound as RDF terms, never pasted.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import re
+from pathlib import Path
+
+from kb.store import QueryResult, StoreError, open_store, run_query
+
+MAX_LENGTH = 100_000
+MAX_DEPTH = 64
+TIMEOUT = 10.0
+ROW_LIMIT = 10_000
+_FORBIDDEN = re.compile(
+    r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|SERVICE|WITH)\b", re.IGNORECASE
+)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+class QueryRejected(StoreError):
+    """The query is not allowed here; the message says why."""
+
+
+def check_query(sparql: str) -> None:
+    """Raise ``QueryRejected`` unless ``sparql`` is a plain read query within the caps."""
+    if len(sparql) > MAX_LENGTH:
+        raise QueryRejected(f"query too long ({len(sparql)} characters; the limit is {MAX_LENGTH})")
+    code = _code_only(sparql)
+    depth = deepest = 0
+    for ch in code:
+        if ch in "{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise QueryRejected(f"query nested {deepest} levels deep (the limit is {MAX_DEPTH})")
+    bad = _FORBIDDEN.search(code)
+    if bad:
+        raise QueryRejected(f"{bad.group(1).upper()} is not allowed: queries here are read-only "
+                            "and may not reach other services")  # fmt: skip
+    if not _FORM.search(code):
+        raise QueryRejected("only SELECT, ASK, CONSTRUCT and DESCRIBE queries are allowed")
+
+
+def _code_only(sparql: str) -> str:
+    """The query without comments, strings and IRIs, so keywords inside them don't count."""
+    pattern = r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^<>\s]*>|#[^\n]*'
+    return re.sub(pattern, " ", sparql)
+
+
+def user_query(
+    data_dir: Path, sparql: str, timeout: float = TIMEOUT, limit: int = ROW_LIMIT
+) -> QueryResult:
+    """Check, then run in a child process killed after ``timeout`` seconds."""
+    check_query(sparql)
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(str(data_dir), sparql, limit, child), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            raise StoreError(f"query stopped after {timeout:g} s (time limit)")
+        payload = json.loads(parent.recv())
+    finally:
+        proc.kill()
+        proc.join(5)
+    if "error" in payload:
+        raise StoreError(payload["error"])
+    return QueryResult(**payload)
+
+
+def _child(data_dir: str, sparql: str, limit: int, conn) -> None:
+    try:
+        result = run_query(open_store(Path(data_dir)), sparql, limit=limit)
+        conn.send(json.dumps(result.__dict__))
+    except StoreError as exc:
+        conn.send(json.dumps({"error": str(exc)}))
+    except Exception as exc:  # any failure of the child comes back as a message
+        conn.send(json.dumps({"error": f"query failed: {type(exc).__name__}: {exc}"}))

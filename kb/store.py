@@ -1,0 +1,148 @@
+"""The embedded store: the only module that uses pyoxigraph.
+
+A write never touches the store readers have open: it bulk-loads a new version directory, then
+atomically repoints ``CURRENT`` (write to a temporary name, ``os.replace``). A crash at any point
+leaves the previous version current; readers open whatever ``CURRENT`` names, read-only.
+(pyoxigraph: a read-only open beside a live writer is undefined behaviour — so there never is
+a writer on a version that readers use.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+KEEP_VERSIONS = 2  # the current one and the one before it (a reader may still hold it)
+
+
+class StoreError(Exception):
+    """No store yet, or a query the store refused; the message says which."""
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    rows: list[list[str | None]]
+    truncated: bool = False
+    elapsed: float = 0.0
+
+
+def store_root(data_dir: Path) -> Path:
+    return data_dir / "store"
+
+
+def current_version(data_dir: Path) -> Path | None:
+    pointer = store_root(data_dir) / "CURRENT"
+    if not pointer.exists():
+        return None
+    path = store_root(data_dir) / pointer.read_text(encoding="utf-8").strip()
+    return path if path.is_dir() else None
+
+
+def write_store(data_dir: Path, nquads: bytes) -> Path:
+    """Load N-Quads into a new version and make it current; returns the version directory."""
+    root = store_root(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    name = "v-" + hashlib.sha256(nquads).hexdigest()[:16]
+    target = root / name
+    if current_version(data_dir) != target:
+        building = Path(tempfile.mkdtemp(dir=root, prefix=".building-"))
+        store = ox.Store(str(building))
+        store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+        store.flush()
+        del store
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(building, target)
+        _point(root, name)
+    _prune(root, name)
+    return target
+
+
+def _point(root: Path, name: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".CURRENT-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / "CURRENT")
+
+
+def _prune(root: Path, current: str) -> None:
+    versions = sorted(
+        (p for p in root.glob("v-*") if p.is_dir() and p.name != current),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in versions[KEEP_VERSIONS - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in root.glob(".building-*"):  # left by a crash mid-load
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def open_store(data_dir: Path) -> ox.Store:
+    path = current_version(data_dir)
+    if path is None:
+        raise StoreError(f"no knowledge graph in {data_dir}: run `kb build` or `kb demo` first")
+    return ox.Store.read_only(str(path))
+
+
+def run_query(
+    store: ox.Store,
+    sparql: str,
+    bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+    limit: int = 10_000,
+) -> QueryResult:
+    """Run a read query with ``bindings`` as a ``VALUES`` block opening its WHERE clause (so the
+    engine starts from the bound values; a trailing block would be joined only at the end).
+
+    Each bound value is an RDF term serialised by pyoxigraph itself (``NamedNode`` rejects
+    malformed IRIs, ``Literal`` escapes quotes and braces), so a hostile parameter stays one
+    value. (pyoxigraph's ``substitutions`` would be simpler but bind projected variables only.)
+    """
+    started = time.perf_counter()
+    if bindings:
+        names = " ".join(f"?{name}" for name in bindings if re.fullmatch(r"\w+", name))
+        if len(names.split()) != len(bindings):
+            raise StoreError("parameter names must be letters, digits and '_'")
+        terms = " ".join(str(term) for term in bindings.values())
+        block = f" VALUES ({names}) {{ ({terms}) }} "
+        sparql, found = re.subn(r"\bWHERE\s*\{", lambda m: m.group(0) + block, sparql,
+                                count=1, flags=re.IGNORECASE)  # fmt: skip
+        if not found:
+            raise StoreError("a query with parameters needs a WHERE { … } clause")
+    try:
+        result = store.query(sparql, use_default_graph_as_union=True)
+    except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
+        raise StoreError(f"query failed: {exc}") from exc
+    if isinstance(result, bool):
+        return QueryResult(["ask"], [["true" if result else "false"]],
+                           elapsed=time.perf_counter() - started)  # fmt: skip
+    if not isinstance(result, ox.QuerySolutions):
+        triples = [[_text(t.subject), _text(t.predicate), _text(t.object)] for t in result]
+        return QueryResult(["subject", "predicate", "object"], triples[:limit],
+                           len(triples) > limit, time.perf_counter() - started)  # fmt: skip
+    columns = [v.value for v in result.variables]
+    rows: list[list[str | None]] = []
+    truncated = False
+    for solution in result:
+        if len(rows) == limit:
+            truncated = True
+            break
+        rows.append([_text(solution[c]) for c in columns])
+    return QueryResult(columns, rows, truncated, time.perf_counter() - started)
+
+
+def _text(term: object) -> str | None:
+    if term is None:
+        return None
+    return term.value if hasattr(term, "value") else str(term)

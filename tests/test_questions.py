@@ -1,0 +1,176 @@
+"""Named questions and user SPARQL on the SYNTHETIC demo graph: actual rows, hostile input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.cli import main
+from kb.query import QueryRejected, check_query, user_query
+from kb.questions import QuestionError, get_question, load_questions
+from kb.store import StoreError, current_version, open_store, run_query
+
+ID = "https://casebook.invalid/id/"
+
+
+@pytest.fixture(scope="module")
+def kb_dir(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("kb")
+    assert main(["-q", "demo", "--data-dir", str(data)]) == 0
+    return data
+
+
+def ask(kb_dir: Path, name: str, **params: str) -> list[dict[str, str | None]]:
+    question = get_question(name)
+    result = run_query(open_store(kb_dir), question.sparql, question.bindings(params))
+    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+
+def test_treatments_that_resolved_iatrogenic_cases(kb_dir):
+    rows = ask(kb_dir, "treatments_that_resolved")
+    seed_case = f"{ID}case/seed%3Af0036fb653a4/1"
+    got = {(r["case"], r["treatment"], r["outcome"], r["time"]) for r in rows}
+    assert (seed_case, "conservative management", "complete resolution", "P3M") in got
+    assert (seed_case, "dressing", "complete resolution", "P3M") in got
+    assert all(r["sentence"] and r["evidence"].startswith(f"{ID}evidence/") for r in rows)
+    assert all("/case/" in r["case"] or "/reference/" in r["case"] for r in rows)
+
+
+def test_etiologies_ranked_by_cases(kb_dir):
+    rows = ask(kb_dir, "etiologies_of", condition="calcinosis_cutis")
+    assert {rows[0]["etiology"], rows[1]["etiology"]} == {"calcium gluconate", "extravasation"}
+    counts = [int(r["cases"]) for r in rows]
+    assert counts == sorted(counts, reverse=True)
+    assert {"warfarin", "low molecular weight heparin", "extravasation"} <= {
+        r["etiology"] for r in rows
+    }
+
+
+def test_treatment_outcome_synthesis(kb_dir):
+    rows = ask(kb_dir, "treatment_outcomes")
+    dressing = next(
+        r for r in rows if (r["treatment"], r["outcome"]) == ("dressing", "complete resolution")
+    )
+    assert int(dressing["cases"]) == 4
+    assert set(dressing["times"].split()) == {"P5M", "P2M", "P3M", "P70D"}
+
+
+def test_cases_by_age_group_and_sex(kb_dir):
+    rows = {(r["age_group"], r["sex"]): int(r["cases"]) for r in ask(kb_dir, "cases_by_age_sex")}
+    assert rows[("neonate", "male")] == 3 and rows[("neonate", "female")] == 2
+    assert sum(rows.values()) == 14
+
+
+def test_concept_evidence_keeps_the_three_sources_apart(kb_dir):
+    rows = ask(kb_dir, "concept_evidence", concept="sodium_thiosulfate")
+    assert {r["method"] for r in rows} == {"text", "mesh", "citation_context"}
+    assert "intravenous sodium thiosulfate" in {r["label"] for r in rows}  # narrower concepts
+
+
+def test_citing_articles_and_citation_contexts(kb_dir):
+    rows = ask(kb_dir, "citing_articles", article="99000001")
+    assert {r["citing"].rsplit("/", 1)[1] for r in rows} == {
+        "f0036fb653a4",
+        "99000013",
+        "99000015",
+        "99000016",
+    }
+    contexts = ask(kb_dir, "seed_citation_contexts")
+    assert {int(r["number"]) for r in contexts} == set(range(1, 11))
+    ten = next(r for r in contexts if r["number"] == "10")
+    assert ten["article"] == f"{ID}article/pmid/99000010"
+
+
+def test_citation_check_flags_claims_the_reference_does_not_support(kb_dir):
+    rows = ask(kb_dir, "citation_check")
+    status = {(r["number"], r["claimed"]): r["status"] for r in rows}
+    assert status[("1", "extravasation")] == "supported"
+    assert "mismatch" in status.values()
+
+
+def test_retracted_and_corrected_references(kb_dir):
+    rows = ask(kb_dir, "retracted_references")
+    retracted = [r for r in rows if r["retracted"] == "true"]
+    assert [(r["article"], r["number"]) for r in retracted] == [(f"{ID}article/pmid/99000003", "3")]
+    assert {r["correction"] for r in rows if r["correction"]} == {"RetractionIn", "ErratumIn"}
+
+
+HOSTILE = [
+    'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o',
+    "calcinosis_cutis> } UNION { ?s ?p ?o",
+    "}}}}",
+    "' OR '1'='1",
+    "\\u0022 . ?s ?p ?o #",
+    "a\nb\r\nc\x00",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_parameter_changes_nothing_and_adds_no_rows(kb_dir, value):
+    before = current_version(kb_dir)
+    for name, question in load_questions().items():
+        for param in question.params:
+            try:
+                rows = ask(kb_dir, name, **{param.name: value})
+            except (QuestionError, StoreError):
+                continue  # refused with a message: fine
+            if param.type in {"concept", "article"}:
+                assert rows == [], (name, value)  # no such concept: no rows, never all rows
+    assert current_version(kb_dir) == before
+
+
+def test_unknown_parameter_and_bad_integer_are_clear_errors():
+    with pytest.raises(QuestionError, match="unknown parameter"):
+        get_question("etiologies_of").bindings({"conditon": "x"})
+    with pytest.raises(QuestionError, match="no question named"):
+        get_question("nope")
+
+
+@pytest.mark.parametrize(
+    "sparql",
+    [
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "DROP ALL",
+        "LOAD <http://127.0.0.1:9/x>",
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "CLEAR DEFAULT",
+        "SELECT * WHERE " + "{" * 3000 + "}" * 3000,
+        "hello",
+    ],
+)
+def test_user_queries_are_read_only_and_capped(sparql):
+    with pytest.raises(QueryRejected):
+        check_query(sparql)
+
+
+def test_keywords_inside_strings_and_iris_are_fine():
+    check_query('SELECT ?s WHERE { ?s ?p "INSERT DATA; DROP ALL" . ?s ?q <urn:service:load> }')
+
+
+def test_user_query_runs_and_a_runaway_query_is_stopped(kb_dir):
+    result = user_query(kb_dir, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(result.rows[0][0]) > 10_000
+    with pytest.raises(StoreError, match="time limit"):
+        user_query(kb_dir, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                   timeout=1.0)  # fmt: skip
+
+
+def test_kb_sparql_and_kb_ask_on_the_command_line(kb_dir, tmp_path, capsys):
+    query = tmp_path / "q.rq"
+    query.write_text(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://casebook.invalid/ontology#Case> }"
+    )
+    assert main(["sparql", f"@{query}", "--data-dir", str(kb_dir), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "14"]
+    assert main(["sparql", "DROP ALL", "--data-dir", str(kb_dir)]) == 2
+    assert "DROP is not allowed" in capsys.readouterr().err
+    assert main(["ask", "cases_by_age_sex", "--data-dir", str(kb_dir), "--format", "json"]) == 0
+    assert '"age_group": "neonate"' in capsys.readouterr().out
+    assert main(["ask", "etiologies_of", "--param", "bogus=1", "--data-dir", str(kb_dir)]) == 2
+
+
+def test_no_store_yet_says_how_to_make_one(tmp_path, capsys):
+    assert main(["ask", "cases_by_age_sex", "--data-dir", str(tmp_path)]) == 2
+    assert "run `kb build` or `kb demo` first" in capsys.readouterr().err
