@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from xml.etree.ElementTree import Element
+
+from ingest.xmlsafe import parse_xml, text_of
+
 
 class ResponseError(Exception):
     """A well-formed answer that reports an error (``<ERROR>…</ERROR>``): retried, never cached."""
@@ -13,3 +17,18 @@ class EntrezError(Exception):
 
 class OfflineMiss(EntrezError):
     """``--offline`` and the answer to this request is not in the cache."""
+
+
+def checked_root(data: bytes, *expected: str) -> Element:
+    """Parse an E-utilities XML answer; an ``<ERROR>`` answer or an unexpected root raises
+    ``ResponseError`` (retried by the client, never cached), malformed XML ``XmlError``."""
+    root = parse_xml(data)
+    if root.tag == "ERROR":
+        raise ResponseError(f"E-utilities error: {text_of(root) or '(empty)'}")
+    errors = [t for e in root.iterfind("ERROR") if (t := text_of(e))]
+    if errors:
+        raise ResponseError("E-utilities error: " + "; ".join(errors))
+    if root.tag not in expected:
+        wanted = " or ".join(f"<{e}>" for e in expected)
+        raise ResponseError(f"expected {wanted}, got <{root.tag}>")
+    return root

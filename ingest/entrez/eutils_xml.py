@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ingest.entrez.errors import ResponseError
-from ingest.xmlsafe import XmlError, parse_xml, text_of
+from ingest.entrez.errors import ResponseError, checked_root
+from ingest.xmlsafe import XmlError, text_of
 
 
 @dataclass
@@ -37,17 +37,8 @@ class CitationMatch:
     detail: str = ""
 
 
-def _check_error(root, expected: str) -> None:
-    if root.tag != expected:
-        raise ResponseError(f"expected <{expected}>, got <{root.tag}>")
-    error = root.find("ERROR")
-    if error is not None and text_of(error):
-        raise ResponseError(text_of(error))
-
-
 def parse_esearch(data: bytes) -> SearchResult:
-    root = parse_xml(data)
-    _check_error(root, "eSearchResult")
+    root = checked_root(data, "eSearchResult")
     count = root.findtext("Count")
     if count is None or not count.strip().isdigit():
         raise ResponseError("ESearch answer without a Count")
@@ -59,8 +50,7 @@ def parse_esearch(data: bytes) -> SearchResult:
 
 def parse_elink(data: bytes, linkname: str) -> dict[str, list[str]]:
     """Source id → linked ids for ``linkname`` (every source id present, possibly with [])."""
-    root = parse_xml(data)
-    _check_error(root, "eLinkResult")
+    root = checked_root(data, "eLinkResult")
     links: dict[str, list[str]] = {}
     for linkset in root.iterfind("LinkSet"):
         error = linkset.find("ERROR")

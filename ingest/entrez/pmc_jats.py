@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from ingest.entrez.errors import ResponseError
-from ingest.xmlsafe import parse_xml, text_of
+from ingest.entrez.errors import checked_root
+from ingest.xmlsafe import text_of
 from kb.records import AbstractSection, FullText, FullTextSection
 
 __all__ = ["parse_pmc_xml"]
@@ -53,18 +53,8 @@ def parse_pmc_xml(data: bytes) -> list[FullText]:
     an unexpected root). Per-article ``<error>`` entries (an id PMC cannot serve) and articles
     without any PMC id are skipped: neither can be matched to a request.
     """
-    root = parse_xml(data)
-    if root.tag == "ERROR":
-        raise ResponseError(f"E-utilities error: {text_of(root) or '(empty)'}")
-    errors = [t for e in root.iterfind("ERROR") if (t := text_of(e))]
-    if errors:
-        raise ResponseError("E-utilities error: " + "; ".join(errors))
-    if root.tag == "article":
-        articles = [root]
-    elif root.tag == "pmc-articleset":
-        articles = list(root.iterfind("article"))
-    else:
-        raise ResponseError(f"expected <pmc-articleset> or <article>, got <{root.tag}>")
+    root = checked_root(data, "pmc-articleset", "article")
+    articles = [root] if root.tag == "article" else list(root.iterfind("article"))
     out: list[FullText] = []
     for art in articles:
         ft = _article(art)

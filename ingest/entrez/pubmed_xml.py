@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from xml.etree.ElementTree import Element
 
-from ingest.entrez.errors import ResponseError
-from ingest.xmlsafe import parse_xml, text_of
+from ingest.entrez.errors import checked_root
+from ingest.xmlsafe import text_of
 from kb.records import (
     AbstractSection,
     Author,
@@ -51,7 +51,7 @@ def parse_pubmed_xml(data: bytes) -> list[PubmedRecord]:
     ``<ERROR>`` answer, or a root other than PubmedArticleSet). A record without a PMID cannot
     be keyed and is skipped; any other missing element leaves its field None/empty.
     """
-    root = _checked_root(data)
+    root = checked_root(data, _ROOT)
     records: list[PubmedRecord] = []
     for el in root:
         if el.tag == "PubmedArticle":
@@ -67,7 +67,7 @@ def parse_pubmed_xml(data: bytes) -> list[PubmedRecord]:
 
 def parse_deleted_pmids(data: bytes) -> list[str]:
     """PMIDs listed under ``<DeleteCitation>`` (update files): records to drop, not to parse."""
-    root = _checked_root(data)
+    root = checked_root(data, _ROOT)
     return [
         pmid
         for dc in root.iterfind("DeleteCitation")
@@ -77,18 +77,6 @@ def parse_deleted_pmids(data: bytes) -> list[str]:
 
 
 # --------------------------------------------------------------------------- document
-
-
-def _checked_root(data: bytes) -> Element:
-    root = parse_xml(data)
-    if root.tag == "ERROR":
-        raise ResponseError(f"E-utilities error: {_text(root) or '(empty)'}")
-    errors = [t for e in root.iterfind("ERROR") if (t := _text(e))]
-    if errors:
-        raise ResponseError("E-utilities error: " + "; ".join(errors))
-    if root.tag != _ROOT:
-        raise ResponseError(f"expected <{_ROOT}>, got <{root.tag}>")
-    return root
 
 
 # --------------------------------------------------------------------------- records
