@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ingest.seed import SeedError, decode_text, read_seed_bytes, seed_from_identifiers
+from kb import export, serve
 from kb.config import ConfigError, Settings, load_settings
 from kb.jsonl import to_dict
 from kb.questions import QuestionError
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
     p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
+    p.add_argument("--store", help="a SPARQL 1.1 server's base URL instead of the embedded store")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("sparql", help="run a read-only SPARQL query ('QUERY' or @file.rq)")
@@ -123,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cited-by-limit", type=int, default=10)
     _settings_options(p, network=False)
     p.set_defaults(func=cmd_demo)
+
+    export.register(sub)
+    serve.register(sub)
     return parser
 
 
@@ -252,7 +257,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from kb.questions import get_question, load_questions
-    from kb.store import open_store, run_query
+    from kb.remote import open_any
 
     if not args.name:
         for name, q in load_questions().items():
@@ -261,8 +266,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     question = get_question(args.name)
     values = dict(_key_value(p) for p in args.param)
-    result = run_query(open_store(settings_from(args).data_dir), question.sparql,
-                       question.bindings(values))  # fmt: skip
+    result = open_any(args.store, settings_from(args).data_dir).ask(question, values)
     print(format_result(result, args.format))
     return 0
 

@@ -96,6 +96,23 @@ def open_store(data_dir: Path) -> ox.Store:
     return ox.Store.read_only(str(path))
 
 
+def bind(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
+    """``sparql`` with ``bindings`` as a ``VALUES`` block opening its WHERE clause (see
+    ``run_query``); pure text, so a remote store binds exactly as the embedded one does."""
+    if not bindings:
+        return sparql
+    names = " ".join(f"?{name}" for name in bindings if re.fullmatch(r"\w+", name))
+    if len(names.split()) != len(bindings):
+        raise StoreError("parameter names must be letters, digits and '_'")
+    terms = " ".join(str(term) for term in bindings.values())
+    block = f" VALUES ({names}) {{ ({terms}) }} "
+    sparql, found = re.subn(r"\bWHERE\s*\{", lambda m: m.group(0) + block, sparql,
+                            count=1, flags=re.IGNORECASE)  # fmt: skip
+    if not found:
+        raise StoreError("a query with parameters needs a WHERE { … } clause")
+    return sparql
+
+
 def run_query(
     store: ox.Store,
     sparql: str,
@@ -110,16 +127,7 @@ def run_query(
     value. (pyoxigraph's ``substitutions`` would be simpler but bind projected variables only.)
     """
     started = time.perf_counter()
-    if bindings:
-        names = " ".join(f"?{name}" for name in bindings if re.fullmatch(r"\w+", name))
-        if len(names.split()) != len(bindings):
-            raise StoreError("parameter names must be letters, digits and '_'")
-        terms = " ".join(str(term) for term in bindings.values())
-        block = f" VALUES ({names}) {{ ({terms}) }} "
-        sparql, found = re.subn(r"\bWHERE\s*\{", lambda m: m.group(0) + block, sparql,
-                                count=1, flags=re.IGNORECASE)  # fmt: skip
-        if not found:
-            raise StoreError("a query with parameters needs a WHERE { … } clause")
+    sparql = bind(sparql, bindings)
     try:
         result = store.query(sparql, use_default_graph_as_union=True)
     except (SyntaxError, ValueError, OSError, RuntimeError) as exc:

@@ -1,0 +1,198 @@
+"""A SPARQL 1.1 server as Casebook's store (``--store http://…``), beside the embedded one.
+
+Both stores offer the same three calls — ``query(sparql, bindings, limit)``, ``ask(question,
+values, limit)`` and ``replace(nquads)`` — and answer with the same ``QueryResult`` (IRIs and
+literals as their lexical strings, rows capped at ``limit`` with ``truncated`` set), so callers
+do not care which one ``open_any`` gave them. Parameters are bound by ``kb.store.bind`` in both
+cases: a hostile value stays one RDF term.
+
+The remote client is plain ``urllib``: the URL is the server's base (Oxigraph's layout:
+``BASE/query`` for queries, ``BASE/store`` for the Graph Store Protocol); only http(s) URLs are
+accepted, redirects are not followed and environment proxies are not used, so a request goes
+where the user said and nowhere else. Queries ask for the union of the named graphs as the
+default graph (Oxigraph's ``union-default-graph`` parameter), as the embedded store does; a
+server of another make must be configured to do the same.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from kb.query import ROW_LIMIT
+from kb.questions import Question
+from kb.store import QueryResult, StoreError, bind, open_store, run_query, write_store
+
+log = logging.getLogger(__name__)
+
+Bindings = Mapping[str, ox.NamedNode | ox.Literal] | None
+MAX_RESPONSE = 256 * 1024 * 1024  # bytes: a larger answer is refused rather than read
+_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+
+class QueryStore(Protocol):
+    """What the CLI and the app need from a store, embedded or remote."""
+
+    def query(
+        self, sparql: str, bindings: Bindings = None, limit: int = ROW_LIMIT
+    ) -> QueryResult: ...
+
+    def ask(
+        self, question: Question, values: Mapping[str, str] | None = None, limit: int = ROW_LIMIT
+    ) -> QueryResult: ...
+
+    def replace(self, nquads: bytes) -> None: ...
+
+
+def check_store_url(url: str) -> str:
+    """The URL without a trailing slash, or ``StoreError`` unless it is a plain http(s) URL."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise StoreError(f"--store must be an http:// or https:// URL, not {url!r}")
+    if parts.username or parts.password:
+        raise StoreError("--store: credentials in the URL are not supported")
+    if parts.query or parts.fragment:
+        raise StoreError("--store: give the server's base URL, without '?…' or '#…'")
+    return urllib.parse.urlunsplit(parts).rstrip("/")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # a redirect is answered as the error it came with
+
+
+class RemoteStore:
+    """A SPARQL 1.1 Protocol server (Oxigraph ``serve`` layout) used as the store."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        base = check_store_url(url)
+        self.url = base.removesuffix("/query")  # accept the query endpoint as well as the base
+        self.query_url = self.url + "/query"
+        self.store_url = self.url + "/store"
+        self.timeout = timeout
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.url!r})"
+
+    def query(self, sparql: str, bindings: Bindings = None, limit: int = ROW_LIMIT) -> QueryResult:
+        """Run a read query by POST (``application/sparql-query``); same result shape and row cap
+        as ``kb.store.run_query``."""
+        started = time.perf_counter()
+        body, content_type = self._request(
+            self.query_url + "?union-default-graph",
+            "POST",
+            bind(sparql, bindings).encode("utf-8"),
+            {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT},
+        )
+        if content_type.startswith("application/n-triples"):  # CONSTRUCT / DESCRIBE
+            triples = [
+                [_term_text(q.subject), _term_text(q.predicate), _term_text(q.object)]
+                for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)
+            ]
+            return QueryResult(["subject", "predicate", "object"], triples[:limit],
+                               len(triples) > limit, time.perf_counter() - started)  # fmt: skip
+        try:
+            payload = json.loads(body)
+        except ValueError as exc:  # Oxigraph reports a late failure (e.g. its time limit) as
+            # text after the partial answer: the status, sent first, is still 200
+            tail = body[-200:].decode("utf-8", "replace").rsplit("[", 1)[-1].strip()
+            raise StoreError(f"the SPARQL server broke off its answer: {tail or exc}") from exc
+        if "boolean" in payload:
+            answer = "true" if payload["boolean"] else "false"
+            return QueryResult(["ask"], [[answer]], elapsed=time.perf_counter() - started)
+        columns = list(payload.get("head", {}).get("vars", []))
+        solutions = payload.get("results", {}).get("bindings", [])
+        rows = [[_json_text(s.get(c)) for c in columns] for s in solutions[:limit]]
+        return QueryResult(columns, rows, len(solutions) > limit, time.perf_counter() - started)
+
+    def ask(
+        self, question: Question, values: Mapping[str, str] | None = None, limit: int = ROW_LIMIT
+    ) -> QueryResult:
+        """Answer a named question with ``values`` for its parameters (defaults otherwise)."""
+        return self.query(question.sparql, question.bindings(dict(values or {})), limit)
+
+    def replace(self, nquads: bytes) -> None:
+        """Make the server hold exactly this dataset: one ``PUT`` of the N-Quads to ``/store``.
+
+        On Oxigraph (and Fuseki's dataset endpoint) a PUT of a quad format to the store replaces
+        the whole dataset — default graph and every named graph — so nothing from an earlier
+        build survives, including graphs the new build no longer has, in a single request (a
+        ``DROP ALL`` then ``POST`` would leave an empty store if the second request failed).
+        It is not atomic for readers: a query during the load may see part of the new data.
+        """
+        started = time.perf_counter()
+        self._request(self.store_url, "PUT", nquads,
+                      {"Content-Type": "application/n-quads"}, timeout=max(self.timeout, 300.0))  # fmt: skip
+        log.info("replaced the dataset at %s (%d quads, %.1f s)", self.store_url,
+                 nquads.count(b"\n"), time.perf_counter() - started)  # fmt: skip
+
+    def _request(
+        self,
+        url: str,
+        method: str,
+        data: bytes,
+        headers: dict[str, str],
+        timeout: float | None = None,
+    ) -> tuple[bytes, str]:
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            with self._opener.open(request, timeout=timeout or self.timeout) as response:
+                body = response.read(MAX_RESPONSE + 1)
+                content_type = response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read(2000).decode("utf-8", "replace").strip()
+            raise StoreError(f"{url}: HTTP {exc.code}: {detail or exc.reason}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise StoreError(f"cannot reach the SPARQL server at {url}: {reason}") from exc
+        if len(body) > MAX_RESPONSE:
+            raise StoreError(f"{url}: answer larger than {MAX_RESPONSE} bytes; add a LIMIT")
+        return body, content_type
+
+
+class EmbeddedStore:
+    """The embedded store of ``data_dir`` behind the same calls as ``RemoteStore``; each query
+    opens the version current at that moment, so a new build is seen at once."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+
+    def __repr__(self) -> str:
+        return f"EmbeddedStore({str(self.data_dir)!r})"
+
+    def query(self, sparql: str, bindings: Bindings = None, limit: int = ROW_LIMIT) -> QueryResult:
+        return run_query(open_store(self.data_dir), sparql, bindings, limit)
+
+    def ask(
+        self, question: Question, values: Mapping[str, str] | None = None, limit: int = ROW_LIMIT
+    ) -> QueryResult:
+        return self.query(question.sparql, question.bindings(dict(values or {})), limit)
+
+    def replace(self, nquads: bytes) -> None:
+        write_store(self.data_dir, nquads)
+
+
+def open_any(store: str | None, data_dir: Path) -> EmbeddedStore | RemoteStore:
+    """The store a command should use: ``--store URL`` if given, else the embedded one."""
+    return RemoteStore(store) if store else EmbeddedStore(data_dir)
+
+
+def _json_text(term: dict | None) -> str | None:
+    if term is None:
+        return None
+    value = term.get("value")
+    return value if isinstance(value, str) else json.dumps(value)  # RDF-star triple terms
+
+
+def _term_text(term: object) -> str:
+    return term.value if hasattr(term, "value") else str(term)

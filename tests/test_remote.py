@@ -1,0 +1,119 @@
+"""A remote SPARQL server (a real ``oxigraph serve``) as the store: same rows as the embedded one."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kb.cli import main
+from kb.datadir import Build
+from kb.publish import canonical_nquads
+from kb.questions import QuestionError, load_questions
+from kb.remote import EmbeddedStore, RemoteStore, check_store_url, open_any
+from kb.serve import find_oxigraph, stop_server, wait_ready
+from kb.store import StoreError
+
+HOSTILE = [
+    'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o',
+    "calcinosis_cutis> } UNION { ?s ?p ?o",
+    "}}}}",
+    "' OR '1'='1",
+    "\\u0022 . ?s ?p ?o #",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def kb_dir(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("kb")
+    assert main(["-q", "demo", "--data-dir", str(data)]) == 0
+    return data
+
+
+@pytest.fixture(scope="module")
+def remote(kb_dir, tmp_path_factory) -> Iterator[RemoteStore]:
+    """A read-write Oxigraph server holding the demo build, loaded through ``replace``."""
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    command = [find_oxigraph(), "serve", "--location", str(location),
+               "--bind", f"127.0.0.1:{port}", "--timeout-s", "60"]  # fmt: skip
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/query", timeout=20, proc=proc)
+        store = RemoteStore(f"http://127.0.0.1:{port}")
+        store.replace(b"<urn:old:a> <urn:old:b> <urn:old:c> <urn:old:graph> .\n")
+        store.replace(canonical_nquads(Build.load(kb_dir)))  # must drop the earlier dataset
+        yield store
+    finally:
+        stop_server(proc)
+
+
+def test_replace_leaves_only_the_new_build(remote):
+    assert remote.query("ASK { GRAPH ?g { <urn:old:a> ?p ?o } }").rows == [["false"]]
+    assert remote.query("ASK { <urn:old:a> ?p ?o }").rows == [["false"]]
+
+
+@pytest.mark.parametrize("name", sorted(load_questions()))
+def test_every_question_same_rows_remote_and_embedded(kb_dir, remote, name):
+    question = load_questions()[name]
+    got = remote.ask(question)
+    want = EmbeddedStore(kb_dir).ask(question)
+    assert got.columns == want.columns
+    assert got.rows == want.rows  # every question has an ORDER BY
+    assert got.rows, name  # the demo answers every question
+
+
+def test_row_limit_and_truncated_flag(kb_dir, remote):
+    sparql = "SELECT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s ?p ?o"  # no bnode ids
+    got, want = remote.query(sparql, limit=5), EmbeddedStore(kb_dir).query(sparql, limit=5)
+    assert (got.rows, got.truncated) == (want.rows, True)
+    assert remote.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", limit=3).truncated is False
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_parameter_adds_no_rows_remotely(remote, value):
+    for name, question in load_questions().items():
+        for param in question.params:
+            try:
+                result = remote.ask(question, {param.name: value})
+            except (QuestionError, StoreError):
+                continue  # refused with a message: fine
+            if param.type in {"concept", "article"}:
+                assert result.rows == [], (name, value)
+    cases = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://casebook.invalid/ontology#Case> }"
+    assert remote.query(cases).rows == [["14"]]  # nothing dropped
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "ftp://127.0.0.1/x", "127.0.0.1:7878", "http://", "gopher://x",
+     "http://user:pw@127.0.0.1:7878", "http://127.0.0.1:7878/?query=x"],
+)  # fmt: skip
+def test_a_non_http_store_url_is_refused(url):
+    with pytest.raises(StoreError, match="--store"):
+        RemoteStore(url)
+
+
+def test_open_any_and_url_forms(kb_dir):
+    assert isinstance(open_any(None, kb_dir), EmbeddedStore)
+    store = open_any("http://127.0.0.1:7878/query", kb_dir)
+    assert isinstance(store, RemoteStore)
+    assert (store.query_url, store.store_url) == (
+        "http://127.0.0.1:7878/query",
+        "http://127.0.0.1:7878/store",
+    )
+    assert check_store_url("https://example.org/sparql/") == "https://example.org/sparql"
+
+
+def test_an_unreachable_server_is_a_store_error():
+    with pytest.raises(StoreError, match="cannot reach"):
+        RemoteStore(f"http://127.0.0.1:{free_port()}", timeout=2).query("ASK {}")
