@@ -119,7 +119,8 @@ class RemoteStore:
         self, question: Question, values: Mapping[str, str] | None = None, limit: int = ROW_LIMIT
     ) -> QueryResult:
         """Answer a named question with ``values`` for its parameters (defaults otherwise)."""
-        return self.query(question.sparql, question.bindings(dict(values or {})), limit)
+        result = self.query(question.sparql, question.bindings(dict(values or {})), limit)
+        return question.finish(result)
 
     def replace(self, nquads: bytes) -> None:
         """Make the server hold exactly this dataset: one ``PUT`` of the N-Quads to ``/store``.
@@ -176,7 +177,8 @@ class EmbeddedStore:
     def ask(
         self, question: Question, values: Mapping[str, str] | None = None, limit: int = ROW_LIMIT
     ) -> QueryResult:
-        return self.query(question.sparql, question.bindings(dict(values or {})), limit)
+        result = self.query(question.sparql, question.bindings(dict(values or {})), limit)
+        return question.finish(result)
 
     def replace(self, nquads: bytes) -> None:
         write_store(self.data_dir, nquads)

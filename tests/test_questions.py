@@ -23,7 +23,9 @@ def kb_dir(tmp_path_factory) -> Path:
 
 def ask(kb_dir: Path, name: str, **params: str) -> list[dict[str, str | None]]:
     question = get_question(name)
-    result = run_query(open_store(kb_dir), question.sparql, question.bindings(params))
+    result = question.finish(
+        run_query(open_store(kb_dir), question.sparql, question.bindings(params))
+    )
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
 
@@ -54,6 +56,7 @@ def test_treatment_outcome_synthesis(kb_dir):
     )
     assert int(dressing["cases"]) == 4
     assert set(dressing["times"].split()) == {"P5M", "P2M", "P3M", "P70D"}
+    assert dressing["median_days"] == "80.655"  # between P70D and P3M (91.31 days)
 
 
 def test_cases_by_age_group_and_sex(kb_dir):

@@ -13,6 +13,7 @@ widgets from these declarations.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,7 +21,9 @@ from importlib import resources
 import pyoxigraph as ox
 from rdflib.namespace import XSD
 
+from ingest.nlp.values import parse_iso
 from kb import iris
+from kb.store import QueryResult
 
 PARAM_TYPES = ("concept", "text", "integer", "article")
 
@@ -44,6 +47,15 @@ class Question:
     description: str
     sparql: str
     params: tuple[Param, ...] = field(default_factory=tuple)
+    median_of: str | None = None  # a column of space-separated ISO durations ("# median: times")
+
+    def finish(self, result: QueryResult) -> QueryResult:
+        """Add what SPARQL cannot compute: the median of a column of durations, in days."""
+        if self.median_of is None or self.median_of not in result.columns:
+            return result
+        column = result.columns.index(self.median_of)
+        rows = [[*row, _median_days(row[column])] for row in result.rows]
+        return dataclasses.replace(result, columns=[*result.columns, "median_days"], rows=rows)
 
     def bindings(self, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
         known = {p.name for p in self.params}
@@ -80,7 +92,7 @@ def parse_question(name: str, text: str) -> Question:
     meta: dict[str, str] = {}
     params: list[Param] = []
     for line in text.splitlines():
-        match = re.match(r"#\s*(title|description|param):\s*(.*)$", line.strip())
+        match = re.match(r"#\s*(title|description|param|median):\s*(.*)$", line.strip())
         if not match:
             continue
         key, rest = match.groups()
@@ -94,7 +106,16 @@ def parse_question(name: str, text: str) -> Question:
             meta[key] = (meta.get(key, "") + " " + rest).strip()
     if "title" not in meta:
         raise QuestionError(f"{name}: the header has no '# title:' line")
-    return Question(name, meta["title"], meta.get("description", ""), text, tuple(params))
+    return Question(name, meta["title"], meta.get("description", ""), text, tuple(params),
+                    meta.get("median"))  # fmt: skip
+
+
+def _median_days(durations: str | None) -> str | None:
+    days = sorted(q.days for d in (durations or "").split() if (q := parse_iso(d)) is not None)
+    if not days:
+        return None
+    mid = len(days) // 2
+    return f"{(days[mid] if len(days) % 2 else (days[mid - 1] + days[mid]) / 2):g}"
 
 
 def load_questions() -> dict[str, Question]:
