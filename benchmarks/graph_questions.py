@@ -46,7 +46,8 @@ def synthetic_nquads(build: Build, articles: int) -> tuple[list[str], list[str]]
         pmid, body = templates[i % len(templates)]
         new = str(90_000_000 + i)
         for line in body:
-            line = line.replace(f"pmid/{pmid}>", f"pmid/{new}>").replace(f"%3A{pmid}", f"%3A{new}")
+            line = re.sub(rf"pmid/{pmid}(?=[/>])", f"pmid/{new}", line)  # article and its parts
+            line = line.replace(f"%3A{pmid}", f"%3A{new}")
             line = line.replace(f'"{pmid}"', f'"{new}"')
             grown.append(_IDS.sub(rf"\g<1>\g<2>-{i}", line))
     return shared, grown
