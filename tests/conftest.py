@@ -21,15 +21,32 @@ def shared_file(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _isolate(mp: pytest.MonkeyPatch, tmp: Path) -> None:
     """No test reads the developer's KB_* settings, config file or shared rate-limit state."""
     import os
 
     for name in list(os.environ):
         if name.startswith("KB_") or name in {"NCBI_EMAIL", "NCBI_API_KEY"}:
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("KB_RATELIMIT_DIR", str(tmp_path / "ratelimit"))
-    monkeypatch.chdir(tmp_path)
+            mp.delenv(name)
+    mp.setenv("KB_RATELIMIT_DIR", str(tmp / "ratelimit"))
+    mp.chdir(tmp)
+
+
+@pytest.fixture(scope="session")
+def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SYNTHETIC demo KB (``kb demo``), built once per test session. Treat it as read-only:
+    a test that changes a KB builds its own."""
+    from kb.cli import main
+
+    tmp = tmp_path_factory.mktemp("demo-kb")
+    with pytest.MonkeyPatch.context() as mp:
+        _isolate(mp, tmp)
+        assert main(["-q", "demo", "--data-dir", str(tmp / "kb")]) == 0
+    return tmp / "kb"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    _isolate(monkeypatch, tmp_path)
     yield
     urllib.request.install_opener(None)  # an EntrezClient installs a process-wide opener

@@ -7,14 +7,12 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rdflib import Dataset
 
 from kb import export
-from kb.cli import main
 from kb.datadir import Build
 from kb.export import (
     BibEntry,
@@ -37,17 +35,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The demo KB built once for the module, with the same isolation conftest gives a test."""
-    tmp = tmp_path_factory.mktemp("exportdemo")
-    with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith("KB_") or name in {"NCBI_EMAIL", "NCBI_API_KEY"}:
-                mp.delenv(name)
-        mp.setenv("KB_RATELIMIT_DIR", str(tmp / "ratelimit"))
-        mp.chdir(tmp)
-        assert main(["-q", "demo", "--data-dir", str(tmp / "kb")]) == 0
-    yield tmp / "kb"
+def demo_dir(demo_kb: Path) -> Path:
+    return demo_kb
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from ingest.nlp.vocab import Vocabulary, load_vocabulary
 from kb import iris
-from kb.cli import main
 from kb.datadir import Build
 from kb.graph import (
     build_dataset,
@@ -50,19 +48,8 @@ def xsd(name: str) -> URIRef:
 
 
 @pytest.fixture(scope="module")
-def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
-    """The demo KB built once for the module, with the same isolation conftest gives a test."""
-    tmp = tmp_path_factory.mktemp("graphdemo")
-    with pytest.MonkeyPatch.context() as mp:
-        import os
-
-        for name in list(os.environ):
-            if name.startswith("KB_") or name in {"NCBI_EMAIL", "NCBI_API_KEY"}:
-                mp.delenv(name)
-        mp.setenv("KB_RATELIMIT_DIR", str(tmp / "ratelimit"))
-        mp.chdir(tmp)
-        assert main(["-q", "demo", "--data-dir", str(tmp / "kb")]) == 0
-    yield Build.load(tmp / "kb")
+def demo_build(demo_kb: Path) -> Build:
+    return Build.load(demo_kb)
 
 
 @pytest.fixture(scope="module")

@@ -460,24 +460,13 @@ def test_mesh_without_a_cause_relates_nothing(vocab: Vocabulary):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Extraction], str]]:
-    """``kb demo`` into a temporary directory, isolated like every test (tests/conftest.py)."""
-    import os
-
-    from kb.cli import main
+def demo(demo_kb: Path) -> Iterator[tuple[list[Extraction], str]]:
+    """The session's demo KB (tests/conftest.py): its extractions and the seed's text."""
     from kb.datadir import Build
 
-    tmp = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith("KB_") or name in {"NCBI_EMAIL", "NCBI_API_KEY"}:
-                mp.delenv(name)
-        mp.setenv("KB_RATELIMIT_DIR", str(tmp / "ratelimit"))
-        mp.chdir(tmp)
-        assert main(["demo", "--data-dir", str(tmp / "kb")]) == 0
-    build = Build.load(tmp / "kb")
+    build = Build.load(demo_kb)
     text = DEMO_SEED.read_bytes().decode("utf-8")
-    if (tmp / "kb" / "extractions.jsonl").exists() and build.extractions:
+    if (demo_kb / "extractions.jsonl").exists() and build.extractions:
         extractions = build.extractions
     else:  # a build without the extraction stage: run it here
         from ingest.nlp.run import extract_all

@@ -15,10 +15,8 @@ ID = "https://casebook.invalid/id/"
 
 
 @pytest.fixture(scope="module")
-def kb_dir(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("kb")
-    assert main(["-q", "demo", "--data-dir", str(data)]) == 0
-    return data
+def kb_dir(demo_kb: Path) -> Path:
+    return demo_kb
 
 
 def ask(kb_dir: Path, name: str, **params: str) -> list[dict[str, str | None]]:

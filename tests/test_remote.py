@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from kb.cli import main
 from kb.datadir import Build
 from kb.publish import canonical_nquads
 from kb.questions import QuestionError, load_questions
@@ -33,10 +32,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def kb_dir(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("kb")
-    assert main(["-q", "demo", "--data-dir", str(data)]) == 0
-    return data
+def kb_dir(demo_kb: Path) -> Path:
+    return demo_kb
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from kb.cli import main
 from kb.questions import get_question
 from kb.remote import EmbeddedStore, RemoteStore
 from kb.serve import endpoint, register, start_server, stop_server, wait_ready
@@ -29,10 +28,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def kb_dir(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("kb")
-    assert main(["-q", "demo", "--data-dir", str(data)]) == 0
-    return data
+def kb_dir(demo_kb: Path) -> Path:
+    return demo_kb
 
 
 @pytest.fixture(scope="module")
