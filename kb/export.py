@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import re
 import sys
-import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.datadir import Build
+from kb.jsonl import atomic_write
 from kb.records import Extraction, PubmedRecord, Reference, Resolution
 
 FORMATS = ("trig", "nquads", "jsonld", "csv", "ris", "bibtex")
@@ -69,7 +68,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        write_atomic(args.output, data)
+        atomic_write(args.output, data)
     return 0
 
 
@@ -87,21 +86,6 @@ def render(fmt: str, data_dir: Path) -> bytes:
     if fmt == "bibtex":
         return to_bibtex(entries).encode("utf-8")
     raise ValueError(f"unknown export format {fmt!r}")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target, then rename: a reader never sees a half-written export."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- RDF

@@ -54,7 +54,7 @@ def _build(tp: Any, data: Any) -> Any:
 
 def write_json(path: Path, obj: Any) -> None:
     """Write one record (or plain data) as pretty JSON, atomically."""
-    _atomic_write(path, json.dumps(to_dict(obj), ensure_ascii=False, indent=2) + "\n")
+    atomic_write(path, (json.dumps(to_dict(obj), ensure_ascii=False, indent=2) + "\n").encode())
 
 
 def read_json(path: Path, cls: type[T]) -> T:
@@ -64,7 +64,7 @@ def read_json(path: Path, cls: type[T]) -> T:
 def write_jsonl(path: Path, items: Iterable[Any]) -> int:
     """Write records one per line, atomically (a crash leaves the old file). Returns the count."""
     lines = [json.dumps(to_dict(x), ensure_ascii=False, sort_keys=False) for x in items]
-    _atomic_write(path, "".join(line + "\n" for line in lines))
+    atomic_write(path, "".join(line + "\n" for line in lines).encode("utf-8"))
     return len(lines)
 
 
@@ -75,13 +75,15 @@ def read_jsonl(path: Path, cls: type[T]) -> list[T]:
         return [from_dict(cls, json.loads(line)) for line in fh if line.strip()]
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """The one way Casebook replaces a file: write beside it, fsync, rename. A crash leaves the
+    old file or the new one, never half of either; mode 0644 (mkstemp makes 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the KB is meant to be read by others
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        os.chmod(tmp, 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kb.jsonl import atomic_write
+
 KEEP_VERSIONS = 2  # the current one and the one before it (a reader may still hold it)
 
 
@@ -63,18 +65,9 @@ def write_store(data_dir: Path, nquads: bytes) -> Path:
         if target.exists():
             shutil.rmtree(target)
         os.replace(building, target)
-        _point(root, name)
+        atomic_write(root / "CURRENT", (name + "\n").encode())
     _prune(root, name)
     return target
-
-
-def _point(root: Path, name: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".CURRENT-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, root / "CURRENT")
 
 
 def _prune(root: Path, current: str) -> None:

@@ -14,6 +14,15 @@ SEED_PATH = SHARED / "seeds" / "000_6a94112d330c933e.txt"
 EUTILS = SHARED / "eutils"
 
 
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a server a test starts."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def shared_file(path: Path) -> Path:
     """A file under ../shared, or a skip that says why (it is beside every clone in CI)."""
     if not path.exists():

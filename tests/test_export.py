@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
-from kb import export
+from kb import export, jsonl
 from kb.datadir import Build
 from kb.export import (
     BibEntry,
@@ -25,8 +25,8 @@ from kb.export import (
     reference_author,
     to_bibtex,
     to_ris,
-    write_atomic,
 )
+from kb.jsonl import atomic_write
 from kb.records import Evidence, Extraction, Finding, Reference, Resolution
 from kb.store import open_store
 
@@ -233,7 +233,7 @@ def test_output_is_written_atomically(
         seen.append((Path(dst).exists(), Path(src).read_text(encoding="utf-8")))
         real_replace(src, dst)
 
-    monkeypatch.setattr(export.os, "replace", spy)
+    monkeypatch.setattr(jsonl.os, "replace", spy)
     text = run_export(demo_dir, "bibtex", out)
     assert seen == [(False, text)] and text.count("@article{") == 10
     assert [p.name for p in out.parent.iterdir()] == ["refs.bib"]  # no temporary left
@@ -248,9 +248,9 @@ def test_failed_write_keeps_the_previous_file(
     def fail(src: str, dst: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(export.os, "replace", fail)
+    monkeypatch.setattr(jsonl.os, "replace", fail)
     with pytest.raises(OSError):
-        write_atomic(out, b"new")
+        atomic_write(out, b"new")
     assert out.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["refs.ris"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from kb.questions import QuestionError, load_questions
 from kb.remote import EmbeddedStore, RemoteStore, check_store_url, open_any
 from kb.serve import find_oxigraph, stop_server, wait_ready
 from kb.store import StoreError
+from tests.conftest import free_port
 
 HOSTILE = [
     'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o',
@@ -23,12 +23,6 @@ HOSTILE = [
     "' OR '1'='1",
     "\\u0022 . ?s ?p ?o #",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,15 +15,10 @@ from kb.questions import get_question
 from kb.remote import EmbeddedStore, RemoteStore
 from kb.serve import endpoint, register, start_server, stop_server, wait_ready
 from kb.store import StoreError, current_version
+from tests.conftest import free_port
 
 CASES = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://casebook.invalid/ontology#Case> }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # ~2.7e8 join rows
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

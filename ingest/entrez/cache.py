@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
+
+from kb.jsonl import atomic_write
 
 # parameters that identify the caller, not the question: they must not split the cache
 _IGNORED = {"email", "tool", "api_key"}
@@ -56,20 +56,8 @@ class ResponseCache:
             "sha256": hashlib.sha256(data).hexdigest(),
             "fetched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        _atomic(path.with_suffix(".json"), json.dumps(meta, indent=1).encode())
-        _atomic(path, data)
+        atomic_write(path.with_suffix(".json"), json.dumps(meta, indent=1).encode())
+        atomic_write(path, data)
 
     def drop(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
-
-
-def _atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

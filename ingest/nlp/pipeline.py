@@ -12,8 +12,6 @@ from spacy.language import Language
 # the factories register themselves when their modules are imported
 from ingest.nlp import abbreviations, context, entities, segment  # noqa: F401
 
-EXTRACTOR = "casebook.nlp"
-
 
 def load_config(path: Path | None = None) -> spacy.Config:
     if path is None:
