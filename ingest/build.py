@@ -9,6 +9,7 @@ are cached, retried by the next run.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from ingest.entrez.errors import EntrezError
 from ingest.entrez.resolve import Resolver
 from kb.config import Settings
 from kb.datadir import Build, BuildInfo, now_iso
-from kb.records import BuildReport, CitedBy, FullText, SeedDocument
+from kb.records import BuildReport, CitedBy, FullText, SeedDocument, TopicResult
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ class BuildOptions:
     full_text: bool = True
     extract: bool = True  # run the NLP extraction on everything fetched
     progress: bool = True
+    topics: tuple[str, ...] = ()  # ESearch terms whose results join the KB (and are refreshed)
+    topic_limit: int = 100  # results kept per topic (newest first)
+    demo: bool = False  # the bundled synthetic demo (refresh serves its corpus again)
 
 
 def build(
@@ -54,7 +58,14 @@ def build(
 
     resolved = [r.pmid for r in resolutions if r.pmid]
     cited_by = _cited_by(client, resolver, resolved, options, report)
-    wanted = list(dict.fromkeys(resolved + [p for c in cited_by for p in c.cited_by]))
+    topics = [search_topic(client, t, options.topic_limit, report) for t in options.topics]
+    wanted = list(
+        dict.fromkeys(
+            resolved
+            + [p for c in cited_by for p in c.cited_by]
+            + [p for t in topics for p in t.pmids]
+        )
+    )
     _step(report, "fetching records", lambda: resolver.fetch(wanted))
     records = [resolver.records[p] for p in wanted if p in resolver.records]
     report.missing = [p for p in wanted if p not in resolver.records]
@@ -75,9 +86,62 @@ def build(
         finished_at=now_iso(),
         seed=seed.source,
         eutils_url=settings.eutils_url,
-        options={"cited_by": str(options.cited_by), "cited_by_limit": str(options.cited_by_limit)},
+        options=options_record(options),
+        checked_at=today(),
     )
-    return Build(seed, resolutions, records, fulltexts, cited_by, info, extractions)
+    return Build(seed, resolutions, records, fulltexts, cited_by, info, extractions, topics)
+
+
+def options_record(options: BuildOptions) -> dict[str, str]:
+    """The options a refresh must repeat, as build.json keeps them."""
+    return {
+        "cited_by": str(options.cited_by),
+        "cited_by_limit": str(options.cited_by_limit),
+        "full_text": str(options.full_text),
+        "extract": str(options.extract),
+        "topic_limit": str(options.topic_limit),
+        "demo": str(options.demo),
+    }
+
+
+def options_from(record: dict[str, str], progress: bool = True) -> BuildOptions:
+    """The BuildOptions a build.json recorded (defaults for what an older build did not)."""
+    default = BuildOptions()
+
+    def flag(name: str, fallback: bool) -> bool:
+        return record.get(name, str(fallback)) == "True"
+
+    return BuildOptions(
+        cited_by=flag("cited_by", default.cited_by),
+        cited_by_limit=int(record.get("cited_by_limit", default.cited_by_limit)),
+        full_text=flag("full_text", default.full_text),
+        extract=flag("extract", default.extract),
+        progress=progress,
+        topic_limit=int(record.get("topic_limit", default.topic_limit)),
+        demo=flag("demo", default.demo),
+    )
+
+
+def today() -> str:
+    """Today in UTC as PubMed writes dates in searches ("2026/11/25")."""
+    return time.strftime("%Y/%m/%d", time.gmtime())
+
+
+def search_topic(
+    client: EntrezClient, term: str, limit: int, report: BuildReport, since: str = ""
+) -> TopicResult:
+    """The newest ``limit`` PMIDs for a topic term (added to PubMed on or after ``since``)."""
+    query = f"({term}) AND {since}:3000/12/31[edat]" if since else term
+    result = TopicResult(term)
+    try:
+        found = client.esearch(query, retmax=limit)
+    except EntrezError as exc:
+        log.error("topic %r: %s", term, exc)
+        report.failures.append(str(exc))
+        return result
+    result.pmids = sorted(found.ids, key=int, reverse=True)[:limit]
+    result.total = found.count
+    return result
 
 
 def _extract(

@@ -17,11 +17,14 @@ from ingest.seed import SeedError, decode_text, read_seed_bytes, seed_from_ident
 from kb import export, serve
 from kb.config import ConfigError, Settings, load_settings
 from kb.jsonl import to_dict
+from kb.lock import Busy, exclusive
 from kb.questions import QuestionError
 from kb.records import SeedDocument
 from kb.store import StoreError
 
 log = logging.getLogger("kb")
+
+EX_TEMPFAIL = 75  # sysexits.h: another run holds the data directory; cron may retry later
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"kb: error: {exc}", file=sys.stderr)
         return 2
+    except Busy as exc:  # cron's "try again later"
+        print(f"kb: busy: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -126,6 +132,22 @@ def _parser() -> argparse.ArgumentParser:
     _settings_options(p, network=False)
     p.set_defaults(func=cmd_demo)
 
+    p = sub.add_parser(
+        "refresh",
+        help="update the KB incrementally: revised, retracted and new articles (cron-friendly)",
+    )
+    _settings_options(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("schedule", help="run `kb refresh` every so often, in this process")
+    p.add_argument("--every", required=True, metavar="INTERVAL", help="e.g. 24h, 30m, 1d, 90s")
+    p.add_argument(
+        "--runs", type=int, default=0, metavar="N", help="stop after N refreshes (0: never)"
+    )
+    _settings_options(p)
+    p.set_defaults(func=cmd_schedule)
+
     export.register(sub)
     serve.register(sub)
     return parser
@@ -140,6 +162,14 @@ def _build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--cited-by-limit", type=int, default=20, help="citing articles kept per reference"
     )
+    p.add_argument(
+        "--topic",
+        action="append",
+        default=[],
+        metavar="TERM",
+        help="a PubMed search whose results join the KB and are followed by `kb refresh` (repeatable)",
+    )
+    p.add_argument("--topic-limit", type=int, default=100, help="results kept per topic")
     p.add_argument("--no-full-text", action="store_true", help="skip PMC full texts")
     p.add_argument("--no-extract", action="store_true", help="skip the NLP extraction")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -214,10 +244,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         full_text=not args.no_full_text,
         extract=not args.no_extract,
         progress=not (args.no_progress or args.quiet),
+        topics=tuple(args.topic),
+        topic_limit=args.topic_limit,
     )
-    result = build(seed, settings, options, seed_text=text)
-    result.save(settings.data_dir)
-    return _report(result, settings, _publish(result, settings))
+    with exclusive(settings.data_dir):
+        result = build(seed, settings, options, seed_text=text)
+        return _report(result, settings, _publish(result, settings))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -227,7 +259,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     base = settings_from(args)
     print("SYNTHETIC DEMO: a fictional seed and corpus, served by a local fake E-utilities.")
-    with demo_corpus() as corpus_dir, FakeEutils(Corpus.load(corpus_dir)) as server:
+    with (
+        exclusive(base.data_dir),
+        demo_corpus() as corpus_dir,
+        FakeEutils(Corpus.load(corpus_dir)) as server,
+    ):
         settings = dataclasses.replace(
             base,
             eutils_url=server.url,
@@ -237,11 +273,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         log.info("fake E-utilities at %s", server.url)
         options = BuildOptions(
-            cited_by=True, cited_by_limit=args.cited_by_limit, progress=not args.quiet
+            cited_by=True, cited_by_limit=args.cited_by_limit, progress=not args.quiet, demo=True
         )
         result = build(demo_seed(), settings, options, seed_text=demo_seed_text())
-    result.save(settings.data_dir)
-    return _report(result, settings, _publish(result, settings))
+        return _report(result, settings, _publish(result, settings))
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from kb.schedule import refresh_once
+
+    return refresh_once(settings_from(args), progress=not (args.no_progress or args.quiet))
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from kb.schedule import parse_interval, run_schedule
+
+    return run_schedule(settings_from(args), parse_interval(args.every), args.runs)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

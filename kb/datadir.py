@@ -7,19 +7,31 @@
     <data_dir>/cited_by.jsonl     one CitedBy per resolved reference (with --cited-by)
     <data_dir>/extractions.jsonl  one Extraction (cases, findings, relations) per source:
                                   a document's text, its MeSH indexing, the seed's citations
-    <data_dir>/build.json         the BuildReport of the last build, with its time and version
+    <data_dir>/topics.jsonl       one TopicResult per topic query (``kb build --topic``)
+    <data_dir>/runs.jsonl         the run history: one RunRecord per build/refresh that changed
+                                  the graph
+    <data_dir>/build.json         BuildInfo: the last build's report, when upstream was last
+                                  checked, the store version these files make
     <data_dir>/cache/             raw E-utilities answers (ingest.entrez.cache)
-Every file is replaced atomically, so a reader sees the previous build or the new one.
+    <data_dir>/store/             the knowledge graph (kb.store)
+
+The files are saved as one transaction: each is written as ``NAME.new``, then ``COMMIT`` lists
+them, then they are renamed into place and ``COMMIT`` is removed. A crash before ``COMMIT``
+leaves the previous files (the ``.new`` ones are dropped); a crash after it is rolled forward
+by the next ``load`` or ``save``. So a reader never sees one build's records beside another's
+extractions.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb import __version__
-from kb.jsonl import read_json, read_jsonl, write_json, write_jsonl
+from kb.jsonl import atomic_write, dumps_json, dumps_jsonl, read_json, read_jsonl
 from kb.records import (
     BuildReport,
     CitedBy,
@@ -27,8 +39,12 @@ from kb.records import (
     FullText,
     PubmedRecord,
     Resolution,
+    RunRecord,
     SeedDocument,
+    TopicResult,
 )
+
+COMMIT = "COMMIT"
 
 
 @dataclass
@@ -39,6 +55,8 @@ class BuildInfo:
     seed: str = ""
     eutils_url: str = ""
     options: dict[str, str] = field(default_factory=dict)
+    checked_at: str = ""  # day upstream was last checked in full ("2026/11/25"; PubMed dates)
+    store_version: str = ""  # the store version these files make (kb.store): a crash check
 
 
 @dataclass
@@ -52,21 +70,36 @@ class Build:
     cited_by: list[CitedBy]
     info: BuildInfo
     extractions: list[Extraction] = field(default_factory=list)
+    topics: list[TopicResult] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
+
+    def files(self) -> dict[str, bytes]:
+        """Each file's name and bytes, in a canonical order (the same build, the same bytes)."""
+        return {
+            "seed.json": dumps_json(self.seed),
+            "references.jsonl": dumps_jsonl(self.resolutions),
+            "records.jsonl": dumps_jsonl(sorted(self.records, key=lambda r: int(r.pmid))),
+            "fulltexts.jsonl": dumps_jsonl(sorted(self.fulltexts, key=lambda t: t.pmcid)),
+            "cited_by.jsonl": dumps_jsonl(sorted(self.cited_by, key=lambda c: int(c.pmid))),
+            "extractions.jsonl": dumps_jsonl(sorted(self.extractions, key=lambda e: e.document)),
+            "topics.jsonl": dumps_jsonl(self.topics),
+            "runs.jsonl": dumps_jsonl(self.runs),
+            "build.json": dumps_json(self.info),
+        }
 
     def save(self, data_dir: Path) -> None:
+        """Replace the data directory's files as one transaction (see the module docstring)."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        write_json(data_dir / "seed.json", self.seed)
-        write_jsonl(data_dir / "references.jsonl", self.resolutions)
-        write_jsonl(data_dir / "records.jsonl", sorted(self.records, key=lambda r: int(r.pmid)))
-        write_jsonl(data_dir / "fulltexts.jsonl", sorted(self.fulltexts, key=lambda t: t.pmcid))
-        write_jsonl(data_dir / "cited_by.jsonl", sorted(self.cited_by, key=lambda c: int(c.pmid)))
-        write_jsonl(
-            data_dir / "extractions.jsonl", sorted(self.extractions, key=lambda e: e.document)
-        )
-        write_json(data_dir / "build.json", self.info)  # last: marks the build complete
+        recover(data_dir)
+        files = self.files()
+        for name, data in files.items():
+            atomic_write(data_dir / f"{name}.new", data)
+        atomic_write(data_dir / COMMIT, json.dumps(sorted(files)).encode())
+        recover(data_dir)
 
     @classmethod
     def load(cls, data_dir: Path) -> Build:
+        recover(data_dir)
         if not (data_dir / "build.json").exists():
             raise FileNotFoundError(f"no build in {data_dir}: run `kb build` or `kb demo` first")
         return cls(
@@ -77,7 +110,33 @@ class Build:
             cited_by=read_jsonl(data_dir / "cited_by.jsonl", CitedBy),
             info=read_json(data_dir / "build.json", BuildInfo),
             extractions=read_jsonl(data_dir / "extractions.jsonl", Extraction),
+            topics=read_jsonl(data_dir / "topics.jsonl", TopicResult),
+            runs=read_jsonl(data_dir / "runs.jsonl", RunRecord),
         )
+
+
+def recover(data_dir: Path) -> None:
+    """Finish or undo an interrupted ``save``: with ``COMMIT`` present, rename its ``.new``
+    files into place (roll forward); without it, drop stray ``.new`` files (roll back)."""
+    commit = data_dir / COMMIT
+    if commit.exists():
+        for name in json.loads(commit.read_text(encoding="utf-8")):
+            pending = data_dir / f"{name}.new"
+            if pending.exists():
+                os.replace(pending, data_dir / name)
+        _fsync_dir(data_dir)
+        commit.unlink()
+    for stray in data_dir.glob("*.new"):
+        stray.unlink()
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the renames in ``path`` durable before ``COMMIT`` goes."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def now_iso() -> str:

@@ -7,7 +7,9 @@ Graphs (IRIs from ``kb.iris``):
   the seed with its references, citation contexts and text extraction ("seed:<sha12>"), the
   seed's citation-context findings ("seed:<sha12>#citations");
 - ``graph/vocabulary``: the SKOS concepts findings point at;
-- ``graph/runs``: the build as a prov:Activity, and which run made each document graph.
+- ``graph/runs``: the run history (builds and refreshes as prov:Activities), and which run last
+  wrote each document graph;
+- ``graph/topics``: the KB's topic queries and the articles each found.
 
 One graph per document lets a later refresh swap a single document (``replace_document_graph``)
 without touching the rest. Everything here is a pure function of its inputs: no blank nodes,
@@ -21,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
 from ingest.nlp.vocab import Vocabulary
@@ -119,27 +121,62 @@ def vocabulary_graph(vocab: Vocabulary, extractions: Iterable[Extraction]) -> Gr
 
 
 def run_graph(build: Build, documents: Iterable[str]) -> Graph:
-    """The build as a prov:Activity that used the seed, and the run and source of each graph."""
-    info = build.info
-    run = iris.run(info.finished_at)
+    """The run history as prov:Activities (builds and refreshes that changed the graph), which
+    run last wrote each document graph, and the article each graph is derived from."""
     seed = iris.seed_article(build.seed.sha256[:12])
     pmc_to_pmid = index(build).pmc_to_pmid
+    documents = list(documents)
+    written_by: dict[str, URIRef] = {}
 
     def triples() -> Iterator[Triple]:
-        yield (run, RDF.type, PROV.Activity)
-        yield (run, RDF.type, CB.Build)
-        yield (run, RDFS.label, text(f"kb build {info.finished_at}"))
-        yield (run, PROV.endedAtTime, date_time(info.finished_at))
-        yield (run, CB.version, text(info.version))
-        yield (run, PROV.used, seed)
-        if info.seed:
-            yield (run, CB.seedSource, text(info.seed))
-        yield (iris.VOCABULARY_GRAPH, PROV.wasGeneratedBy, run)
+        for record in build.runs:
+            run = iris.run(record.id)
+            yield (run, RDF.type, PROV.Activity)
+            yield (run, RDF.type, CB.Build if record.kind == "build" else CB.Refresh)
+            yield (run, RDFS.label, text(f"kb {record.kind} {record.id}"))
+            yield (run, PROV.endedAtTime, date_time(record.id))
+            yield (run, CB.version, text(record.version))
+            if record.kind == "build":
+                yield (run, PROV.used, seed)
+                if build.info.seed:
+                    yield (run, CB.seedSource, text(build.info.seed))
+            for prop, pmids in (
+                (CB.added, record.added),
+                (CB.revised, record.revised),
+                (CB.foundRetracted, record.retracted),
+                (CB.foundCorrected, record.corrected),
+            ):
+                for pmid in pmids:
+                    yield (run, prop, iris.article(f"pmid:{pmid}", pmc_to_pmid))
+            if record.kind == "refresh":
+                yield (run, CB.unchangedRecords, Literal(record.unchanged))
+                yield (run, CB.failedRequests, Literal(len(record.failed)))
+            for document in record.documents:
+                written_by[document] = run
+        if build.runs:
+            yield (iris.VOCABULARY_GRAPH, PROV.wasGeneratedBy, iris.run(build.runs[-1].id))
         for document in documents:
-            yield (iris.graph(document), PROV.wasGeneratedBy, run)
+            if document in written_by:
+                yield (iris.graph(document), PROV.wasGeneratedBy, written_by[document])
             yield (iris.graph(document), PROV.wasDerivedFrom, iris.article(document, pmc_to_pmid))
 
     return _graph(iris.RUNS_GRAPH, triples())
+
+
+def topics_graph(build: Build) -> Graph:
+    """The KB's topic queries (ESearch terms) and the articles each found."""
+    pmc_to_pmid = index(build).pmc_to_pmid
+
+    def triples() -> Iterator[Triple]:
+        for topic in build.topics:
+            node = iris.topic(topic.term)
+            yield (node, RDF.type, CB.TopicQuery)
+            yield (node, RDFS.label, text(topic.term))
+            yield (node, CB.hitCount, Literal(topic.total))
+            for pmid in topic.pmids:
+                yield (node, CB.result, iris.article(f"pmid:{pmid}", pmc_to_pmid))
+
+    return _graph(iris.TOPICS_GRAPH, triples())
 
 
 def build_dataset(build: Build, vocab: Vocabulary) -> Dataset:
@@ -148,6 +185,8 @@ def build_dataset(build: Build, vocab: Vocabulary) -> Dataset:
     documents = document_ids(build)
     graphs = [graph_for_document(build, d, src) for d in documents]
     graphs += [vocabulary_graph(vocab, build.extractions), run_graph(build, documents)]
+    if build.topics:
+        graphs.append(topics_graph(build))
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)

@@ -10,6 +10,7 @@ scheme claims no real domain.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from urllib.parse import quote
@@ -169,9 +170,15 @@ def graph(document: str) -> URIRef:
 
 VOCABULARY_GRAPH = _iri("graph", "vocabulary")
 RUNS_GRAPH = _iri("graph", "runs")
+TOPICS_GRAPH = _iri("graph", "topics")
 VOCABULARY = _iri("vocabulary")
 
 
 def run(finished_at: str) -> URIRef:
-    """A build, named by the time it finished (builds of one data directory never share it)."""
+    """A build or refresh, named by the time it finished (runs of one KB never share it)."""
     return _iri("run", finished_at)
+
+
+def topic(term: str) -> URIRef:
+    """A topic query of the KB, named by a hash of its ESearch term."""
+    return _iri("topic", hashlib.sha256(term.encode("utf-8")).hexdigest()[:12])

@@ -52,20 +52,19 @@ def _build(tp: Any, data: Any) -> Any:
     return data
 
 
-def write_json(path: Path, obj: Any) -> None:
-    """Write one record (or plain data) as pretty JSON, atomically."""
-    atomic_write(path, (json.dumps(to_dict(obj), ensure_ascii=False, indent=2) + "\n").encode())
+def dumps_json(obj: Any) -> bytes:
+    """One record (or plain data) as pretty JSON."""
+    return (json.dumps(to_dict(obj), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def dumps_jsonl(items: Iterable[Any]) -> bytes:
+    """Records one per line."""
+    lines = [json.dumps(to_dict(x), ensure_ascii=False, sort_keys=False) for x in items]
+    return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
 def read_json(path: Path, cls: type[T]) -> T:
     return from_dict(cls, json.loads(path.read_text(encoding="utf-8")))
-
-
-def write_jsonl(path: Path, items: Iterable[Any]) -> int:
-    """Write records one per line, atomically (a crash leaves the old file). Returns the count."""
-    lines = [json.dumps(to_dict(x), ensure_ascii=False, sort_keys=False) for x in items]
-    atomic_write(path, "".join(line + "\n" for line in lines).encode("utf-8"))
-    return len(lines)
 
 
 def read_jsonl(path: Path, cls: type[T]) -> list[T]:

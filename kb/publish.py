@@ -1,18 +1,49 @@
-"""A build → its RDF dataset → the store (a new version, made current atomically)."""
+"""A build → its RDF graphs → the store (a new version, made current atomically).
+
+The data directory's files are the source of truth and the store is made from them: every graph
+is a pure function of the build, so a crash anywhere is repaired by making the graphs again.
+``build.json`` names the store version the files make; ``ensure_store`` rebuilds the store when
+the current version is another (a crash between saving the files and switching the store).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import time
 from pathlib import Path
 
-from rdflib import URIRef
+from rdflib import Dataset, URIRef
 
 from ingest.nlp.vocab import load_vocabulary
-from kb import iris
+from kb import __version__, iris
 from kb.datadir import Build
-from kb.graph import build_dataset, ontology_graph, to_nquads
-from kb.store import write_store
+from kb.graph import (
+    build_dataset,
+    document_ids,
+    graph_for_document,
+    index,
+    ontology_graph,
+    run_graph,
+    to_nquads,
+    topics_graph,
+    vocabulary_graph,
+)
+from kb.records import RunRecord
+from kb.store import (
+    content_digest,
+    current_version,
+    graph_digests,
+    manifest,
+    update_store,
+    version_name,
+    write_store,
+)
+
+log = logging.getLogger(__name__)
 
 ONTOLOGY_GRAPH = URIRef(iris.BASE + "graph/ontology")
+RUNS = str(iris.RUNS_GRAPH)
 
 
 def canonical_nquads(build: Build) -> bytes:
@@ -25,7 +56,75 @@ def canonical_nquads(build: Build) -> bytes:
 
 
 def publish(build: Build, data_dir: Path) -> int:
-    """Write the build's graph into the store; returns the number of quads."""
+    """Save a new build and make its graph the store's current version; returns the quads.
+
+    Rebuilding what the store already holds (the same graphs but the run history) records no
+    new run and writes no new version: a no-op build leaves the graph byte-identical."""
+    data = canonical_nquads(_with_runs(build, []))
+    digests = graph_digests(data)
+    if content_digest(digests, (RUNS,)) == content_digest(manifest(data_dir), (RUNS,)):
+        build.runs = _saved_runs(data_dir)
+        log.info("the graph is unchanged: no new version, no new run recorded")
+    else:
+        build.runs = [
+            RunRecord(build.info.finished_at, "build", __version__, documents=document_ids(build))
+        ]
     data = canonical_nquads(build)
+    build.info.store_version = version_name(graph_digests(data))
+    build.save(data_dir)
     write_store(data_dir, data)
     return data.count(b"\n")
+
+
+def publish_changes(build: Build, data_dir: Path, documents: list[str]) -> str:
+    """Save a refreshed build and replace the graphs of ``documents`` (plus the vocabulary,
+    topics and run graphs, which depend on every document) in a new store version."""
+    src = index(build)
+    graphs = {str(iris.graph(d)): _nquads(graph_for_document(build, d, src)) for d in documents}
+    graphs[str(iris.VOCABULARY_GRAPH)] = _nquads(
+        vocabulary_graph(load_vocabulary(), build.extractions)
+    )
+    graphs[str(iris.TOPICS_GRAPH)] = _nquads(topics_graph(build)) if build.topics else b""
+    graphs[RUNS] = _nquads(run_graph(build, document_ids(build)))
+    digests = dict(manifest(data_dir))
+    for graph, data in graphs.items():
+        digests.pop(graph, None)
+        digests.update(graph_digests(data))
+    build.info.store_version = version_name(digests)
+    build.save(data_dir)
+    update_store(data_dir, graphs)
+    return build.info.store_version
+
+
+def ensure_store(build: Build, data_dir: Path) -> bool:
+    """Make the store match the saved files if a crash left it behind; True if it had to."""
+    current = current_version(data_dir)
+    if build.info.store_version and current and current.name == build.info.store_version:
+        return False
+    log.warning("the store does not match the saved build (an interrupted run?): rebuilding it")
+    started = time.perf_counter()
+    data = canonical_nquads(build)
+    build.info.store_version = version_name(graph_digests(data))
+    build.save(data_dir)
+    write_store(data_dir, data)
+    log.info("store rebuilt in %.1f s", time.perf_counter() - started)
+    return True
+
+
+def _saved_runs(data_dir: Path) -> list[RunRecord]:
+    try:
+        return Build.load(data_dir).runs
+    except FileNotFoundError:
+        return []
+
+
+def _with_runs(build: Build, runs: list[RunRecord]) -> Build:
+    return dataclasses.replace(build, runs=runs)
+
+
+def _nquads(graph) -> bytes:
+    dataset = Dataset()
+    target = dataset.graph(graph.identifier)
+    for triple in graph:
+        target.add(triple)
+    return to_nquads(dataset).encode("utf-8")

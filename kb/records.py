@@ -291,6 +291,66 @@ class BuildReport:
         return line
 
 
+@dataclass
+class TopicResult:
+    """One topic query of the KB (an ESearch term) and the PMIDs it found, newest first."""
+
+    term: str
+    pmids: list[str] = field(default_factory=list)
+    total: int = 0  # hits upstream (``pmids`` keeps at most the build's topic limit)
+
+
+@dataclass
+class RunRecord:
+    """A build or refresh that changed the knowledge graph: one entry of its run history.
+
+    A run that changed nothing is not recorded, so a no-change refresh leaves the graph as it was.
+    """
+
+    id: str  # when it finished (ISO 8601, UTC): the run IRI's last segment
+    kind: Literal["build", "refresh"]
+    version: str  # Casebook version
+    documents: list[str] = field(default_factory=list)  # the document graphs it (re)wrote
+    added: list[str] = field(default_factory=list)  # PMIDs new to the KB
+    revised: list[str] = field(default_factory=list)  # PMIDs whose record changed upstream
+    retracted: list[str] = field(default_factory=list)  # PMIDs newly marked retracted
+    corrected: list[str] = field(default_factory=list)  # PMIDs with a new erratum/correction
+    unchanged: int = 0  # records checked and found unchanged
+    failed: list[str] = field(default_factory=list)  # requests that failed (retried next run)
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did: the change report printed and kept in the run history."""
+
+    checked: int = 0  # known records checked for revisions
+    added: list[str] = field(default_factory=list)
+    revised: list[str] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    deleted: list[str] = field(default_factory=list)  # PMIDs PubMed no longer knows (kept)
+    failed: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)  # document graphs replaced
+    requests: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.documents)
+
+    def summary(self) -> str:
+        line = (
+            f"{self.checked} records checked: {len(self.added)} added, "
+            f"{len(self.revised)} revised, {len(self.retracted)} retracted, "
+            f"{len(self.corrected)} corrected, {self.unchanged} unchanged, "
+            f"{len(self.deleted)} deleted upstream (kept), {len(self.failed)} failed; "
+            f"{len(self.documents)} document graphs replaced; "
+            f"{self.requests} requests in {self.seconds:.1f} s"
+        )
+        return line
+
+
 def _by_count(item: tuple[str, int]) -> tuple[int, str]:
     return (-item[1], item[0])
 

@@ -10,12 +10,14 @@ a writer on a version that readers use.)
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,20 +52,101 @@ def current_version(data_dir: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
+def graph_digests(nquads: bytes) -> dict[str, str]:
+    """Graph IRI → SHA-256 of that graph's lines of canonical (sorted) N-Quads.
+
+    Every quad is in a named graph (``kb.graph``), the last term of its line."""
+    lines: dict[str, list[bytes]] = {}
+    for line in nquads.splitlines(keepends=True):
+        if line.strip():
+            graph = line.rstrip()[:-1].rstrip().rsplit(b" ", 1)[1].decode("utf-8")
+            lines.setdefault(graph.strip("<>"), []).append(line)
+    return {g: hashlib.sha256(b"".join(sorted(ls))).hexdigest() for g, ls in lines.items()}
+
+
+def version_name(digests: Mapping[str, str]) -> str:
+    """A store version is named by its content: the digests of all its graphs."""
+    manifest = "".join(f"{g} {d}\n" for g, d in sorted(digests.items()))
+    return "v-" + hashlib.sha256(manifest.encode()).hexdigest()[:16]
+
+
+def content_digest(digests: Mapping[str, str], exclude: tuple[str, ...] = ()) -> str:
+    """One hash over the graphs not in ``exclude`` (e.g. the run history, which says when)."""
+    return version_name({g: d for g, d in digests.items() if g not in exclude})
+
+
+def manifest(data_dir: Path) -> dict[str, str]:
+    """The graph digests of the current version ({} without a store)."""
+    path = current_version(data_dir)
+    if path is None:
+        return {}
+    file = path.with_suffix(".json")
+    if file.exists():
+        return json.loads(file.read_text(encoding="utf-8"))
+    return graph_digests(dump_nquads(data_dir))  # a version written without its manifest
+
+
+def dump_nquads(data_dir: Path) -> bytes:
+    """The current version as canonical N-Quads (sorted lines): equal datasets, equal bytes."""
+    store = open_store(data_dir)
+    out = io.BytesIO()
+    store.dump(out, ox.RdfFormat.N_QUADS)
+    return b"".join(sorted(set(out.getvalue().splitlines(keepends=True))))
+
+
 def write_store(data_dir: Path, nquads: bytes) -> Path:
     """Load N-Quads into a new version and make it current; returns the version directory."""
+    digests = graph_digests(nquads)
+    return _commit(data_dir, digests, lambda store: store.bulk_load(nquads, ox.RdfFormat.N_QUADS))
+
+
+def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:
+    """A new version: the current one with each graph in ``graphs`` replaced by its N-Quads
+    (empty bytes: the graph is dropped), made current atomically. The rest is copied, not
+    rebuilt (a RocksDB checkpoint), so a refresh costs what it changes."""
+    base = current_version(data_dir)
+    if base is None:
+        raise StoreError(f"no store in {data_dir} to update: run `kb build` first")
+    digests = dict(manifest(data_dir))
+    for graph, data in graphs.items():
+        digests.pop(graph, None)
+        digests.update(graph_digests(data))
+
+    def apply(store: ox.Store) -> None:
+        for graph, data in graphs.items():
+            store.remove_graph(ox.NamedNode(graph))
+            if data:
+                store.load(data, ox.RdfFormat.N_QUADS)
+
+    return _commit(data_dir, digests, apply, copy_from=base)
+
+
+def _commit(
+    data_dir: Path,
+    digests: dict[str, str],
+    fill: Callable[[ox.Store], None],
+    copy_from: Path | None = None,
+) -> Path:
+    """Build the version named by ``digests`` in a scratch directory (copied from ``copy_from``,
+    then ``fill``ed), rename it into place with its manifest, then repoint ``CURRENT``."""
     root = store_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
-    name = "v-" + hashlib.sha256(nquads).hexdigest()[:16]
+    name = version_name(digests)
     target = root / name
     if current_version(data_dir) != target:
         building = Path(tempfile.mkdtemp(dir=root, prefix=".building-"))
-        store = ox.Store(str(building))
-        store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+        if copy_from is None:
+            store = ox.Store(str(building))
+        else:
+            building.rmdir()
+            ox.Store.read_only(str(copy_from)).backup(str(building))
+            store = ox.Store(str(building))
+        fill(store)
         store.flush()
         del store
         if target.exists():
             shutil.rmtree(target)
+        atomic_write(target.with_suffix(".json"), json.dumps(digests, indent=0).encode())
         os.replace(building, target)
         atomic_write(root / "CURRENT", (name + "\n").encode())
     _prune(root, name)
@@ -78,8 +161,12 @@ def _prune(root: Path, current: str) -> None:
     )
     for old in versions[KEEP_VERSIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
+        old.with_suffix(".json").unlink(missing_ok=True)
     for stale in root.glob(".building-*"):  # left by a crash mid-load
         shutil.rmtree(stale, ignore_errors=True)
+    for orphan in root.glob("v-*.json"):  # a manifest whose version never landed
+        if not orphan.with_suffix("").is_dir():
+            orphan.unlink(missing_ok=True)
 
 
 def open_store(data_dir: Path) -> ox.Store:

@@ -34,9 +34,11 @@ from ingest.entrez.cache import ResponseCache, request_key
 from ingest.entrez.errors import EntrezError, OfflineMiss, ResponseError
 from ingest.entrez.eutils_xml import (
     CitationMatch,
+    History,
     SearchResult,
     parse_ecitmatch,
     parse_elink,
+    parse_epost,
     parse_esearch,
 )
 from ingest.entrez.pmc_jats import parse_pmc_xml
@@ -52,6 +54,7 @@ T = TypeVar("T")
 EFETCH_BATCH = 200  # NCBI: send more than ~200 ids by POST; Bio.Entrez POSTs long id lists
 PMC_BATCH = 20  # full texts are large: keep each answer (and each retry) small
 ELINK_BATCH = 100
+HISTORY_BATCH = 10_000  # PMIDs per EPost (NCBI's limit for PubMed); searched as one set
 RETRY_STATUS = {429, 500, 502, 503, 504}
 _TRANSIENT = (
     URLError,
@@ -67,6 +70,7 @@ _UTILITIES: dict[str, Callable[..., object]] = {
     "efetch": Entrez.efetch,
     "elink": Entrez.elink,
     "ecitmatch": Entrez.ecitmatch,
+    "epost": Entrez.epost,
 }
 
 
@@ -185,6 +189,31 @@ class EntrezClient:
             links.update(self._call("elink", params, lambda d: parse_elink(d, linkname)))
         return links
 
+    def modified_since(self, pmids: Sequence[str], since: str) -> tuple[list[str], list[str]]:
+        """Which ``pmids`` PubMed modified on or after ``since`` ("2026/11/25", by [mdat]), and
+        which it no longer has (deleted or merged). Per 10,000 PMIDs: one EPost, one ESearch
+        for the set's size, one for the modified ones (and one for the ids if some are gone).
+        Never cached: these answers are about now."""
+        modified: list[str] = []
+        gone: list[str] = []
+        for batch in _batches(_unique(pmids), HISTORY_BATCH):
+            history = self._call("epost", {"db": "pubmed", "id": ",".join(batch)}, parse_epost,
+                                 cache=False)  # fmt: skip
+            known = set(batch) - set(history.invalid)
+            gone += [p for p in batch if p in history.invalid]
+            alive = self._search_history(history, "", 0)
+            if alive.count < len(known):
+                found = set(self._search_history(history, "", len(batch)).ids)
+                gone += sorted(known - found, key=int)
+            changed = self._search_history(history, f"{since}:3000/12/31[mdat]", len(batch))
+            modified += changed.ids
+        return sorted(set(modified), key=int), gone
+
+    def _search_history(self, history: History, clause: str, retmax: int) -> SearchResult:
+        term = f"#{history.query_key}" + (f" AND {clause}" if clause else "")
+        params = {"db": "pubmed", "term": term, "webenv": history.webenv, "retmax": retmax}
+        return self._call("esearch", params, parse_esearch, cache=False)
+
     def ecitmatch(self, citations: Sequence[Citation]) -> dict[str, CitationMatch]:
         if not citations:
             return {}
@@ -201,13 +230,15 @@ class EntrezClient:
         params: dict[str, object],
         parse: Callable[[bytes], T],
         complete: Callable[[T], bool] = lambda result: True,
+        cache: bool = True,
     ) -> T:
         """Cache, rate limit, send, parse, retry. An answer that parsed but is not ``complete``
-        (an EFetch missing some ids) is returned but not cached: the next run asks again."""
+        (an EFetch missing some ids) is returned but not cached: the next run asks again.
+        ``cache=False``: an answer about the present (history server) is never kept."""
         s = self.settings
         what = describe(utility, params)
         key = request_key(utility, params)
-        if s.use_cache or s.offline:
+        if cache and (s.use_cache or s.offline):
             cached = self._cache.get(key, None if s.offline else s.cache_max_age)
             if cached is not None:
                 try:
@@ -237,7 +268,9 @@ class EntrezClient:
             except _TRANSIENT as exc:
                 last = f"{type(exc).__name__}: {exc}"
             else:
-                if complete(result):
+                if not cache:
+                    pass
+                elif complete(result):
                     self._cache.put(key, data, utility, params)
                 else:
                     log.warning("%s: answer lacks some ids; not cached, asked again next run", what)

@@ -48,6 +48,26 @@ def parse_esearch(data: bytes) -> SearchResult:
     return SearchResult(int(count), ids, warnings)
 
 
+@dataclass
+class History:
+    """Where EPost left a set of ids on the history server."""
+
+    webenv: str
+    query_key: str
+    invalid: list[str] = field(default_factory=list)  # ids the database does not have
+
+
+def parse_epost(data: bytes) -> History:
+    """<ePostResult>[<InvalidIdList><Id>…</Id></InvalidIdList>]<QueryKey>1</QueryKey>
+    <WebEnv>MCID_…</WebEnv></ePostResult> (epost1.xml)."""
+    root = checked_root(data, "ePostResult")
+    webenv, key = root.findtext("WebEnv"), root.findtext("QueryKey")
+    if not webenv or not key or not key.strip().isdigit():
+        raise ResponseError("EPost answer without a WebEnv and QueryKey")
+    invalid = [text_of(e) for e in root.iterfind("InvalidIdList/Id")]
+    return History(webenv.strip(), key.strip(), invalid)
+
+
 def parse_elink(data: bytes, linkname: str) -> dict[str, list[str]]:
     """Source id → linked ids for ``linkname`` (every source id present, possibly with [])."""
     root = checked_root(data, "eLinkResult")

@@ -15,6 +15,18 @@ from ingest.nlp.vocab import load_vocabulary
 from kb.records import Extraction, FullText, PubmedRecord, Resolution, SeedDocument
 
 
+def _tools(nlp_config: Path | None):
+    """The pipeline, the vocabulary, concept labels and a concept's broader concepts."""
+    nlp = shared_nlp(nlp_config)
+    vocab = load_vocabulary()
+    labels = {c.id: c.label for c in vocab.concepts.values()}
+
+    def broader(concept: str) -> list[str]:
+        return [c.id for c in vocab.ancestors(concept)] if concept in vocab.concepts else []
+
+    return nlp, vocab, labels, broader
+
+
 def extract_all(
     seed: SeedDocument,
     seed_text: str | None,
@@ -24,19 +36,26 @@ def extract_all(
     progress: Callable[[int], None] = lambda n: None,
     nlp_config: Path | None = None,
 ) -> list[Extraction]:
-    nlp = shared_nlp(nlp_config)
-    vocab = load_vocabulary()
-    labels = {c.id: c.label for c in vocab.concepts.values()}
-
-    def broader(concept: str) -> list[str]:
-        return [c.id for c in vocab.ancestors(concept)] if concept in vocab.concepts else []
-
+    nlp, _, labels, broader = _tools(nlp_config)
     out: list[Extraction] = []
     if seed_text is not None and seed.sections:
         out.append(extract(nlp, seed_document(seed, seed_text), labels, broader))
     if seed.citations:
         out.append(citation_findings(nlp, seed, resolutions, labels))
     progress(1)
+    return out + extract_articles(records, fulltexts, progress, nlp_config)
+
+
+def extract_articles(
+    records: list[PubmedRecord],
+    fulltexts: list[FullText],
+    progress: Callable[[int], None] = lambda n: None,
+    nlp_config: Path | None = None,
+) -> list[Extraction]:
+    """Each record's abstract text and MeSH indexing, and each open-access body: what a refresh
+    redoes for the articles that changed."""
+    nlp, vocab, labels, broader = _tools(nlp_config)
+    out: list[Extraction] = []
     for record in records:
         out.append(extract(nlp, pubmed_document(record), labels, broader))
         if record.mesh_headings:

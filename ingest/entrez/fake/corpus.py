@@ -55,6 +55,8 @@ class IndexedRecord:
     volume: str = ""
     first_page: str = ""
     last_names: tuple[str, ...] = ()  # folded, as written
+    modified: str = ""  # "YYYY/MM/DD": DateRevised, searched by [mdat]
+    entrez_date: str = ""  # "YYYY/MM/DD": when PubMed added it, searched by [edat]
 
 
 _PUBMED_CHUNK = re.compile(
@@ -119,6 +121,24 @@ def _year(pubdate: Element | None) -> str:
     return match.group(0) if match else ""
 
 
+def _ymd(date: Element | None) -> str:
+    """A PubMed date element (Year, Month, Day children) as "YYYY/MM/DD" ("" without a year)."""
+    year = _t(date, "Year")
+    if not year:
+        return ""
+    month, day = _t(date, "Month") or "1", _t(date, "Day") or "1"
+    return (
+        f"{year}/{int(month) if month.isdigit() else 1:02d}/{int(day) if day.isdigit() else 1:02d}"
+    )
+
+
+def _history_date(el: Element, status: str) -> str:
+    for date in el.findall("PubmedData/History/PubMedPubDate"):
+        if date.get("PubStatus") == status:
+            return _ymd(date)
+    return ""
+
+
 def _first_page(pagination: Element | None) -> str:
     """MedlinePgn up to its '-' ("113-25" → "113"), or StartPage."""
     pgn = _t(pagination, "MedlinePgn")
@@ -150,6 +170,8 @@ def _pubmed_record(el: Element, xml: bytes) -> IndexedRecord | None:
         authors = article.findall("AuthorList/Author/LastName") if article is not None else []
         eloc = article.findall("ELocationID") if article is not None else []
         ids = el.findall("PubmedData/ArticleIdList/ArticleId")
+        modified = _ymd(citation.find("DateRevised")) if citation is not None else ""
+        added = _history_date(el, "entrez") or _history_date(el, "pubmed")
     else:  # PubmedBookArticle
         doc = el.find("BookDocument")
         book = doc.find("Book") if doc is not None else None
@@ -163,6 +185,7 @@ def _pubmed_record(el: Element, xml: bytes) -> IndexedRecord | None:
             authors += book.findall("AuthorList/Author/LastName")
         eloc = doc.findall("ELocationID") if doc is not None else []
         ids = el.findall("PubmedBookData/ArticleIdList/ArticleId")
+        modified = added = ""
     dois.update(text_of(i).lower() for i in ids if i.get("IdType") == "doi")
     dois.update(text_of(e).lower() for e in eloc if e.get("EIdType") == "doi")
     dois.discard("")
@@ -177,6 +200,8 @@ def _pubmed_record(el: Element, xml: bytes) -> IndexedRecord | None:
         volume=volume,
         first_page=first_page,
         last_names=tuple(fold(text_of(a)) for a in authors if text_of(a)),
+        modified=modified or added or (f"{year}/01/01" if year else ""),
+        entrez_date=added or (f"{year}/01/01" if year else ""),
     )
 
 
@@ -202,6 +227,8 @@ class Corpus:
         self.pmc: dict[str, bytes] = {}
         #: link name ("pubmed_pubmed_citedin") → source id → linked ids, as in links.json
         self.links: dict[str, dict[str, list[str]]] = {}
+        #: the history server: WebEnv → query key → ids posted (EPost)
+        self.history: dict[str, dict[str, list[str]]] = {}
 
     def __repr__(self) -> str:
         return f"Corpus(pubmed={len(self.pubmed)}, pmc={len(self.pmc)}, links={len(self.links)})"
@@ -274,6 +301,10 @@ class Corpus:
             self.pmc[pmcid] = chunk
             added += 1
         return added
+
+    def remove_pubmed(self, pmid: str) -> None:
+        """Forget a record, as PubMed does with a deleted or merged PMID (tests of refresh)."""
+        self.pubmed.pop(pmid, None)
 
     def add_links(self, links: dict[str, dict[str, list[str]]]) -> None:
         """Merge ``{link name: {id: [linked ids]}}`` (the links.json format)."""

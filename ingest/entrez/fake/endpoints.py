@@ -108,6 +108,10 @@ class Clause:
         return f"{value}[{self.field or 'All Fields'}]"
 
     def matches(self, record: IndexedRecord) -> bool:
+        if self.field in ("mdat", "edat"):
+            low, _, high = self.value.partition(":")
+            date = record.modified if self.field == "mdat" else record.entrez_date
+            return bool(date) and _day(low) <= date <= _day(high or "3000/12/31")
         if self.field == "doi":
             return self.value.lower() in record.dois
         if self.field in ("pmid", "uid"):
@@ -131,6 +135,12 @@ class Clause:
         return all(any(w in f for f in fields) for w in wanted)
 
 
+def _day(text: str) -> str:
+    """ "2026/11/5", "2026/11", "2026" → "2026/11/05", "2026/11/01", "2026/01/01"."""
+    parts = [p for p in re.split(r"[/-]", text.strip()) if p.isdigit()] + ["1", "1"]
+    return f"{int(parts[0]):04d}/{int(parts[1]):02d}/{int(parts[2]):02d}" if parts[0] else ""
+
+
 # ----------------------------------------------------------------------------------- endpoints
 
 
@@ -142,14 +152,21 @@ def esearch(params: dict[str, list[str]], corpus: Corpus) -> Answer:
     term = _first(params, "term")
     if not term:
         return error_answer("esearch", "Empty term and query_key - nothing todo")
-    clauses = [Clause.parse(c) for c in _split_and(_strip_parens(term))]
-    hits = [
-        r.pmid for r in corpus.pubmed.values() if clauses and all(c.matches(r) for c in clauses)
-    ]
+    parts = _split_and(_strip_parens(term))
+    posted = [p for p in parts if re.fullmatch(r"#\d+", p)]
+    clauses = [Clause.parse(c) for c in parts if c not in posted]
+    records = list(corpus.pubmed.values())
+    if posted:  # "#1 AND …": search within a set EPost left on the history server
+        keys = corpus.history.get(_first(params, "webenv") or _first(params, "WebEnv"))
+        if keys is None or posted[0][1:] not in keys:
+            return error_answer("esearch", "Unable to obtain query #" + posted[0][1:])
+        ids = set(keys[posted[0][1:]])
+        records = [r for r in records if r.pmid in ids]
+    hits = [r.pmid for r in records if (clauses or posted) and all(c.matches(r) for c in clauses)]
     hits.sort(key=lambda p: (len(p), p), reverse=True)  # numeric order without int() overflow
     retstart, retmax = _int(params, "retstart", 0), _int(params, "retmax", 20)
     page = hits[retstart : retstart + retmax]
-    translation = escape(" AND ".join(c.translation() for c in clauses))
+    translation = escape(" AND ".join([*posted, *(c.translation() for c in clauses)]))
     out = [XML_DECL_UTF8, ESEARCH_DOCTYPE]
     out.append(f"<eSearchResult><Count>{len(hits)}</Count><RetMax>{len(page)}</RetMax>")
     out.append(f"<RetStart>{retstart}</RetStart>")
@@ -270,13 +287,14 @@ def ecitmatch(params: dict[str, list[str]], corpus: Corpus) -> Answer:
 
 
 def epost(params: dict[str, list[str]], corpus: Corpus) -> Answer:
-    """EPost: accepts the ids and hands back a history key (nothing is stored)."""
+    """EPost: keeps the ids on the history server under a new WebEnv, query key 1."""
     db = _first(params, "db")
     if db not in ("pubmed", "pmc"):
         return error_answer("epost", f"Invalid db name specified: {db}")
     if not _ids(params):
         return error_answer("epost", "Empty ID list; Nothing to store")
     webenv = "MCID_" + secrets.token_hex(12)
+    corpus.history[webenv] = {"1": _ids(params)}
     body = (
         f"{XML_DECL_UTF8}{EPOST_DOCTYPE}<ePostResult>\n\t<QueryKey>1</QueryKey>\n"
         f"\t<WebEnv>{webenv}</WebEnv>\n</ePostResult>\n"
