@@ -26,7 +26,7 @@ from pathlib import Path
 from ingest.build import BuildOptions, options_from, search_topic, today
 from ingest.entrez.client import EntrezClient
 from ingest.entrez.errors import EntrezError
-from kb import __version__
+from kb import __version__, failpoints
 from kb.config import Settings
 from kb.datadir import Build
 from kb.graph import Sources, document_ids, index
@@ -47,6 +47,7 @@ def refresh(data_dir: Path, settings: Settings, progress: bool = True) -> Refres
     with _upstream(settings, options) as settings:
         client = EntrezClient(dataclasses.replace(settings, use_cache=False, offline=False))
         new, report = _update(old, client, options)
+    failpoints.reach("refresh:fetched")
     report.requests = client.stats.requests
     documents = changed_documents(old, new)
     report.documents = documents
@@ -144,17 +145,22 @@ def _update(old: Build, client: EntrezClient, options: BuildOptions) -> tuple[Bu
 def _citing(
     client: EntrezClient, build: Build, options: BuildOptions, report: RefreshReport
 ) -> dict[str, CitedBy]:
-    """Each resolved reference's citing articles now (the build's rule: the newest N)."""
+    """Each resolved reference's citing articles: those known and those ELink gives now, the
+    newest N kept (the build's rule). Citations only accumulate: a link ELink no longer lists
+    (or an empty answer) does not remove one the KB has."""
     resolved = list(dict.fromkeys(r.pmid for r in build.resolutions if r.pmid))
     try:
         links = client.elink_citedin(resolved)
     except EntrezError as exc:
         report.failed.append(f"citing articles: {exc}")
         return {}
+    known = {c.pmid: c for c in build.cited_by}
     out = {}
     for pmid in resolved:
-        citing = sorted(links.get(pmid, []), key=int, reverse=True)
-        out[pmid] = CitedBy(pmid, citing[: options.cited_by_limit], total=len(citing))
+        before = known.get(pmid, CitedBy(pmid, []))
+        citing = sorted({*links.get(pmid, []), *before.cited_by}, key=int, reverse=True)
+        total = max(len(citing), before.total)  # an empty or short answer loses nothing
+        out[pmid] = CitedBy(pmid, citing[: options.cited_by_limit], total=total)
     return out
 
 

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb import __version__
+from kb import __version__, failpoints
 from kb.jsonl import atomic_write, dumps_json, dumps_jsonl, read_json, read_jsonl
 from kb.records import (
     BuildReport,
@@ -94,7 +94,9 @@ class Build:
         files = self.files()
         for name, data in files.items():
             atomic_write(data_dir / f"{name}.new", data)
+        failpoints.reach("save:written")
         atomic_write(data_dir / COMMIT, json.dumps(sorted(files)).encode())
+        failpoints.reach("save:committed")
         recover(data_dir)
 
     @classmethod

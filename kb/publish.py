@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from rdflib import Dataset, URIRef
+from rdflib.compare import to_canonical_graph
 
 from ingest.nlp.vocab import load_vocabulary
 from kb import __version__, iris
@@ -50,9 +51,16 @@ def canonical_nquads(build: Build) -> bytes:
     """Sorted N-Quads: the same build gives the same bytes (and the same store version)."""
     dataset = build_dataset(build, load_vocabulary())
     ontology = dataset.graph(ONTOLOGY_GRAPH)  # labels of kinds, classes and properties
-    for triple in ontology_graph():
+    for triple in _skolemized(ontology_graph()):
         ontology.add(triple)
     return to_nquads(dataset).encode("utf-8")
+
+
+def _skolemized(graph):
+    """The ontology's blank nodes (owl:unionOf lists) as IRIs named by rdflib's canonical
+    labelling: a store renames blank nodes at random, IRIs it keeps, so the stored dataset
+    dumps to the same bytes every time."""
+    return to_canonical_graph(graph).skolemize(authority=iris.BASE.rstrip("/"), basepath="/genid/")
 
 
 def publish(build: Build, data_dir: Path) -> int:

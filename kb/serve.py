@@ -1,42 +1,65 @@
-"""``kb serve``: the current store over the SPARQL 1.1 Protocol, by Oxigraph's own server.
+"""``kb serve``: the current store over the SPARQL 1.1 Protocol: Oxigraph's own server as the
+engine, behind a small policy gate (``kb.gate``) that is the only thing listening on the port.
 
-A real server rather than a Python endpoint, because Oxigraph's server can stop a runaway query
-(``--timeout-s``) and a crash in the query engine takes down only that process. It runs
-``serve-read-only`` on 127.0.0.1 only, with CORS off (no ``--cors``: a web page from elsewhere
-cannot read the answers) and the union of the named graphs as the default graph, as the
-embedded store queries it. Updates (``/update``, ``INSERT`` sent to ``/query``, writes to
-``/store``) are refused by the read-only server.
+    client ──HTTP──▶ gate 127.0.0.1:PORT ──HTTP──▶ oxigraph serve-read-only 127.0.0.1:(free port)
 
-Limits:
-- The server opens the store version that is current when it starts; a version written later
-  (``kb build``, ``kb demo``) is not seen until the server is restarted.
-- Oxigraph's server has no row cap: the row limit of ``kb sparql``/``kb ask`` applies to
-  Casebook's own query paths, not to ``/query``. Only the time limit applies here.
-- Oxigraph's server executes ``SERVICE`` clauses (outbound HTTP requests) and has no option to
-  turn them off; keep the port on 127.0.0.1 and do not expose it.
+The engine is the real server (``oxigraph serve-read-only --union-default-graph --timeout-s``),
+a child process on an internal loopback port: a crash in the query engine takes down only that
+child. The gate (stdlib ``http.server``, no CORS headers, 127.0.0.1 only) adds what Oxigraph's
+server lacks:
+
+- **No SSRF.** A query is checked before it is forwarded (``kb.query.check_query``: read forms
+  only, no update, no ``SERVICE``, size and nesting caps), and the gate refuses any query in
+  which the word "service" appears at all, even inside a string, an IRI or a comment: a regular
+  expression cannot tell for sure which of those Oxigraph will read as the keyword (a ``<`` may
+  be an IRI or "less than"; ``1SERVICE`` is two tokens), and Oxigraph executes ``SERVICE``.
+  Updates (``/update``, an ``update=`` field, ``INSERT`` … in a query) and the Graph Store
+  Protocol (``/store``: writes 405, reads 403, as a dump would bypass the row cap) are refused.
+- **A row cap** (``--limit``): the gate asks the engine for TSV (or N-Triples), reads at most
+  limit + 1 rows as they stream, closes the connection, and re-encodes the rows in the format the
+  client negotiated; a cut answer is still a valid document and carries
+  ``X-Casebook-Truncated: true``.
+- **A wall-clock time limit** (``--timeout``): Oxigraph's ``--timeout-s`` stops most queries; one
+  it fails to stop (an ORDER BY over a cartesian product keeps a core busy and eats memory) is
+  answered 503 after the limit plus one second of grace, and its engine is killed and replaced.
+- **Version following**: the gate looks at ``store/CURRENT`` every second; on a new version it
+  starts an engine on it, waits until it answers, routes new queries to it, and stops the old one
+  once its queries are done, so it keeps answering during a ``kb build``/``kb refresh`` (from the
+  previous version) and answers from the new one after it.
+
+Limits that remain:
+- The "service" rule refuses harmless queries too (``FILTER(CONTAINS(?t, "service"))``); spell
+  the word around it (``REGEX(?t, "servic[e]")``).
+- At most ``kb.gate.MAX_ACTIVE`` queries run at once; more wait for a slot within their time
+  limit (then 503). A killed engine takes its other running queries with it; they are retried
+  once on the new engine (nothing was sent to their clients yet).
+- The previous version is kept by ``kb build`` (``KEEP_VERSIONS``), but two builds within one
+  query's time limit may delete the files under a query still running on the oldest version.
+- Answers are buffered in the gate (at most limit rows, ``MAX_BYTES``), not streamed.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import logging
+import math
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
-from kb.store import StoreError, current_version
+from kb.store import StoreError
 
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
-DEFAULT_TIMEOUT = 10
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_LIMIT = 10_000
 
 
 def find_oxigraph() -> str:
@@ -55,48 +78,48 @@ def find_oxigraph() -> str:
 
 
 def endpoint(port: int) -> str:
-    """The SPARQL query endpoint of a server started by ``start_server``."""
+    """The SPARQL query endpoint on ``port`` of 127.0.0.1 (the gate's, or an engine's)."""
     return f"http://{HOST}:{port}/query"
 
 
-def start_server(
-    data_dir: Path, port: int = DEFAULT_PORT, timeout: float = DEFAULT_TIMEOUT
-) -> subprocess.Popen:
-    """Start ``oxigraph serve-read-only`` on the current store version; the caller stops it."""
-    version = current_version(Path(data_dir))
-    if version is None:
-        raise StoreError(f"no knowledge graph in {data_dir}: run `kb build` or `kb demo` first")
-    seconds = max(1, round(timeout))  # Oxigraph takes whole seconds
+def start_oxigraph(location: Path, port: int, timeout: float) -> subprocess.Popen:
+    """Start ``oxigraph serve-read-only`` on the store version ``location`` (an engine of the
+    gate; the caller stops it). Oxigraph takes whole seconds: ``timeout`` is rounded up."""
     command = [
         find_oxigraph(),
         "serve-read-only",
         "--location",
-        str(version),
+        str(location),
         "--bind",
         f"{HOST}:{port}",
         "--union-default-graph",
         "--timeout-s",
-        str(seconds),
+        str(max(1, math.ceil(timeout))),
     ]
     log.debug("starting %s", " ".join(command))
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
 
 def wait_ready(url: str, timeout: float = 10.0, proc: subprocess.Popen | None = None) -> None:
     """Wait until the query endpoint ``url`` answers ``ASK {}``; raise ``StoreError`` if it does
-    not within ``timeout`` seconds or if ``proc`` exits first (e.g. the port is taken)."""
-    probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+    not within ``timeout`` seconds or if ``proc`` exits first (e.g. the port is taken). Plain
+    ``http.client``: no proxy from the environment, no process-wide opener."""
+    parts = urllib.parse.urlsplit(url)
+    probe = parts.path + "?" + urllib.parse.urlencode({"query": "ASK {}"})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise StoreError(f"the SPARQL server exited with status {proc.returncode}")
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=1.0)
         try:
-            with urllib.request.urlopen(probe, timeout=1.0) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            conn.request("GET", probe)
+            if conn.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
             pass
-        time.sleep(0.1)
+        finally:
+            conn.close()
+        time.sleep(0.05)
     raise StoreError(f"the SPARQL server at {url} did not answer within {timeout:g} s")
 
 
@@ -113,51 +136,72 @@ def stop_server(proc: subprocess.Popen, grace: float = 5.0) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``kb serve`` to the ``kb`` command's subparsers."""
-    p = sub.add_parser("serve", help="serve the knowledge graph read-only over SPARQL on 127.0.0.1")
+    p = sub.add_parser(
+        "serve",
+        help="serve the knowledge graph read-only over SPARQL on 127.0.0.1",
+        description="A read-only SPARQL 1.1 endpoint on http://127.0.0.1:PORT/query: Oxigraph's "
+        "server behind a gate that refuses updates and SERVICE, caps rows and time, and "
+        "follows new store versions without a restart.",
+    )
     p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
     p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port on 127.0.0.1")
     p.add_argument(
         "--timeout",
         dest="query_timeout",  # not Settings.timeout (seconds per E-utilities request)
-        type=int,
+        type=_positive(float),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="seconds before a query is stopped (rows are not capped by the server)",
+        help="wall-clock seconds per query; an overrun is answered 503 and its engine restarted "
+        f"(default {DEFAULT_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--limit",
+        type=_positive(int),
+        default=DEFAULT_LIMIT,
+        metavar="ROWS",
+        help="most solutions (or triples) per answer; a cut answer has the header "
+        f"X-Casebook-Truncated: true (default {DEFAULT_LIMIT})",
     )
     p.set_defaults(func=cmd_serve)
 
 
+def _positive(kind: type) -> object:
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its error message
+    return parse
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the server until interrupted (Ctrl-C or SIGTERM) or until it exits on its own."""
+    """Run the gate and its engine until interrupted (Ctrl-C or SIGTERM)."""
     from kb.cli import settings_from
+    from kb.gate import Gate
 
     data_dir = settings_from(args).data_dir
-    proc = start_server(data_dir, args.port, args.query_timeout)
+    gate = Gate(data_dir, port=args.port, timeout=args.query_timeout, limit=args.limit)
     previous = _on_sigterm_interrupt()
     try:
-        url = endpoint(args.port)
-        wait_ready(url, proc=proc)
-        print(f"SPARQL endpoint: {url}  (read-only; Ctrl-C to stop)", flush=True)
-        log.info("serving %s; a newer build is seen after a restart", current_version(data_dir))
-        while proc.poll() is None:  # wait in slices so a signal is handled promptly
-            try:
-                proc.wait(1.0)
-            except subprocess.TimeoutExpired:
-                continue
-        raise StoreError(f"the SPARQL server exited with status {proc.returncode}")
+        gate.start()
+        print(f"SPARQL endpoint: {gate.url}  (read-only; Ctrl-C to stop)", flush=True)
+        gate.serve_forever()
+        return 0
     except KeyboardInterrupt:
         log.info("stopping the SPARQL server")
         return 0
     finally:
-        stop_server(proc)
+        gate.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
 def _on_sigterm_interrupt() -> object:
-    """Turn SIGTERM into KeyboardInterrupt, so ``kill`` also stops the child server (Python's
-    default for SIGTERM exits without running ``finally``); returns the previous handler."""
+    """Turn SIGTERM into KeyboardInterrupt, so ``kill`` also stops the engines (Python's default
+    for SIGTERM exits without running ``finally``); returns the previous handler."""
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

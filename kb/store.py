@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kb import failpoints
 from kb.jsonl import atomic_write
 
 KEEP_VERSIONS = 2  # the current one and the one before it (a reader may still hold it)
@@ -144,10 +145,12 @@ def _commit(
         fill(store)
         store.flush()
         del store
+        failpoints.reach("store:filled")
         if target.exists():
             shutil.rmtree(target)
         atomic_write(target.with_suffix(".json"), json.dumps(digests, indent=0).encode())
         os.replace(building, target)
+        failpoints.reach("store:renamed")
         atomic_write(root / "CURRENT", (name + "\n").encode())
     _prune(root, name)
     return target

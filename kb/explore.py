@@ -1,0 +1,2005 @@
+"""Data access for the explorer (``app.py``): pure functions from a read-only store to rows.
+
+Every function takes a store handle — anything with ``query(sparql, bindings, limit)`` answering
+a ``kb.store.QueryResult``: ``KB`` (one read-only version of the embedded store),
+``kb.remote.EmbeddedStore`` or ``kb.remote.RemoteStore`` — plus plain parameters, and returns
+dataclasses or plain rows; nothing here knows about Streamlit. User input (a search string, a
+concept id, a PMID) only ever reaches SPARQL as an RDF term bound by ``kb.store.bind`` (or, for a
+list of nodes, a ``VALUES`` block of terms serialised by pyoxigraph): it is never pasted into
+the query text. The query texts below vary only by which fixed clauses a filter adds.
+
+Queries start from bound values where there are any and cap their rows (``LIMIT``), so that a
+page stays interactive on a store of ~10M quads; the few whole-graph aggregates (counts, the
+treatment × outcome matrix) are the caller's to cache per store version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote, unquote
+
+import pyoxigraph as ox
+
+from kb import iris
+from kb.export import BibEntry
+from kb.query import ROW_LIMIT
+from kb.questions import Question, get_question
+from kb.store import QueryResult, StoreError, bind, current_version, open_store, run_query
+
+ID = iris.BASE
+CB = "https://casebook.invalid/ontology#"
+RUNS_GRAPH = str(iris.RUNS_GRAPH)
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+PREFIXES = """PREFIX cb: <https://casebook.invalid/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX fabio: <http://purl.org/spar/fabio/>
+PREFIX cito: <http://purl.org/spar/cito/>
+PREFIX prism: <http://prismstandard.org/namespaces/basic/2.0/>
+"""
+
+KINDS = ("condition", "etiology", "treatment", "outcome", "test", "anatomy", "patient_attribute")
+BROWSE_KINDS = ("condition", "etiology", "treatment", "outcome")
+KIND_IRI = {
+    "condition": CB + "kindCondition",
+    "etiology": CB + "kindEtiology",
+    "treatment": CB + "kindTreatment",
+    "outcome": CB + "kindOutcome",
+    "test": CB + "kindTest",
+    "anatomy": CB + "kindAnatomy",
+    "patient_attribute": CB + "kindPatientAttribute",
+}
+KIND_COLORS = {
+    "condition": "red",
+    "etiology": "orange",
+    "treatment": "green",
+    "outcome": "blue",
+    "test": "violet",
+    "anatomy": "gray",
+    "patient_attribute": "gray",
+}
+METHODS = {
+    "text": "text",
+    "mesh": "MeSH indexing",
+    "citation_context": "citation context (what the seed says)",
+}
+# MeSH qualifier names: the graph keeps a qualifier's UI only. These are the ones checked
+# against real PubMed records (../shared/eutils and the demo corpus); others show their UI.
+MESH_QUALIFIERS = {
+    "Q000000981": "diagnostic imaging",
+    "Q000008": "administration & dosage",
+    "Q000009": "adverse effects",
+    "Q000032": "analysis",
+    "Q000033": "anatomy & histology",
+    "Q000097": "blood",
+    "Q000139": "chemically induced",
+    "Q000150": "complications",
+    "Q000175": "diagnosis",
+    "Q000188": "drug therapy",
+    "Q000201": "enzymology",
+    "Q000209": "etiology",
+    "Q000235": "genetics",
+    "Q000302": "isolation & purification",
+    "Q000378": "metabolism",
+    "Q000379": "methods",
+    "Q000382": "microbiology",
+    "Q000453": "epidemiology",
+    "Q000473": "pathology",
+    "Q000502": "physiology",
+    "Q000503": "physiopathology",
+    "Q000601": "surgery",
+    "Q000627": "therapeutic use",
+    "Q000628": "therapy",
+    "Q000648": "ultrastructure",
+}
+SEARCH_MAX = 200  # characters of a search string kept
+PAGE_SIZE = 25
+
+
+class QueryStoreLike(Protocol):
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        limit: int = ROW_LIMIT,
+    ) -> QueryResult: ...
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class KB:
+    """One version of the embedded store, opened read-only (never written): ``version`` names
+    it, so callers can key caches on it. Safe to share between threads (pyoxigraph's read-only
+    store is)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        for _ in range(3):  # a build may switch CURRENT between reading it and opening it
+            before = current_version(self.data_dir)
+            store = open_store(self.data_dir)
+            if current_version(self.data_dir) == before:
+                break
+        assert before is not None
+        self.version = before.name
+        self._store = store
+
+    def __repr__(self) -> str:
+        return f"KB({str(self.data_dir)!r}, {self.version!r})"
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        limit: int = ROW_LIMIT,
+    ) -> QueryResult:
+        return run_query(self._store, sparql, bindings, limit)
+
+
+def store_version(data_dir: Path) -> str | None:
+    """The name of the current store version, or None when there is no knowledge base yet."""
+    path = current_version(Path(data_dir))
+    return path.name if path else None
+
+
+def ask(
+    store: QueryStoreLike,
+    question: Question,
+    values: Mapping[str, str] | None = None,
+    limit: int = ROW_LIMIT,
+) -> QueryResult:
+    """A named question with ``values`` for its parameters (defaults otherwise)."""
+    result = store.query(question.sparql, question.bindings(dict(values or {})), limit)
+    return question.finish(result)
+
+
+def _rows(store: QueryStoreLike, sparql: str, bindings=None, limit: int = ROW_LIMIT) -> list[dict]:
+    result = store.query(PREFIXES + sparql, bindings, limit)
+    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+
+def literal(value: str) -> ox.Literal:
+    return ox.Literal(value)
+
+
+def integer(value: int) -> ox.Literal:
+    return ox.Literal(str(int(value)), datatype=XSD_INTEGER)
+
+
+def node(iri: str) -> ox.NamedNode:
+    """An IRI as a term; pyoxigraph refuses a malformed one (``ValueError``)."""
+    return ox.NamedNode(iri)
+
+
+def values_block(sparql: str, var: str, terms: Sequence[ox.NamedNode | ox.Literal]) -> str:
+    """``sparql`` with ``VALUES ?var { t1 t2 … }`` opening its WHERE clause — ``kb.store.bind``
+    for a list of values of one variable; each term serialised by pyoxigraph itself."""
+    if not re.fullmatch(r"\w+", var):
+        raise StoreError("variable names must be letters, digits and '_'")
+    if not all(isinstance(t, ox.NamedNode | ox.Literal) for t in terms):
+        raise StoreError("VALUES takes RDF terms only")
+    block = f" VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }} "
+    out, found = re.subn(
+        r"\bWHERE\s*\{", lambda m: m.group(0) + block, sparql, count=1, flags=re.IGNORECASE
+    )
+    if not found:
+        raise StoreError("a query with values needs a WHERE { … } clause")
+    return out
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    try:
+        return int(float(value)) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _bool(value: str | None) -> bool | None:
+    return None if value is None else value == "true"
+
+
+# --------------------------------------------------------------------------- ids ↔ IRIs
+
+
+def document_id(article_iri: str) -> str:
+    """``…/article/pmid/1`` → "pmid:1" (the project's document ids); other IRIs unchanged."""
+    prefix = ID + "article/"
+    if not article_iri.startswith(prefix):
+        return article_iri
+    scheme, _, local = article_iri.removeprefix(prefix).partition("/")
+    return f"{scheme}:{unquote(local)}" if local and "/" not in local else article_iri
+
+
+def article_iri(doc_id: str) -> str:
+    """ "99000001", "pmid:1", "seed:abc", "pmc:PMC1" → the article IRI (``ValueError`` if not)."""
+    doc_id = doc_id.strip()
+    if doc_id.isdigit():
+        doc_id = f"pmid:{doc_id}"
+    if doc_id.startswith(ID + "article/"):
+        return doc_id
+    return str(iris.article(doc_id))
+
+
+def concept_iri(concept_id: str) -> str:
+    return str(iris.concept(concept_id.strip()))
+
+
+def local_name(iri: str) -> str:
+    return re.split(r"[#/]", iri)[-1]
+
+
+def pubmed_url(pmid: str) -> str:
+    return f"https://pubmed.ncbi.nlm.nih.gov/{quote(pmid)}/"
+
+
+def pmc_url(pmcid: str) -> str:
+    return f"https://pmc.ncbi.nlm.nih.gov/articles/{quote(pmcid)}/"
+
+
+def doi_url(doi: str) -> str:
+    return f"https://doi.org/{quote(doi, safe='/:;()._-')}"
+
+
+def mesh_url(ui: str) -> str:
+    return f"https://meshb.nlm.nih.gov/record/ui?ui={quote(ui)}"
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")
+
+
+def md_escape(text: str) -> str:
+    """Record text made inert for ``st.markdown``: every ASCII punctuation mark that Markdown,
+    Streamlit's directives (``:red[…]``), emoji short codes, LaTeX (``$``) or HTML could read is
+    backslash-escaped, and line breaks become spaces."""
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text)))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A mention inside a text: ``start``/``end`` relative to that text."""
+
+    start: int
+    end: int
+    kind: str
+    label: str = ""
+    main: bool = False
+
+
+def highlight(text: str, spans: Iterable[Span]) -> str:
+    """``text`` as Markdown with each span coloured by its kind (the main one on a background,
+    bold); overlapping spans keep the main one, then the longest; all text escaped."""
+    chosen: list[Span] = []
+    ordered = sorted(
+        (s for s in spans if 0 <= s.start < s.end <= len(text)),
+        key=lambda s: (not s.main, -(s.end - s.start), s.start),
+    )
+    for span in ordered:
+        if all(span.end <= c.start or span.start >= c.end for c in chosen):
+            chosen.append(span)
+    out: list[str] = []
+    pos = 0
+    for span in sorted(chosen, key=lambda s: s.start):
+        out.append(md_escape(text[pos : span.start]))
+        words = md_escape(text[span.start : span.end]).strip()
+        color = KIND_COLORS.get(span.kind, "gray")
+        out.append(f":{color}-background[**{words}**]" if span.main else f":{color}[**{words}**]")
+        pos = span.end
+    out.append(md_escape(text[pos:]))
+    return "".join(out).strip()
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True)
+class Counts:
+    articles: int
+    seed_articles: int
+    cases: int
+    references: int
+    resolved: int
+    findings: dict[str, int]
+    mesh_headings: int
+
+
+COUNTS = """
+SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  { ?x a fabio:JournalArticle . BIND("articles" AS ?what) }
+  UNION { ?x a fabio:BookChapter . BIND("articles" AS ?what) }
+  UNION { ?x a cb:SeedArticle . BIND("seed" AS ?what) }
+  UNION { ?x a cb:Case . BIND("cases" AS ?what) }
+  UNION { ?x a cb:Reference . BIND("references" AS ?what) }
+  UNION { ?x cb:resolvedTo ?article . BIND("resolved" AS ?what) }
+  UNION { ?x a cb:MeshHeading . BIND("mesh" AS ?what) }
+}
+GROUP BY ?what
+"""
+FINDINGS_BY_KIND = """
+SELECT ?kind (COUNT(?f) AS ?n) WHERE { ?f cb:kind ?k . ?k skos:notation ?kind }
+GROUP BY ?kind
+"""
+
+
+def counts(store: QueryStoreLike) -> Counts:
+    n = {r["what"]: _int(r["n"]) for r in _rows(store, COUNTS)}
+    by_kind = {r["kind"]: _int(r["n"]) for r in _rows(store, FINDINGS_BY_KIND)}
+    return Counts(
+        articles=n.get("articles", 0),
+        seed_articles=n.get("seed", 0),
+        cases=n.get("cases", 0),
+        references=n.get("references", 0),
+        resolved=n.get("resolved", 0),
+        findings={k: by_kind.get(k, 0) for k in KINDS if k in by_kind}
+        | {k: v for k, v in by_kind.items() if k not in KINDS},
+        mesh_headings=n.get("mesh", 0),
+    )
+
+
+BY_YEAR = """
+SELECT ?year (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a fabio:hasPublicationYear ?y . BIND(STR(?y) AS ?year) }
+GROUP BY ?year ORDER BY ?year
+"""
+PUBLICATION_TYPES = """
+SELECT ?type (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a dcterms:type ?type }
+GROUP BY ?type ORDER BY DESC(?n) ?type
+"""
+
+
+def publications_by_year(store: QueryStoreLike) -> list[tuple[str, int]]:
+    return [(r["year"], _int(r["n"])) for r in _rows(store, BY_YEAR)]
+
+
+def publication_types(store: QueryStoreLike) -> list[tuple[str, int]]:
+    return [(r["type"], _int(r["n"])) for r in _rows(store, PUBLICATION_TYPES)]
+
+
+@dataclass(frozen=True)
+class SeedReference:
+    number: int
+    raw: str
+    method: str | None  # pmid | doi | ecitmatch | title, None when unresolved
+    score: float | None
+    reason: str | None  # why it is unresolved
+    detail: str | None
+    article: str | None  # IRI of the article it resolved to
+    pmid: str | None  # set when the PubMed record was fetched
+    title: str | None
+    pmcid: str | None
+    open_access: bool | None  # True: PMC full text; False: PMC abstract only; None: no PMC
+    retracted: bool | None
+    claims: int = 0  # findings the seed attributes to this reference
+
+    @property
+    def fetched(self) -> bool:
+        return self.pmid is not None
+
+    @property
+    def full_text(self) -> str:
+        if self.open_access is True:
+            return "full text"
+        if self.open_access is False:
+            return "abstract only (PMC, not open access)"
+        return "abstract only" if self.fetched else "—"
+
+
+SEED_REFERENCES = """
+SELECT ?number ?raw ?method ?score ?reason ?detail ?article ?pmid ?title ?pmcid ?oa ?retracted
+       (COUNT(DISTINCT ?claim) AS ?claims)
+WHERE {
+  ?seed a cb:SeedArticle ; cb:hasReference ?ref .
+  ?ref cb:number ?number ; cb:rawText ?raw .
+  OPTIONAL { ?ref cb:resolutionMethod ?method }
+  OPTIONAL { ?ref cb:resolutionScore ?score }
+  OPTIONAL { ?ref cb:unresolvedReason ?reason }
+  OPTIONAL { ?ref cb:resolutionDetail ?detail }
+  OPTIONAL { ?claim cb:subject ?ref }
+  OPTIONAL {
+    ?ref cb:resolvedTo ?article .
+    OPTIONAL { ?article fabio:hasPubMedId ?pmid }
+    OPTIONAL { ?article dcterms:title ?title }
+    OPTIONAL { ?article fabio:hasPubMedCentralId ?pmcid }
+    OPTIONAL { ?article cb:openAccess ?oa }
+    OPTIONAL { ?article cb:retracted ?retracted }
+  }
+}
+GROUP BY ?number ?raw ?method ?score ?reason ?detail ?article ?pmid ?title ?pmcid ?oa ?retracted
+ORDER BY ?number
+"""
+
+
+def seed_references(store: QueryStoreLike) -> list[SeedReference]:
+    """The seed's numbered references: how each was resolved (or why not), fetched, full text."""
+    out: dict[int, SeedReference] = {}
+    for r in _rows(store, SEED_REFERENCES, limit=5000):
+        number = _int(r["number"])
+        if number in out:  # a second PMC id or title for one article: keep the first
+            continue
+        out[number] = SeedReference(
+            number=number,
+            raw=r["raw"] or "",
+            method=r["method"],
+            score=_float(r["score"]),
+            reason=r["reason"],
+            detail=r["detail"],
+            article=r["article"],
+            pmid=r["pmid"],
+            title=r["title"],
+            pmcid=r["pmcid"],
+            open_access=_bool(r["oa"]),
+            retracted=_bool(r["retracted"]),
+            claims=_int(r["claims"]),
+        )
+    return [out[n] for n in sorted(out)]
+
+
+FULL_TEXTS = """
+SELECT ?oa (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a cb:openAccess ?oa } GROUP BY ?oa
+"""
+
+
+def full_text_counts(store: QueryStoreLike) -> dict[str, int]:
+    """PMC articles: {"full text": n, "abstract only": m}."""
+    out = {"full text": 0, "abstract only": 0}
+    for r in _rows(store, FULL_TEXTS):
+        out["full text" if r["oa"] == "true" else "abstract only"] += _int(r["n"])
+    return out
+
+
+@dataclass(frozen=True)
+class Run:
+    iri: str
+    label: str | None
+    ended: str
+    kind: str  # the run's classes other than prov:Activity ("Build", "Refresh")
+
+
+RUNS = f"""
+SELECT ?run ?ended ?label (GROUP_CONCAT(DISTINCT STR(?type); SEPARATOR=" ") AS ?types) WHERE {{
+  GRAPH <{RUNS_GRAPH}> {{
+    ?run a prov:Activity ; prov:endedAtTime ?ended .
+    OPTIONAL {{ ?run rdfs:label ?label }}
+    OPTIONAL {{ ?run a ?type FILTER(?type != prov:Activity) }}
+  }}
+}}
+GROUP BY ?run ?ended ?label
+ORDER BY DESC(?ended)
+"""
+
+
+def runs(store: QueryStoreLike, limit: int = 20) -> list[Run]:
+    """Builds and refreshes (``prov:Activity`` in the run graph), latest first. Nothing depends
+    on the shape of a run's IRI."""
+    rows = _rows(store, RUNS, limit=limit)
+    return [
+        Run(
+            r["run"],
+            r["label"],
+            r["ended"] or "",
+            " ".join(local_name(t) for t in (r["types"] or "").split()),
+        )
+        for r in rows
+    ]
+
+
+def last_refresh(store: QueryStoreLike) -> str | None:
+    """The latest ``prov:endedAtTime`` of any activity in the run graph (ISO 8601)."""
+    latest = runs(store, limit=1)
+    return latest[0].ended if latest else None
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def evidence_iri_of(row: Mapping[str, str | None]) -> str | None:
+    """The evidence node a question's row names, if any."""
+    for value in row.values():
+        if isinstance(value, str) and value.startswith(ID + "evidence/"):
+            return value
+    return None
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The text around a sentence: ``text`` with its ``spans``; ``sentence`` locates the
+    evidence sentence inside it; ``complete`` is False when only some sentences are known."""
+
+    text: str
+    spans: tuple[Span, ...]
+    sentence: tuple[int, int]
+    complete: bool
+    source: str  # "abstract", "document" (sentences read from the document) or "sentence"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    iri: str
+    finding: str
+    label: str
+    kind: str
+    concept: str | None  # concept id (skos:notation)
+    concept_label: str | None
+    assertion: str
+    value: str | None
+    subject: str
+    subject_label: str | None
+    sentence: str
+    section: str
+    method: str
+    extractor: str
+    version: str
+    score: float | None
+    start: int
+    end: int
+    span_start: int
+    span_end: int
+    source_text: str
+    article: str
+    title: str | None
+    pmid: str | None
+    pmcid: str | None
+    doi: str | None
+    sentence_spans: tuple[Span, ...] = ()
+    passage: Passage | None = None
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(label, URL): PubMed, PMC, DOI."""
+        out = []
+        if self.pmid:
+            out.append((f"PubMed {self.pmid}", pubmed_url(self.pmid)))
+        if self.pmcid:
+            out.append((f"PMC {self.pmcid}", pmc_url(self.pmcid)))
+        if self.doi:
+            out.append((f"DOI {self.doi}", doi_url(self.doi)))
+        return out
+
+    @property
+    def method_label(self) -> str:
+        return METHODS.get(self.method, self.method)
+
+
+EVIDENCE = """
+SELECT ?f ?label ?kind ?concept ?cid ?clabel ?assertion ?value ?subject ?slabel ?sentence ?section
+       ?method ?extractor ?version ?score ?start ?end ?ss ?se ?src ?article ?title ?pmid ?pmcid ?doi
+WHERE {
+  ?f cb:evidence ?evidence ; a cb:Finding ; rdfs:label ?label ; cb:kind/skos:notation ?kind ;
+     cb:concept ?concept ; cb:assertion ?assertion ; cb:subject ?subject .
+  ?evidence cb:sentence ?sentence ; cb:section ?section ; cb:method ?method ;
+     cb:extractor ?extractor ; cb:extractorVersion ?version ; cb:start ?start ; cb:end ?end ;
+     cb:spanStart ?ss ; cb:spanEnd ?se ; cb:sourceText ?src ; prov:wasDerivedFrom ?article .
+  OPTIONAL { ?evidence cb:score ?score }
+  OPTIONAL { ?concept skos:notation ?cid }
+  OPTIONAL { ?concept skos:prefLabel ?clabel }
+  OPTIONAL { ?f cb:value ?value }
+  OPTIONAL { ?subject rdfs:label ?slabel }
+  OPTIONAL { ?article dcterms:title ?title }
+  OPTIONAL { ?article fabio:hasPubMedId ?pmid }
+  OPTIONAL { ?article fabio:hasPubMedCentralId ?pmcid }
+  OPTIONAL { ?article prism:doi ?doi }
+}
+LIMIT 1
+"""
+EVIDENCE_BY_SENTENCE = """
+SELECT ?evidence WHERE {
+  ?evidence cb:sentence ?sentence ; prov:wasDerivedFrom ?article .
+  ?f cb:evidence ?evidence ; a cb:Finding .
+  OPTIONAL { ?f cb:concept/skos:prefLabel ?label }
+  BIND(IF(BOUND(?label) && LCASE(STR(?label)) = LCASE(STR(?want)), 0, 1) AS ?rank)
+}
+ORDER BY ?rank ?evidence
+LIMIT 1
+"""
+SENTENCES_NEAR = """
+SELECT ?e ?st ?en ?sentence ?section ?ss ?se ?kind ?label WHERE {
+  ?e cb:sourceText ?src ; cb:method ?method ; cb:start ?st ; cb:end ?en .
+  FILTER(?st >= ?lo && ?en <= ?hi)
+  ?e cb:sentence ?sentence ; cb:section ?section ; cb:spanStart ?ss ; cb:spanEnd ?se .
+  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
+}
+LIMIT 5000
+"""
+SAME_SENTENCE = """
+SELECT ?e ?st ?ss ?se ?kind ?label WHERE {
+  ?e cb:sourceText ?src ; cb:sentence ?sentence ; cb:start ?st ; cb:spanStart ?ss ; cb:spanEnd ?se .
+  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
+}
+LIMIT 500
+"""
+ABSTRACT = "SELECT ?abstract WHERE { ?article dcterms:abstract ?abstract } LIMIT 1"
+
+
+def find_evidence(
+    store: QueryStoreLike, sentence: str, article: str, label: str | None = None
+) -> str | None:
+    """The evidence node of a (sentence, article) pair — for a question row without one —
+    preferring a finding whose concept is labelled ``label``."""
+    rows = _rows(
+        store,
+        EVIDENCE_BY_SENTENCE,
+        {"sentence": literal(sentence), "article": node(article), "want": literal(label or "")},
+        limit=1,
+    )
+    return rows[0]["evidence"] if rows else None
+
+
+def evidence(
+    store: QueryStoreLike, evidence_iri: str, with_passage: bool = True
+) -> Evidence | None:
+    """One evidence node with its finding, the article (and its PubMed/PMC/DOI ids), every
+    mention in its sentence, and the passage around the sentence."""
+    rows = _rows(store, EVIDENCE, {"evidence": node(evidence_iri)}, limit=1)
+    if not rows:
+        return None
+    r = rows[0]
+    ev = Evidence(
+        iri=evidence_iri,
+        finding=r["f"],
+        label=r["label"] or "",
+        kind=r["kind"] or "",
+        concept=r["cid"],
+        concept_label=r["clabel"],
+        assertion=r["assertion"] or "",
+        value=r["value"],
+        subject=r["subject"] or "",
+        subject_label=r["slabel"],
+        sentence=r["sentence"] or "",
+        section=r["section"] or "",
+        method=r["method"] or "",
+        extractor=r["extractor"] or "",
+        version=r["version"] or "",
+        score=_float(r["score"]),
+        start=_int(r["start"]),
+        end=_int(r["end"]),
+        span_start=_int(r["ss"]),
+        span_end=_int(r["se"]),
+        source_text=r["src"] or "",
+        article=r["article"] or "",
+        title=r["title"],
+        pmid=r["pmid"],
+        pmcid=r["pmcid"],
+        doi=r["doi"],
+    )
+    spans = _sentence_spans(store, ev)
+    passage = _passage(store, ev, spans) if with_passage else None
+    return _replace(ev, sentence_spans=tuple(spans), passage=passage)
+
+
+def _replace(ev: Evidence, **changes) -> Evidence:
+    import dataclasses
+
+    return dataclasses.replace(ev, **changes)
+
+
+def _sentence_spans(store: QueryStoreLike, ev: Evidence) -> list[Span]:
+    rows = _rows(
+        store,
+        SAME_SENTENCE,
+        {"src": literal(ev.source_text), "sentence": literal(ev.sentence)},
+        limit=500,
+    )
+    spans = {}
+    for r in rows:
+        start = _int(r["st"])
+        s, e = _int(r["ss"]) - start, _int(r["se"]) - start
+        main = r["e"] == ev.iri
+        key = (s, e)
+        if key not in spans or main:
+            spans[key] = Span(s, e, r["kind"] or "", r["label"] or "", main)
+    if ev.method == "text" and not any(s.main for s in spans.values()):
+        s, e = ev.span_start - ev.start, ev.span_end - ev.start
+        spans[(s, e)] = Span(s, e, ev.kind, ev.label, True)
+    return list(spans.values())
+
+
+def _passage(store: QueryStoreLike, ev: Evidence, spans: list[Span]) -> Passage | None:
+    """The paragraph of the sentence: the abstract's paragraph for a PubMed abstract, else the
+    neighbouring sentences of the same section that the graph knows (those with findings)."""
+    if ev.method != "text":
+        return None
+    if ev.source_text.startswith("pmid:"):
+        rows = _rows(store, ABSTRACT, {"article": node(ev.article)}, limit=1)
+        abstract = rows[0]["abstract"] if rows else None
+        if abstract and ev.sentence in abstract:
+            for paragraph in abstract.split("\n"):
+                at = paragraph.find(ev.sentence)
+                if at >= 0:
+                    return _abstract_passage(store, ev, paragraph, at, spans)
+    rows = _rows(
+        store,
+        SENTENCES_NEAR,
+        {
+            "src": literal(ev.source_text),
+            "method": literal("text"),
+            "lo": integer(max(0, ev.start - 1500)),
+            "hi": integer(ev.end + 1500),
+        },
+        limit=5000,
+    )
+    sentences: dict[int, tuple[int, str, str]] = {}
+    mentions: dict[int, list[Span]] = defaultdict(list)
+    for r in rows:
+        st = _int(r["st"])
+        sentences[st] = (_int(r["en"]), r["sentence"] or "", r["section"] or "")
+        mentions[st].append(
+            Span(
+                _int(r["ss"]) - st,
+                _int(r["se"]) - st,
+                r["kind"] or "",
+                r["label"] or "",
+                r["e"] == ev.iri,
+            )
+        )
+    if ev.start not in sentences:
+        sentences[ev.start] = (ev.end, ev.sentence, ev.section)
+    order = sorted(s for s in sentences if sentences[s][2] == ev.section)
+    i = order.index(ev.start)
+    lo = hi = i  # neighbours joined by at most one character (a space): the same paragraph
+    while lo > 0 and i - lo < 3 and order[lo] - sentences[order[lo - 1]][0] <= 1:
+        lo -= 1
+    while hi + 1 < len(order) and hi - i < 3 and order[hi + 1] - sentences[order[hi]][0] <= 1:
+        hi += 1
+    text_parts: list[str] = []
+    all_spans: list[Span] = []
+    where = (0, 0)
+    pos = 0
+    for start in order[lo : hi + 1]:
+        _, sentence, _ = sentences[start]
+        if text_parts:
+            text_parts.append(" ")
+            pos += 1
+        if start == ev.start:
+            where = (pos, pos + len(sentence))
+            sentence_spans = spans
+        else:
+            sentence_spans = mentions[start]
+        all_spans += [
+            Span(s.start + pos, s.end + pos, s.kind, s.label, s.main) for s in sentence_spans
+        ]
+        text_parts.append(sentence)
+        pos += len(sentence)
+    return Passage("".join(text_parts), tuple(all_spans), where, False, "document")
+
+
+def _abstract_passage(
+    store: QueryStoreLike, ev: Evidence, paragraph: str, at: int, own: list[Span]
+) -> Passage:
+    rows = _rows(
+        store,
+        SENTENCES_NEAR,
+        {
+            "src": literal(ev.source_text),
+            "method": literal("text"),
+            "lo": integer(0),
+            "hi": integer(10**9),
+        },
+        limit=5000,
+    )
+    spans: list[Span] = []
+    seen: dict[str, int] = {}
+    for r in rows:
+        sentence = r["sentence"] or ""
+        if sentence == ev.sentence:
+            continue
+        where = seen.get(sentence)
+        if where is None:
+            where = seen[sentence] = paragraph.find(sentence)
+        if where < 0:
+            continue
+        st = _int(r["st"])
+        spans.append(
+            Span(
+                _int(r["ss"]) - st + where,
+                _int(r["se"]) - st + where,
+                r["kind"] or "",
+                r["label"] or "",
+            )
+        )
+    spans += [Span(s.start + at, s.end + at, s.kind, s.label, s.main) for s in own]
+    return Passage(paragraph, tuple(spans), (at, at + len(ev.sentence)), True, "abstract")
+
+
+# --------------------------------------------------------------------------- articles
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    iri: str
+    id: str  # "pmid:…", "seed:…", "pmc:…"
+    title: str
+    year: str | None
+    journal: str | None
+    types: str  # PubMed publication types, "; "-joined
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    rows: list[ArticleRow]
+    total: int
+    offset: int
+
+
+def _article_filters(
+    text: str, year: str | None, pub_type: str | None, mesh: str | None, concept: str | None
+) -> tuple[str, dict]:
+    """The WHERE body and bindings of an article search: each filter adds a fixed clause and
+    binds its value; the search string is a bound literal, compared with CONTAINS."""
+    clauses: list[str] = []
+    bindings: dict[str, ox.NamedNode | ox.Literal] = {}
+    if concept:
+        bindings["concept"] = node(concept_iri(concept))
+        clauses.append(
+            "?c skos:broader* ?concept . ?f cb:concept ?c ; cb:evidence ?e . "
+            "?e prov:wasDerivedFrom ?article ."
+        )
+    if mesh:
+        bindings["mesh"] = node(str(iris.mesh_term(mesh)))
+        clauses.append("?h cb:descriptor ?mesh . ?article cb:meshHeading ?h .")
+    if pub_type:
+        bindings["ptype"] = literal(pub_type)
+        clauses.append("?article dcterms:type ?ptype .")
+    if year:
+        bindings["year"] = literal(str(year))
+        clauses.append("?article fabio:hasPublicationYear ?y . FILTER(STR(?y) = ?year)")
+    clauses.append(
+        "?article dcterms:title ?title . "
+        "FILTER EXISTS { VALUES ?atype { fabio:JournalArticle fabio:BookChapter } "
+        "?article a ?atype }"
+    )
+    text = " ".join(text.split())[:SEARCH_MAX].lower()
+    if text:
+        bindings["q"] = literal(text)
+        clauses.append(
+            "OPTIONAL { ?article fabio:hasPubMedId ?qpmid } "
+            "OPTIONAL { ?article prism:doi ?qdoi } "
+            "FILTER(CONTAINS(LCASE(STR(?title)), ?q) || STR(?qpmid) = ?q "
+            "|| LCASE(STR(?qdoi)) = ?q)"
+        )
+    return "\n  ".join(clauses), bindings
+
+
+def search_articles(
+    store: QueryStoreLike,
+    text: str = "",
+    year: str | None = None,
+    pub_type: str | None = None,
+    mesh: str | None = None,
+    concept: str | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> ArticlePage:
+    """Articles whose title contains ``text`` (or whose PMID/DOI is it), filtered by year,
+    publication type, MeSH descriptor (UI, "D…") and concept (id, narrower ones included);
+    newest first, one page of ``limit`` from ``offset``, with the total count."""
+    body, bindings = _article_filters(text, year, pub_type, mesh, concept)
+    offset, limit = max(0, int(offset)), max(1, min(int(limit), 500))
+    inner = bind(f"SELECT DISTINCT ?article ?title WHERE {{\n  {body}\n}}", bindings)
+    total_rows = _rows(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {inner} }} }}")
+    total = _int(total_rows[0]["n"]) if total_rows else 0
+    page_sparql = f"""
+SELECT ?article ?title ?year ?journal (GROUP_CONCAT(DISTINCT ?t; SEPARATOR="; ") AS ?types)
+WHERE {{
+  {{ {inner} }}
+  OPTIONAL {{ ?article fabio:hasPublicationYear ?py . BIND(STR(?py) AS ?year) }}
+  OPTIONAL {{ ?article prism:publicationName ?journal }}
+  OPTIONAL {{ ?article dcterms:type ?t }}
+}}
+GROUP BY ?article ?title ?year ?journal
+ORDER BY DESC(?year) ?title ?article
+LIMIT {limit} OFFSET {offset}
+"""
+    rows = _rows(store, page_sparql, None, limit=limit)
+    seen: set[str] = set()
+    out = []
+    for r in rows:
+        if r["article"] in seen:
+            continue
+        seen.add(r["article"])
+        out.append(
+            ArticleRow(
+                r["article"],
+                document_id(r["article"]),
+                r["title"] or "",
+                r["year"],
+                r["journal"],
+                r["types"] or "",
+            )
+        )
+    return ArticlePage(out, total, offset)
+
+
+MESH_DESCRIPTORS = """
+SELECT ?descriptor (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?article) AS ?n) WHERE {
+  ?h a cb:MeshHeading ; cb:descriptor ?descriptor ; rdfs:label ?l .
+  ?article cb:meshHeading ?h .
+}
+GROUP BY ?descriptor
+ORDER BY DESC(?n) ?label
+"""
+
+
+def mesh_descriptors(store: QueryStoreLike, limit: int = 1000) -> list[tuple[str, str, int]]:
+    """(UI, name, articles) of the MeSH descriptors indexing the articles, most used first."""
+    rows = _rows(store, MESH_DESCRIPTORS, limit=limit)
+    return [(local_name(r["descriptor"]), r["label"] or "", _int(r["n"])) for r in rows]
+
+
+@dataclass(frozen=True)
+class MeshHeading:
+    descriptor: str  # UI
+    name: str
+    major: bool
+    qualifiers: tuple[tuple[str, str, bool], ...]  # (UI, name, major)
+
+    @property
+    def text(self) -> str:
+        quals = "/".join(n + ("*" if m else "") for _, n, m in self.qualifiers)
+        return self.name + ("*" if self.major else "") + (f"/{quals}" if quals else "")
+
+
+@dataclass(frozen=True)
+class Finding:
+    finding: str
+    evidence: str
+    kind: str
+    concept: str | None
+    label: str
+    assertion: str
+    value: str | None
+    subject: str
+    subject_label: str | None
+    method: str
+    section: str
+    sentence: str
+    article: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    iri: str
+    label: str
+    number: int
+    document: str
+    age: str | None
+    sex: str | None
+    sites: tuple[str, ...]
+    findings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind → labels
+    article: str = ""
+
+    @property
+    def id(self) -> str:
+        """The case's id in the explorer's links: its IRI after ``…/case/``."""
+        return self.iri.removeprefix(ID + "case/")
+
+
+@dataclass(frozen=True)
+class CitationContext:
+    number: int
+    section: str
+    sentence: str
+    claims: tuple[tuple[str, str, str], ...]  # (kind, concept label, assertion)
+
+
+@dataclass(frozen=True)
+class Article:
+    iri: str
+    id: str
+    title: str | None
+    authors: tuple[str, ...]
+    journal: str | None
+    year: str | None
+    date: str | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    types: tuple[str, ...]
+    keywords: tuple[str, ...]
+    language: str | None
+    retracted: bool | None
+    open_access: bool | None
+    license: str | None
+    abstract: str | None
+    is_seed: bool
+    cited_by_count: int | None
+    mesh: tuple[MeshHeading, ...] = ()
+    notices: tuple[tuple[str, str | None, str | None], ...] = ()  # (type, source, pmid)
+    references: tuple[int, ...] = ()  # the seed's reference numbers resolved to it
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        out = []
+        if self.pmid:
+            out.append((f"PubMed {self.pmid}", pubmed_url(self.pmid)))
+        if self.pmcid:
+            out.append((f"PMC {self.pmcid}", pmc_url(self.pmcid)))
+        if self.doi:
+            out.append((f"DOI {self.doi}", doi_url(self.doi)))
+        return out
+
+
+ARTICLE = """
+SELECT ?p ?o WHERE {
+  ?article ?p ?o .
+  VALUES ?p { dcterms:title dcterms:creator prism:publicationName fabio:hasPublicationYear
+              dcterms:date prism:volume prism:number prism:pageRange prism:doi fabio:hasPubMedId
+              fabio:hasPubMedCentralId dcterms:type dcterms:subject dcterms:language cb:retracted
+              cb:openAccess cb:license dcterms:abstract rdf:type cb:citedByCount }
+}
+"""
+ARTICLE_MESH = """
+SELECT ?h ?label ?descriptor ?major ?q ?mq WHERE {
+  ?article cb:meshHeading ?h .
+  ?h cb:descriptor ?descriptor ; rdfs:label ?label .
+  OPTIONAL { ?h cb:majorTopic ?major }
+  OPTIONAL { ?h cb:qualifier ?q OPTIONAL { ?h cb:majorQualifier ?mq FILTER(?mq = ?q) } }
+}
+"""
+ARTICLE_NOTICES = """
+SELECT ?type ?source ?pmid WHERE {
+  ?article cb:commentCorrection ?cc . ?cc cb:refType ?type .
+  OPTIONAL { ?cc cb:refSource ?source } OPTIONAL { ?cc cb:pmid ?pmid }
+}
+"""
+ARTICLE_REFERENCES = "SELECT ?number WHERE { ?ref cb:resolvedTo ?article ; cb:number ?number }"
+
+
+def article(store: QueryStoreLike, doc_id: str) -> Article | None:
+    """An article's metadata, MeSH headings and notices; None if the graph has no such article."""
+    a = article_iri(doc_id)
+    bound = {"article": node(a)}
+    values: dict[str, list[str]] = defaultdict(list)
+    for r in _rows(store, ARTICLE, bound, limit=5000):
+        if r["o"] not in values[local_name(r["p"])]:
+            values[local_name(r["p"])].append(r["o"])
+    if not values:
+        return None
+
+    def one(name: str) -> str | None:
+        return values[name][0] if values.get(name) else None
+
+    headings: dict[str, dict] = {}
+    for r in _rows(store, ARTICLE_MESH, bound, limit=5000):
+        h = headings.setdefault(
+            r["h"],
+            {
+                "ui": local_name(r["descriptor"]),
+                "name": r["label"],
+                "major": r["major"] == "true",
+                "q": {},
+            },
+        )
+        if r["q"]:
+            ui = local_name(r["q"])
+            h["q"][ui] = h["q"].get(ui, False) or bool(r["mq"])
+    mesh = tuple(
+        MeshHeading(
+            h["ui"],
+            h["name"] or h["ui"],
+            h["major"],
+            tuple((ui, MESH_QUALIFIERS.get(ui, ui), m) for ui, m in sorted(h["q"].items())),
+        )
+        for _, h in sorted(headings.items(), key=lambda kv: _index(kv[0]))
+    )
+    notices = tuple(
+        (r["type"], r["source"], r["pmid"]) for r in _rows(store, ARTICLE_NOTICES, bound, limit=100)
+    )
+    numbers = tuple(sorted(_int(r["number"]) for r in _rows(store, ARTICLE_REFERENCES, bound)))
+    types = values.get("type", [])
+    return Article(
+        iri=a,
+        id=document_id(a),
+        title=one("title"),
+        authors=tuple(values.get("creator", [])),
+        journal=one("publicationName"),
+        year=one("hasPublicationYear"),
+        date=one("date"),
+        volume=one("volume"),
+        issue=one("number"),
+        pages=one("pageRange"),
+        doi=one("doi"),
+        pmid=one("hasPubMedId"),
+        pmcid=one("hasPubMedCentralId"),
+        types=tuple(t for t in types if not t.startswith("http")),
+        keywords=tuple(values.get("subject", [])),
+        language=one("language"),
+        retracted=_bool(one("retracted")),
+        open_access=_bool(one("openAccess")),
+        license=one("license"),
+        abstract=one("abstract"),
+        is_seed=CB + "SeedArticle" in types,
+        cited_by_count=_int(one("citedByCount")) if one("citedByCount") else None,
+        mesh=mesh,
+        notices=notices,
+        references=numbers,
+    )
+
+
+def _index(iri: str) -> tuple[int, str]:
+    tail = local_name(iri)
+    return (int(tail), iri) if tail.isdigit() else (10**9, iri)
+
+
+ARTICLE_FINDINGS = """
+SELECT ?f ?e ?kind ?cid ?label ?assertion ?value ?subject ?slabel ?method ?section ?sentence ?st
+WHERE {
+  ?e prov:wasDerivedFrom ?article ; cb:method ?method ; cb:section ?section ; cb:sentence ?sentence ;
+     cb:start ?st .
+  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; cb:concept ?c ;
+     cb:assertion ?assertion ; cb:subject ?subject ; rdfs:label ?label .
+  OPTIONAL { ?c skos:notation ?cid }
+  OPTIONAL { ?f cb:value ?value }
+  OPTIONAL { ?subject rdfs:label ?slabel }
+}
+ORDER BY ?method ?st ?kind ?label
+"""
+
+
+def article_findings(store: QueryStoreLike, doc_id: str, limit: int = 2000) -> list[Finding]:
+    """Every finding read from the article (its text, its MeSH, the seed's citation contexts
+    when it is the seed), in reading order."""
+    rows = _rows(store, ARTICLE_FINDINGS, {"article": node(article_iri(doc_id))}, limit=limit)
+    return [_finding(r) for r in rows]
+
+
+def _finding(r: Mapping[str, str | None]) -> Finding:
+    return Finding(
+        finding=r["f"] or "",
+        evidence=r["e"] or "",
+        kind=r["kind"] or "",
+        concept=r.get("cid"),
+        label=r["label"] or "",
+        assertion=r["assertion"] or "",
+        value=r.get("value"),
+        subject=r["subject"] or "",
+        subject_label=r.get("slabel"),
+        method=r["method"] or "",
+        section=r["section"] or "",
+        sentence=r["sentence"] or "",
+        article=r.get("article"),
+    )
+
+
+DOCUMENT_SENTENCES = """
+SELECT ?e ?src ?section ?st ?en ?sentence ?ss ?se ?kind ?label WHERE {
+  ?e prov:wasDerivedFrom ?article ; cb:method "text" ; cb:sourceText ?src ; cb:section ?section ;
+     cb:start ?st ; cb:end ?en ; cb:sentence ?sentence ; cb:spanStart ?ss ; cb:spanEnd ?se .
+  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
+}
+"""
+
+
+@dataclass(frozen=True)
+class TextSentence:
+    source: str  # "pmid:…", "pmc:…", "seed:…"
+    section: str
+    start: int
+    text: str
+    spans: tuple[Span, ...]
+
+
+def article_text(store: QueryStoreLike, doc_id: str, limit: int = 5000) -> list[TextSentence]:
+    """The sentences of the article's texts (abstract, PMC body, seed) the extractor found
+    something in, in reading order, each with its mentions — the text the graph keeps."""
+    rows = _rows(store, DOCUMENT_SENTENCES, {"article": node(article_iri(doc_id))}, limit=limit)
+    sentences: dict[tuple[str, int], dict] = {}
+    for r in rows:
+        st = _int(r["st"])
+        s = sentences.setdefault(
+            (r["src"] or "", st),
+            {"section": r["section"] or "", "text": r["sentence"] or "", "spans": {}},
+        )
+        span = Span(_int(r["ss"]) - st, _int(r["se"]) - st, r["kind"] or "", r["label"] or "")
+        s["spans"].setdefault((span.start, span.end), span)
+    return [
+        TextSentence(src, s["section"], st, s["text"], tuple(s["spans"].values()))
+        for (src, st), s in sorted(
+            sentences.items(), key=lambda kv: (_source_rank(kv[0][0]), kv[0])
+        )
+    ]
+
+
+def _source_rank(source: str) -> int:
+    return {"seed": 0, "pmid": 1, "pmc": 2}.get(source.split(":", 1)[0], 3)
+
+
+def abstract_markdown(abstract: str, sentences: Sequence[TextSentence]) -> list[str]:
+    """The abstract's paragraphs as Markdown, each known sentence's mentions highlighted."""
+    out = []
+    for paragraph in abstract.split("\n"):
+        spans: list[Span] = []
+        for s in sentences:
+            at = paragraph.find(s.text) if s.text else -1
+            if at >= 0:
+                spans += [Span(x.start + at, x.end + at, x.kind, x.label) for x in s.spans]
+        out.append(highlight(paragraph, spans))
+    return [p for p in out if p]
+
+
+ARTICLE_CASES = """
+SELECT ?case ?label ?number ?src ?age ?sex (GROUP_CONCAT(DISTINCT ?site; SEPARATOR="|") AS ?sites)
+WHERE {
+  ?case cb:document ?article ; a cb:Case ; rdfs:label ?label ; cb:number ?number .
+  OPTIONAL { ?case cb:sourceText ?src }
+  OPTIONAL { ?case cb:age ?age }
+  OPTIONAL { ?case cb:sex ?sex }
+  OPTIONAL { ?case cb:site ?site }
+}
+GROUP BY ?case ?label ?number ?src ?age ?sex
+ORDER BY ?src ?number
+"""
+CASE_FINDINGS = """
+SELECT ?case ?kind ?label WHERE {
+  ?f cb:subject ?case ; a cb:Finding ; cb:assertion "present" ; cb:kind/skos:notation ?kind ;
+     cb:concept/skos:prefLabel ?label .
+}
+ORDER BY ?case ?kind ?label
+"""
+
+
+def article_cases(store: QueryStoreLike, doc_id: str) -> list[CaseInfo]:
+    """The patient cases of an article, each with its present findings by kind."""
+    rows = _rows(store, ARTICLE_CASES, {"article": node(article_iri(doc_id))}, limit=500)
+    return cases_with_findings(store, rows)
+
+
+def cases_with_findings(store: QueryStoreLike, rows: Sequence[Mapping]) -> list[CaseInfo]:
+    cases = []
+    for r in rows:
+        findings: dict[str, list[str]] = defaultdict(list)
+        for f in _rows(store, CASE_FINDINGS, {"case": node(r["case"])}, limit=500):
+            if f["label"] not in findings[f["kind"]]:
+                findings[f["kind"]].append(f["label"])
+        cases.append(
+            CaseInfo(
+                iri=r["case"],
+                label=r["label"] or "",
+                number=_int(r["number"]),
+                document=r.get("src") or "",
+                age=r.get("age"),
+                sex=r.get("sex"),
+                sites=tuple(s for s in (r.get("sites") or "").split("|") if s),
+                findings={k: tuple(v) for k, v in findings.items()},
+                article=r.get("article") or "",
+            )
+        )
+    return cases
+
+
+SEED_SAYS = """
+SELECT ?number ?section ?sentence ?claimkind ?claimlabel ?assertion WHERE {
+  ?ref cb:resolvedTo ?article ; cb:number ?number .
+  ?ctx cb:citesReference ?ref ; cb:sentence ?sentence ; cb:section ?section .
+  OPTIONAL {
+    ?claim cb:subject ?ref ; cb:evidence/cb:sentence ?sentence ; cb:kind/skos:notation ?claimkind ;
+           cb:concept/skos:prefLabel ?claimlabel ; cb:assertion ?assertion .
+  }
+}
+ORDER BY ?number ?sentence ?claimkind ?claimlabel
+"""
+
+
+def seed_says(store: QueryStoreLike, doc_id: str) -> list[CitationContext]:
+    """What the seed says about the article: each citing sentence and the claims read from it."""
+    rows = _rows(store, SEED_SAYS, {"article": node(article_iri(doc_id))}, limit=2000)
+    grouped: dict[tuple[int, str, str], list[tuple[str, str, str]]] = {}
+    for r in rows:
+        claims = grouped.setdefault(
+            (_int(r["number"]), r["section"] or "", r["sentence"] or ""), []
+        )
+        if r["claimkind"]:
+            claim = (r["claimkind"], r["claimlabel"] or "", r["assertion"] or "")
+            if claim not in claims:
+                claims.append(claim)
+    return [CitationContext(n, sec, s, tuple(c)) for (n, sec, s), c in grouped.items()]
+
+
+CITATIONS = """
+SELECT ?direction ?other ?title ?year WHERE {
+  { ?article cito:cites ?other . BIND("cites" AS ?direction) }
+  UNION { ?other cito:cites ?article . BIND("cited by" AS ?direction) }
+  OPTIONAL { ?other dcterms:title ?title }
+  OPTIONAL { ?other fabio:hasPublicationYear ?y . BIND(STR(?y) AS ?year) }
+}
+ORDER BY ?direction DESC(?year) ?other
+"""
+
+
+def citations(store: QueryStoreLike, doc_id: str, limit: int = 500) -> list[dict]:
+    """Articles this one cites and articles citing it (cito), with their titles."""
+    rows = _rows(store, CITATIONS, {"article": node(article_iri(doc_id))}, limit=limit)
+    seen = set()
+    out = []
+    for r in rows:
+        if (r["direction"], r["other"]) in seen:
+            continue
+        seen.add((r["direction"], r["other"]))
+        out.append(r | {"id": document_id(r["other"])})
+    return out
+
+
+CASE = """
+SELECT ?case ?label ?number ?article ?src ?age ?sex (GROUP_CONCAT(DISTINCT ?site; SEPARATOR="|") AS ?sites)
+WHERE {
+  ?case a cb:Case ; rdfs:label ?label ; cb:number ?number ; cb:document ?article .
+  OPTIONAL { ?case cb:sourceText ?src }
+  OPTIONAL { ?case cb:age ?age }
+  OPTIONAL { ?case cb:sex ?sex }
+  OPTIONAL { ?case cb:site ?site }
+}
+GROUP BY ?case ?label ?number ?article ?src ?age ?sex
+"""
+SUBJECT_FINDINGS = """
+SELECT ?f ?e ?kind ?cid ?label ?assertion ?value ?subject ?method ?section ?sentence ?article ?st
+WHERE {
+  ?f cb:subject ?subject ; a cb:Finding ; cb:kind/skos:notation ?kind ; cb:concept ?c ;
+     cb:assertion ?assertion ; rdfs:label ?label ; cb:evidence ?e .
+  ?e cb:method ?method ; cb:section ?section ; cb:sentence ?sentence ; cb:start ?st ;
+     prov:wasDerivedFrom ?article .
+  OPTIONAL { ?c skos:notation ?cid }
+  OPTIONAL { ?f cb:value ?value }
+}
+"""
+
+
+def case_iri(case_id: str) -> str:
+    """A case id of the explorer's links ("seed%3Aabc/1") → the case IRI (``ValueError`` if it
+    cannot be one)."""
+    case_id = case_id.strip().removeprefix(ID + "case/")
+    if not re.fullmatch(r"[A-Za-z0-9%._~-]+/\d+", case_id):
+        raise ValueError(f"not a case id: {case_id!r}")
+    return str(iris.check_iri(ID + "case/" + case_id))
+
+
+def case(store: QueryStoreLike, case_id: str) -> CaseInfo | None:
+    """A patient case with its present findings by kind; None if there is no such case."""
+    rows = _rows(store, CASE, {"case": node(case_iri(case_id))}, limit=10)
+    return cases_with_findings(store, rows[:1])[0] if rows else None
+
+
+def case_findings(store: QueryStoreLike, case_id: str, limit: int = 1000) -> list[Finding]:
+    """Every finding about the case (any assertion), in reading order."""
+    rows = _rows(store, SUBJECT_FINDINGS, {"subject": node(case_iri(case_id))}, limit=limit)
+    rows.sort(key=lambda r: (r["method"] or "", _int(r["st"]), r["kind"] or ""))
+    return [_finding(r) for r in rows]
+
+
+def ask_named(
+    store: QueryStoreLike, name: str, values: Sequence[tuple[str, str]] = (), limit: int = ROW_LIMIT
+) -> QueryResult:
+    """The named question ``name`` with ``values`` (pairs, so the call is hashable)."""
+    return ask(store, get_question(name), dict(values), limit)
+
+
+# --------------------------------------------------------------------------- concepts
+
+
+@dataclass(frozen=True)
+class ConceptRow:
+    id: str
+    label: str
+    findings: int
+    present: int
+    subjects: int
+
+
+CONCEPTS_OF_KIND = """
+SELECT ?cid ?label (COUNT(DISTINCT ?f) AS ?findings) (SUM(IF(?assertion = "present", 1, 0)) AS ?present)
+       (COUNT(DISTINCT ?subject) AS ?subjects)
+WHERE {
+  ?f cb:kind ?kind ; cb:concept ?c ; cb:assertion ?assertion ; cb:subject ?subject .
+  ?c skos:notation ?cid ; skos:prefLabel ?label .
+}
+GROUP BY ?cid ?label
+ORDER BY DESC(?findings) ?label
+"""
+
+
+def concepts_of_kind(store: QueryStoreLike, kind: str, limit: int = 2000) -> list[ConceptRow]:
+    """Concepts found as ``kind`` (condition, etiology, …) with their numbers of findings."""
+    if kind not in KIND_IRI:
+        raise StoreError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+    rows = _rows(store, CONCEPTS_OF_KIND, {"kind": node(KIND_IRI[kind])}, limit=limit)
+    return [
+        ConceptRow(
+            r["cid"] or "",
+            r["label"] or "",
+            _int(r["findings"]),
+            _int(r["present"]),
+            _int(r["subjects"]),
+        )
+        for r in rows
+    ]
+
+
+VOCABULARY = f"""
+SELECT ?cid ?label ?type WHERE {{
+  ?c skos:inScheme <{iris.VOCABULARY}> ; skos:notation ?cid ; skos:prefLabel ?label .
+  OPTIONAL {{ ?c cb:conceptType ?type }}
+}}
+ORDER BY ?label
+"""
+
+
+def vocabulary(store: QueryStoreLike, limit: int = 20000) -> list[tuple[str, str, str | None]]:
+    """(concept id, label, type) of every concept of the vocabulary graph."""
+    return [
+        (r["cid"], r["label"] or r["cid"], r["type"]) for r in _rows(store, VOCABULARY, limit=limit)
+    ]
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    iri: str
+    label: str
+    type: str | None
+    alt_labels: tuple[str, ...]
+    broader: tuple[tuple[str, str], ...]  # (id, label)
+    narrower: tuple[tuple[str, str], ...]
+    mesh: tuple[str, ...]  # MeSH UIs (skos:exactMatch)
+
+
+CONCEPT = """
+SELECT ?p ?o ?oid ?olabel WHERE {
+  { ?concept ?p ?o . VALUES ?p { skos:prefLabel skos:altLabel skos:broader skos:exactMatch cb:conceptType } }
+  UNION { ?o skos:broader ?concept . BIND(skos:narrower AS ?p) }
+  OPTIONAL { ?o skos:notation ?oid }
+  OPTIONAL { ?o skos:prefLabel ?olabel }
+}
+"""
+
+
+def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
+    iri = concept_iri(concept_id)
+    values: dict[str, list[tuple[str, str | None, str | None]]] = defaultdict(list)
+    for r in _rows(store, CONCEPT, {"concept": node(iri)}, limit=2000):
+        values[local_name(r["p"])].append((r["o"], r["oid"], r["olabel"]))
+    if not values.get("prefLabel"):
+        return None
+    return Concept(
+        id=concept_id,
+        iri=iri,
+        label=values["prefLabel"][0][0],
+        type=values["conceptType"][0][0] if values.get("conceptType") else None,
+        alt_labels=tuple(sorted({o for o, _, _ in values.get("altLabel", [])})),
+        broader=tuple(
+            sorted({(i or local_name(o), lab or "") for o, i, lab in values.get("broader", [])})
+        ),
+        narrower=tuple(
+            sorted({(i or local_name(o), lab or "") for o, i, lab in values.get("narrower", [])})
+        ),
+        mesh=tuple(sorted({local_name(o) for o, _, _ in values.get("exactMatch", [])})),
+    )
+
+
+CONCEPT_FINDINGS = """
+SELECT ?f ?e ?kind ?cid ?label ?assertion ?value ?subject ?slabel ?method ?section ?sentence ?article
+WHERE {
+  ?c skos:broader* ?concept .
+  ?f cb:concept ?c ; a cb:Finding ; cb:kind/skos:notation ?kind ; cb:assertion ?assertion ;
+     cb:subject ?subject ; rdfs:label ?label ; cb:evidence ?e .
+  ?e cb:method ?method ; cb:section ?section ; cb:sentence ?sentence ; prov:wasDerivedFrom ?article .
+  OPTIONAL { ?c skos:notation ?cid }
+  OPTIONAL { ?f cb:value ?value }
+  OPTIONAL { ?subject rdfs:label ?slabel }
+}
+ORDER BY ?article ?method ?subject ?label
+"""
+
+
+def concept_findings(store: QueryStoreLike, concept_id: str, limit: int = 1000) -> list[Finding]:
+    """Every finding of the concept or a narrower one, with its evidence (capped at ``limit``)."""
+    rows = _rows(store, CONCEPT_FINDINGS, {"concept": node(concept_iri(concept_id))}, limit=limit)
+    return [_finding(r) for r in rows]
+
+
+COOCCURRING = """
+SELECT ?oid ?olabel ?okind (COUNT(DISTINCT ?subject) AS ?subjects) WHERE {
+  { SELECT DISTINCT ?subject WHERE {
+      ?c skos:broader* ?concept .
+      ?f cb:concept ?c ; cb:assertion "present" ; cb:subject ?subject .
+    } LIMIT 2000 }
+  ?g cb:subject ?subject ; cb:assertion "present" ; cb:concept ?other ; cb:kind ?k .
+  ?k skos:notation ?okind .
+  FILTER(?okind != "patient_attribute")
+  FILTER NOT EXISTS { ?other skos:broader* ?concept }
+  ?other skos:notation ?oid ; skos:prefLabel ?olabel .
+}
+GROUP BY ?oid ?olabel ?okind
+ORDER BY DESC(?subjects) ?olabel
+"""
+
+
+@dataclass(frozen=True)
+class Cooccurrence:
+    id: str
+    label: str
+    kind: str
+    subjects: int
+
+
+def cooccurring(store: QueryStoreLike, concept_id: str, limit: int = 50) -> list[Cooccurrence]:
+    """Concepts present in the same subjects (cases, articles, references) as this one (or a
+    narrower one), by number of shared subjects; among at most 2,000 of its subjects."""
+    sparql = values_block(COOCCURRING, "concept", [node(concept_iri(concept_id))])
+    rows = _rows(store, sparql, None, limit=limit)
+    return [
+        Cooccurrence(r["oid"] or "", r["olabel"] or "", r["okind"] or "", _int(r["subjects"]))
+        for r in rows
+    ]
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+RESOLUTION_OUTCOMES = """
+SELECT DISTINCT ?label WHERE {
+  ?c skos:broader* ?resolution ; skos:prefLabel ?label .
+}
+"""
+
+
+def resolution_outcomes(store: QueryStoreLike) -> set[str]:
+    """Labels of the outcome concepts that are resolutions (``resolution`` or narrower)."""
+    rows = _rows(
+        store, RESOLUTION_OUTCOMES, {"resolution": node(concept_iri("resolution"))}, limit=1000
+    )
+    return {r["label"] for r in rows}
+
+
+CELL_CASES = """
+SELECT ?case ?caselabel ?article ?time ?tev ?tsentence ?oev ?osentence WHERE {
+  ?tc skos:prefLabel ?treatment .
+  ?tf cb:concept ?tc ; cb:kind cb:kindTreatment ; cb:assertion "present" ; cb:subject ?case ;
+      cb:evidence ?tev .
+  ?case a cb:Case ; cb:document ?article .
+  ?of cb:subject ?case ; cb:kind cb:kindOutcome ; cb:assertion "present" ; cb:concept ?oc ;
+      cb:evidence ?oev .
+  ?oc skos:prefLabel ?outcome .
+  OPTIONAL { ?of cb:value ?time }
+  OPTIONAL { ?case rdfs:label ?caselabel }
+  ?tev cb:sentence ?tsentence .
+  ?oev cb:sentence ?osentence .
+}
+ORDER BY ?case ?time
+"""
+
+
+@dataclass(frozen=True)
+class CellCase:
+    case: str
+    label: str
+    article: str
+    time: str | None
+    treatment_evidence: str
+    treatment_sentence: str
+    outcome_evidence: str
+    outcome_sentence: str
+
+
+def cell_cases(
+    store: QueryStoreLike, treatment: str, outcome: str, limit: int = 500
+) -> list[CellCase]:
+    """The cases behind one cell of the treatment × outcome matrix (labels as the question
+    gives them), each with the sentences of its treatment and its outcome."""
+    out: dict[str, CellCase] = {}
+    rows = _rows(
+        store,
+        CELL_CASES,
+        {
+            "treatment": ox.Literal(treatment, language="en"),
+            "outcome": ox.Literal(outcome, language="en"),
+        },
+        limit=limit,
+    )
+    for r in rows:
+        if r["case"] in out:
+            continue
+        out[r["case"]] = CellCase(
+            case=r["case"],
+            label=r["caselabel"] or local_name(r["case"]),
+            article=r["article"] or "",
+            time=r["time"],
+            treatment_evidence=r["tev"] or "",
+            treatment_sentence=r["tsentence"] or "",
+            outcome_evidence=r["oev"] or "",
+            outcome_sentence=r["osentence"] or "",
+        )
+    return list(out.values())
+
+
+# --------------------------------------------------------------------------- citation check
+
+
+@dataclass(frozen=True)
+class ReferenceContent:
+    """What a reference's own record says: title, MeSH and its findings by kind."""
+
+    number: int
+    article: str
+    title: str | None
+    mesh: tuple[str, ...]
+    findings: dict[str, tuple[str, ...]]
+
+
+REFERENCE_CONTENT = """
+SELECT ?number ?article ?title ?mesh ?kind ?label WHERE {
+  ?ref cb:number ?number ; cb:resolvedTo ?article ; a cb:Reference .
+  OPTIONAL { ?article dcterms:title ?title }
+  {
+    ?article cb:meshHeading ?h . ?h rdfs:label ?mesh .
+  } UNION {
+    ?e prov:wasDerivedFrom ?article .
+    ?f cb:evidence ?e ; a cb:Finding ; cb:assertion "present" ; cb:kind ?k ; cb:concept/skos:prefLabel ?label .
+    VALUES ?k { cb:kindCondition cb:kindEtiology cb:kindTreatment }
+    ?k skos:notation ?kind .
+  }
+}
+"""
+
+
+def reference_content(store: QueryStoreLike, number: int) -> ReferenceContent | None:
+    rows = _rows(store, REFERENCE_CONTENT, {"number": integer(number)}, limit=5000)
+    if not rows:
+        return None
+    mesh: list[str] = []
+    findings: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        if r["mesh"] and r["mesh"] not in mesh:
+            mesh.append(r["mesh"])
+        if r["kind"] and r["label"] not in findings[r["kind"]]:
+            findings[r["kind"]].append(r["label"])
+    return ReferenceContent(
+        number=number,
+        article=rows[0]["article"] or "",
+        title=rows[0]["title"],
+        mesh=tuple(mesh),
+        findings={k: tuple(sorted(v)) for k, v in findings.items()},
+    )
+
+
+# --------------------------------------------------------------------------- graph
+
+
+NODE_KINDS = ("article", "case", *BROWSE_KINDS, "test", "anatomy")
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    iri: str
+    kind: str  # article, case, or a finding kind (condition, …)
+    label: str
+
+    @property
+    def page(self) -> tuple[str, dict[str, str]]:
+        """The explorer page and query parameters that open this node."""
+        if self.kind == "article":
+            return "article", {"id": document_id(self.iri)}
+        if self.kind == "case":
+            return "case", {"id": self.iri.removeprefix(ID + "case/")}
+        return "concept", {"id": self.label_id}
+
+    @property
+    def label_id(self) -> str:
+        tail = self.iri.removeprefix(ID + "concept/")
+        return "mesh:" + tail.removeprefix("mesh/") if tail.startswith("mesh/") else unquote(tail)
+
+
+@dataclass(frozen=True)
+class Network:
+    nodes: dict[str, GraphNode]
+    edges: list[tuple[str, str, str]]  # (source, target, relation)
+    truncated: bool
+
+
+NEIGHBOURS = """
+SELECT ?s ?rel ?o ?okind WHERE {
+  {
+    ?n cito:cites ?o . BIND(?n AS ?s) BIND("cites" AS ?rel) BIND("article" AS ?okind)
+    ?o dcterms:title ?ot .
+  } UNION {
+    ?s cito:cites ?n . BIND(?n AS ?o) BIND("cites" AS ?rel) BIND("article" AS ?okind)
+    ?s dcterms:title ?st .
+  } UNION {
+    ?n a cb:Case ; cb:document ?o . BIND(?n AS ?s) BIND("case in" AS ?rel) BIND("article" AS ?okind)
+  } UNION {
+    ?s cb:document ?n ; a cb:Case . BIND(?n AS ?o) BIND("case in" AS ?rel) BIND("case" AS ?okind)
+  } UNION {
+    ?f cb:subject ?n ; cb:assertion "present" ; cb:concept ?o ; cb:kind/skos:notation ?okind .
+    BIND(?n AS ?s) BIND("finding" AS ?rel)
+  } UNION {
+    ?f cb:concept ?n ; cb:assertion "present" ; cb:subject ?s .
+    { ?s a cb:Case . BIND("case" AS ?okind) } UNION { ?s a fabio:JournalArticle . BIND("article" AS ?okind) }
+    BIND(?n AS ?o) BIND("finding" AS ?rel)
+  }
+}
+"""
+NODE_LABELS = """
+SELECT ?n ?type ?label ?doc WHERE {
+  OPTIONAL { ?n a ?type . VALUES ?type { cb:Case fabio:JournalArticle skos:Concept } }
+  OPTIONAL { ?n dcterms:title ?label }
+  OPTIONAL { ?n skos:prefLabel ?label }
+  OPTIONAL { ?n rdfs:label ?label }
+  OPTIONAL { ?n cb:sourceText ?doc }
+}
+"""
+
+
+def network(
+    store: QueryStoreLike,
+    focus: Sequence[str],
+    kinds: Iterable[str] = NODE_KINDS,
+    depth: int = 2,
+    max_nodes: int = 150,
+) -> Network:
+    """The neighbourhood of the ``focus`` nodes (IRIs): articles (cito:cites), their cases
+    (cb:document) and the concepts of their present findings, ``depth`` steps out, keeping only
+    nodes of ``kinds``; at most ``max_nodes`` nodes (``truncated`` says when more were there)."""
+    kinds = set(kinds)
+    nodes: dict[str, str] = {}  # iri → kind
+    edges: set[tuple[str, str, str]] = set()
+    frontier = [f for f in focus if f]
+    for f in frontier:
+        nodes[f] = _node_kind_guess(f)
+    truncated = False
+    for _ in range(max(1, depth)):
+        if not frontier:
+            break
+        sparql = values_block(NEIGHBOURS, "n", [node(f) for f in frontier[:200]])
+        rows = _rows(store, sparql, None, limit=max_nodes * 20)
+        if len(rows) >= max_nodes * 20:
+            truncated = True
+        nxt = []
+        for r in rows:
+            s, o, okind = r["s"], r["o"], r["okind"] or ""
+            other = o if s in frontier and o not in nodes else s if o in frontier else o
+            other_kind = okind
+            if other_kind not in kinds and other not in nodes:
+                continue
+            if other not in nodes:
+                if len(nodes) >= max_nodes:
+                    truncated = True
+                    continue
+                nodes[other] = other_kind
+                nxt.append(other)
+            if s in nodes and o in nodes and s != o:
+                edges.add((s, o, r["rel"] or ""))
+        frontier = nxt
+    labels = _node_labels(store, list(nodes))
+    out_nodes = {
+        iri: GraphNode(
+            iri,
+            nodes[iri] if nodes[iri] != "?" else labels.get(iri, ("?", ""))[0],
+            labels.get(iri, ("", local_name(iri)))[1],
+        )
+        for iri in nodes
+    }
+    return Network(out_nodes, sorted(edges), truncated)
+
+
+def _node_kind_guess(iri: str) -> str:
+    if iri.startswith(ID + "article/"):
+        return "article"
+    if iri.startswith(ID + "case/"):
+        return "case"
+    return "?"
+
+
+def _node_labels(store: QueryStoreLike, nodes: list[str]) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for i in range(0, len(nodes), 300):
+        chunk = nodes[i : i + 300]
+        rows = _rows(
+            store, values_block(NODE_LABELS, "n", [node(n) for n in chunk]), None, limit=10000
+        )
+        for r in rows:
+            kind = {"Case": "case", "JournalArticle": "article", "Concept": "concept"}.get(
+                local_name(r["type"] or ""), "?"
+            )
+            label = r["label"] or local_name(r["n"])
+            if kind == "case" and r["doc"]:
+                label = f"{label} ({r['doc']})"
+            old = out.get(r["n"])
+            if old is None or (old[0] == "?" and kind != "?"):
+                out[r["n"]] = (kind, label)
+    return out
+
+
+def to_dot(graph, links: Mapping[str, str] | None = None) -> str:
+    """A ``networkx`` graph from ``to_networkx`` as Graphviz DOT (for ``st.graphviz_chart``):
+    nodes coloured by kind, labels quoted and escaped; ``links`` maps a node to the URL its SVG
+    node opens."""
+    colors = {
+        "article": "#d0e2ff",
+        "case": "#ffe7b3",
+        "condition": "#ffc9c9",
+        "etiology": "#ffd8a8",
+        "treatment": "#c3fae8",
+        "outcome": "#d0ebff",
+        "test": "#e5dbff",
+        "anatomy": "#e9ecef",
+    }
+    shapes = {"article": "box", "case": "ellipse"}
+    ids = {iri: f"n{i}" for i, iri in enumerate(graph.nodes)}
+    lines = [
+        "digraph kb {",
+        "  graph [rankdir=LR, overlap=false, fontsize=10];",
+        '  node [style=filled, fontsize=10, fontname="Helvetica"];',
+        '  edge [fontsize=8, color="#868e96"];',
+    ]
+    for iri, data in graph.nodes(data=True):
+        kind, full = data.get("kind", ""), data.get("label", "")
+        label = full if len(full) <= 40 else full[:38] + "…"
+        attrs = [
+            f"label={_dot(label)}",
+            f"fillcolor={_dot(colors.get(kind, '#f1f3f5'))}",
+            f"shape={shapes.get(kind, 'oval')}",
+            f"tooltip={_dot(kind + ': ' + full)}",
+        ]
+        if links and iri in links:
+            attrs += [f"URL={_dot(links[iri])}", 'target="_self"']
+        lines.append(f"  {ids[iri]} [{', '.join(attrs)}];")
+    for s, o, data in graph.edges(data=True):
+        lines.append(f"  {ids[s]} -> {ids[o]} [label={_dot(data.get('relation', ''))}];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _dot(text: str) -> str:
+    """A DOT double-quoted string: backslashes and quotes escaped, no line breaks."""
+    clean = " ".join(str(text).split())
+    return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_networkx(net: Network):
+    """The network as a ``networkx.DiGraph`` (node attributes ``kind`` and ``label``)."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    for iri, n in net.nodes.items():
+        g.add_node(iri, kind=n.kind, label=n.label)
+    for s, o, rel in net.edges:
+        g.add_edge(s, o, relation=rel)
+    return g
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+EVIDENCE_TABLE = """
+SELECT ?finding ?subject ?kind ?concept ?label ?text ?assertion ?value ?document ?method ?section
+       ?sentence ?start ?end ?span_start ?span_end ?extractor ?version ?score
+WHERE {
+  ?f a cb:Finding ; cb:subject ?s ; cb:kind/skos:notation ?kind ; cb:concept ?c ; rdfs:label ?label ;
+     cb:assertion ?assertion ; cb:evidence ?e ; cb:text ?text .
+  ?c skos:notation ?concept .
+  ?e cb:sourceText ?document ; cb:method ?method ; cb:section ?section ; cb:sentence ?sentence ;
+     cb:start ?start ; cb:end ?end ; cb:spanStart ?span_start ; cb:spanEnd ?span_end ;
+     cb:extractor ?extractor ; cb:extractorVersion ?version ; cb:score ?score .
+  OPTIONAL { ?f cb:value ?value }
+  BIND(STRAFTER(STR(?f), "/finding/") AS ?finding)
+  BIND(STR(?s) AS ?subject)
+}
+"""
+
+
+def evidence_table(
+    store: QueryStoreLike, limit: int = 200_000
+) -> tuple[list[dict[str, str]], bool]:
+    """One row per finding in ``kb.export.EVIDENCE_COLUMNS`` (the ``kb export --format csv``
+    columns; a subject is its IRI here), and whether ``limit`` cut the table."""
+    result = store.query(PREFIXES + EVIDENCE_TABLE, None, limit)
+    rows = [
+        {c: "" if v is None else v for c, v in zip(result.columns, row, strict=True)}
+        for row in result.rows
+    ]
+    for r in rows:
+        r["finding"] = unquote(r["finding"])
+    rows.sort(key=lambda r: (r["document"], _int(r["start"]), r["finding"]))  # ORDER BY is slower
+    return rows, result.truncated
+
+
+BIBLIOGRAPHY = """
+SELECT ?number ?raw ?rtitle ?method ?score ?reason ?detail ?article ?title ?journal ?year ?volume
+       ?issue ?pages ?doi ?pmid ?pmcid (GROUP_CONCAT(?creator; SEPARATOR="\\u001f") AS ?authors)
+WHERE {
+  ?seed a cb:SeedArticle ; cb:hasReference ?ref .
+  ?ref cb:number ?number ; cb:rawText ?raw .
+  OPTIONAL { ?ref dcterms:title ?rtitle }
+  OPTIONAL { ?ref cb:resolutionMethod ?method }
+  OPTIONAL { ?ref cb:resolutionScore ?score }
+  OPTIONAL { ?ref cb:unresolvedReason ?reason }
+  OPTIONAL { ?ref cb:resolutionDetail ?detail }
+  OPTIONAL {
+    ?ref cb:resolvedTo ?article . ?article fabio:hasPubMedId ?pmid .
+    OPTIONAL { ?article dcterms:title ?title }
+    OPTIONAL { ?article prism:publicationName ?journal }
+    OPTIONAL { ?article fabio:hasPublicationYear ?year }
+    OPTIONAL { ?article prism:volume ?volume }
+    OPTIONAL { ?article prism:number ?issue }
+    OPTIONAL { ?article prism:pageRange ?pages }
+    OPTIONAL { ?article prism:doi ?doi }
+    OPTIONAL { ?article fabio:hasPubMedCentralId ?pmcid }
+    OPTIONAL { ?article dcterms:creator ?creator }
+  }
+}
+GROUP BY ?number ?raw ?rtitle ?method ?score ?reason ?detail ?article ?title ?journal ?year ?volume
+         ?issue ?pages ?doi ?pmid ?pmcid
+ORDER BY ?number
+"""
+
+
+def bibliography(store: QueryStoreLike) -> list[BibEntry]:
+    """The seed's references as ``kb.export.BibEntry`` from the graph alone (for RIS/BibTeX):
+    PubMed's metadata when resolved and fetched, else the reference's raw text as its title.
+    The graph keeps authors as a set, so their order is the graph's, not the article's."""
+    entries: dict[int, BibEntry] = {}
+    for r in _rows(store, BIBLIOGRAPHY, limit=5000):
+        number = _int(r["number"])
+        if number in entries:
+            continue
+        if r["pmid"]:
+            note = f"resolved to PMID {r['pmid']} by {r['method']}"
+            if r["score"]:
+                note += f", score {float(r['score']):.2f}"
+            authors = [_author(a) for a in (r["authors"] or "").split("\x1f") if a]
+            title = (r["title"] or "").strip()
+            title = title[:-1] if title.endswith(".") and not title.endswith("..") else title
+            entries[number] = BibEntry(
+                number=number,
+                authors=authors,
+                title=title or None,
+                journal=r["journal"],
+                journal_abbrev=r["journal"],
+                year=_int(r["year"]) or None,
+                volume=r["volume"],
+                issue=r["issue"],
+                pages=r["pages"],
+                doi=r["doi"],
+                pmid=r["pmid"],
+                pmcid=r["pmcid"],
+                note=note,
+            )
+        else:
+            reason = r["reason"] or "not resolved"
+            note = f"unresolved ({reason})" + (f": {r['detail']}" if r["detail"] else "")
+            entries[number] = BibEntry(number=number, title=r["rtitle"] or r["raw"], note=note)
+    return [entries[n] for n in sorted(entries)]
+
+
+def _author(display: str) -> str:
+    """ "Lindqvist MR" → "Lindqvist, MR" (PubMed display names: surname, then initials)."""
+    parts = display.split()
+    if len(parts) > 1 and re.fullmatch(r"[A-Z]{1,4}", parts[-1]):
+        return f"{' '.join(parts[:-1])}, {parts[-1]}"
+    return display
+
+
+def store_quads(store: QueryStoreLike) -> int:
+    rows = _rows(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return _int(rows[0]["n"]) if rows else 0
