@@ -59,3 +59,37 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     _isolate(monkeypatch, tmp_path)
     yield
     urllib.request.install_opener(None)  # an EntrezClient installs a process-wide opener
+
+
+@pytest.fixture
+def server():
+    """A fake E-utilities serving the SYNTHETIC demo corpus (a test may change its corpus)."""
+    from ingest.demo import demo_corpus
+    from ingest.entrez.fake import Corpus, FakeEutils
+
+    with demo_corpus() as path, FakeEutils(Corpus.load(path)) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A KB built from the SYNTHETIC demo by the library — not ``kb demo``, whose refresh
+    serves the unchanged demo corpus again — for refresh tests to copy. Read-only."""
+    from ingest.build import BuildOptions, build
+    from ingest.demo import demo_corpus, demo_seed, demo_seed_text
+    from ingest.entrez.fake import Corpus, FakeEutils
+    from kb.publish import publish
+    from tests.test_client import make_settings
+
+    tmp = tmp_path_factory.mktemp("refresh-base")
+    options = BuildOptions(cited_by=True, cited_by_limit=10, progress=False)
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        demo_corpus() as path,
+        FakeEutils(Corpus.load(path)) as srv,
+    ):
+        _isolate(mp, tmp)
+        settings = make_settings(srv, tmp)
+        publish(build(demo_seed(), settings, options, seed_text=demo_seed_text()), tmp / "kb")
+    urllib.request.install_opener(None)
+    return tmp / "kb"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.build import BuildOptions, build
-from ingest.demo import demo_corpus, demo_seed
-from ingest.entrez.fake import Corpus, FakeEutils, Fault
+from ingest.demo import demo_seed
+from ingest.entrez.fake import Fault
 from kb.cli import main
 from kb.config import ConfigError, load_settings
 from kb.datadir import Build
@@ -31,12 +31,6 @@ DEMO_SUMMARY = (
     "4 citing articles"
 )
 OPTIONS = BuildOptions(cited_by=True, cited_by_limit=10, progress=False)
-
-
-@pytest.fixture
-def server():
-    with demo_corpus() as path, FakeEutils(Corpus.load(path)) as srv:
-        yield srv
 
 
 def snapshot(data_dir: Path) -> dict[str, bytes]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.build import BuildOptions, build, today
-from ingest.demo import demo_corpus, demo_seed, demo_seed_text
+from ingest.demo import demo_seed, demo_seed_text
 from ingest.entrez.fake import Corpus, FakeEutils, Fault
 from ingest.refresh import refresh
 from kb import iris
@@ -74,7 +74,9 @@ def retract(corpus: Corpus, pmid: str = RETRACTED) -> None:
     _edit(corpus, pmid, edit)
 
 
-def revise_title(corpus: Corpus, pmid: str = REVISED, title: str = "A revised synthetic title.") -> None:
+def revise_title(
+    corpus: Corpus, pmid: str = REVISED, title: str = "A revised synthetic title."
+) -> None:
     def edit(xml: str) -> str:
         xml = re.sub(r"<ArticleTitle>.*?</ArticleTitle>", f"<ArticleTitle>{title}</ArticleTitle>",
                      xml, count=1, flags=re.S)  # fmt: skip
@@ -102,29 +104,6 @@ def change_everything(corpus: Corpus, delete: bool = True) -> None:
 
 
 # ------------------------------------------------------------------ fixtures and helpers
-
-
-@pytest.fixture
-def server():
-    with demo_corpus() as path, FakeEutils(Corpus.load(path)) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A KB built from the SYNTHETIC demo by the library (not ``kb demo``, whose refresh would
-    serve the unchanged demo corpus again), kept as a template that tests copy."""
-    tmp = tmp_path_factory.mktemp("refresh-base")
-    with (
-        pytest.MonkeyPatch.context() as mp,
-        demo_corpus() as path,
-        FakeEutils(Corpus.load(path)) as srv,
-    ):
-        mp.setenv("KB_RATELIMIT_DIR", str(tmp / "rl"))
-        settings = make_settings(srv, tmp)
-        result = build(demo_seed(), settings, OPTIONS, seed_text=demo_seed_text())
-        publish(result, settings.data_dir)
-    return tmp / "kb"
 
 
 def copy_kb(built: Path, tmp_path: Path, name: str = "kb") -> Path:
@@ -194,16 +173,25 @@ def test_a_refresh_finds_revised_retracted_corrected_new_and_deleted_records(
     assert str(iris.graph("pmid:99000003")) not in replaced
     assert str(iris.graph(f"pmid:{DELETED}")) in after  # kept as last seen: nothing lost
 
-    rows = ask(data, f"""PREFIX cb: <https://casebook.invalid/ontology#>
-        SELECT ?a WHERE {{ ?a cb:retracted true }}""")
+    rows = ask(
+        data,
+        """PREFIX cb: <https://casebook.invalid/ontology#>
+        SELECT ?a WHERE { ?a cb:retracted true }""",
+    )
     assert (str(iris.article(f"pmid:{RETRACTED}")),) in rows
-    [(title,)] = ask(data, f"""PREFIX dcterms: <http://purl.org/dc/terms/>
-        SELECT ?t WHERE {{ <{iris.article(f"pmid:{REVISED}")}> dcterms:title ?t }}""")
+    [(title,)] = ask(
+        data,
+        f"""PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?t WHERE {{ <{iris.article(f"pmid:{REVISED}")}> dcterms:title ?t }}""",
+    )
     assert title == "A revised synthetic title."
-    runs = ask(data, """PREFIX cb: <https://casebook.invalid/ontology#>
+    runs = ask(
+        data,
+        """PREFIX cb: <https://casebook.invalid/ontology#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?kind ?added WHERE { ?r a prov:Activity ; a ?kind .
-          FILTER(?kind IN (cb:Build, cb:Refresh)) OPTIONAL { ?r cb:added ?added } }""")
+          FILTER(?kind IN (cb:Build, cb:Refresh)) OPTIONAL { ?r cb:added ?added } }""",
+    )
     assert (str(iris.CB.Refresh), str(iris.article(f"pmid:{NEW_CITING}"))) in runs
     # the incremental store equals the store a full rebuild from the saved files makes
     full = tmp_path / "full"
@@ -301,3 +289,26 @@ def test_kb_schedule_runs_refreshes_one_at_a_time(built, server, tmp_path, capsy
 def test_kb_schedule_refuses_a_bad_interval(text, capsys):
     assert main(["schedule", "--every", text]) == 2
     assert "not an interval" in capsys.readouterr().err
+
+
+def test_a_no_change_refresh_of_1000_records_costs_at_most_one_request_per_200(tmp_path):
+    """1,000 SYNTHETIC records found by a topic query: the second no-change refresh makes
+    EPost, two ESearches over the posted set and the topic's dated ESearch — 4 ≤ 1000/200."""
+    from ingest.seed import seed_from_identifiers
+    from tests.synthetic import many
+
+    corpus = Corpus.from_xml([many(1000)])
+    options = BuildOptions(topics=("synthetic batch record",), topic_limit=1000, extract=False,
+                           full_text=False, progress=False)  # fmt: skip
+    with FakeEutils(corpus) as srv:
+        data = tmp_path / "kb"
+        result = build(seed_from_identifiers(["99100000"]), settings_for(srv, data), options)
+        assert len(result.records) == 1000
+        publish(result, data)
+        refresh(data, settings_for(srv, data), progress=False)
+        before = dump_nquads(data)
+        srv.clear()
+        report = refresh(data, settings_for(srv, data), progress=False)
+        assert report.checked == report.unchanged == 1000 and not report.changed
+        assert report.requests == len(srv.log) <= 1000 // 200
+        assert dump_nquads(data) == before
