@@ -312,3 +312,13 @@ def test_a_no_change_refresh_of_1000_records_costs_at_most_one_request_per_200(t
         assert report.checked == report.unchanged == 1000 and not report.changed
         assert report.requests == len(srv.log) <= 1000 // 200
         assert dump_nquads(data) == before
+
+
+def test_a_rebuild_that_changes_nothing_records_no_run_and_no_version(built, server, tmp_path):
+    data = copy_kb(built, tmp_path)
+    before, versions = dump_nquads(data), sorted(p.name for p in (data / "store").iterdir())
+    again = build(demo_seed(), settings_for(server, data), OPTIONS, seed_text=demo_seed_text())
+    publish(again, data)
+    assert dump_nquads(data) == before
+    assert sorted(p.name for p in (data / "store").iterdir()) == versions
+    assert [r.kind for r in Build.load(data).runs] == ["build"]
