@@ -7,7 +7,10 @@ Sample inputs (from the kind of reference lists seeds carry):
     Golub S, ... Penn State Journal of Medicine. 2021;2. DOI: 10.26209/psjm62452
     Alghaith EA, ... Journal of Medical Case Reports. 2022 Mar 1;16(1):86.
 Everything here is pure and total: any string gives a ``Reference`` (fields left ``None`` when
-absent), never an exception.
+absent), never an exception, in time linear in its length (a 100,000-character line included).
+References in any script keep their text; DOIs and PMIDs are found in them, and authors are
+recognised by Latin, Greek or Cyrillic initials (combining accents and invisible format
+characters such as zero-width joiners do not hide a name).
 """
 
 from __future__ import annotations
@@ -19,12 +22,16 @@ from kb.records import Reference
 
 # A DOI, possibly introduced by "DOI:", "doi:", "https://doi.org/", "doi.org/" and possibly split
 # by a space after the slash ("10.1097/ MD.000…") as PDF-to-text conversion leaves it.
-_DOI_PREFIX = r"(?:(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*:?\s*)"
-_DOI_BODY = r"10\.\d{4,9}\s*/\s*[^\s\"<>]+"
+# (no "\s*:?\s*": two runs of spaces around an optional character backtrack quadratically)
+_DOI_PREFIX = r"(?:(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*(?::\s*)?)"
+# a DOI's suffix ends at a space, a quote or angle bracket, CJK or full-width punctuation
+# ("10.99999/x。"), or an invisible format character (zero-width space/joiner, bidi controls)
+_DOI_END = '\\s"<>\u3000-\u303f\uff00-\uffef\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff'
+_DOI_BODY = rf"10\.[0-9]{{4,9}}\s*/\s*[^{_DOI_END}]+"
 _DOI_RE = re.compile(rf"(?:{_DOI_PREFIX})?(?P<doi>{_DOI_BODY})", re.IGNORECASE)
-_PMID_RE = re.compile(r"\bPMID\s*:?\s*(?P<pmid>\d{1,9})\b", re.IGNORECASE)
-_PMCID_RE = re.compile(r"\bPMCID\s*:?\s*PMC\d+\b", re.IGNORECASE)
-_NUMBER_RE = re.compile(r"^\s*(?:[-*•]\s*)?(?:\[(\d{1,3})\]|(\d{1,3})[.)])\s+")
+_PMID_RE = re.compile(r"\bPMID\s*(?::\s*)?(?P<pmid>\d{1,9})\b", re.IGNORECASE)
+_PMCID_RE = re.compile(r"\bPMCID\s*(?::\s*)?PMC\d+\b", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"^\s*(?:[-*•]\s*)?(?:[\[［](\d{1,3})[\]］]|(\d{1,3})[.)])\s+")
 _BULLET_RE = re.compile(r"^\s*[-*•]\s+")
 _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 
@@ -37,8 +44,10 @@ _DATE_RE = re.compile(
     r"\s*(?:\((?P<issue>[^()]{1,20})\))?"
     r"\s*(?::\s*(?P<pages>[A-Za-z]{0,2}\d+[A-Za-z0-9]*(?:\s*[-–]\s*[A-Za-z]{0,2}\d+[A-Za-z0-9]*)?))?)?"
 )
+# initials: capitals of the Latin, Greek and Cyrillic alphabets ("Иванов ИИ", "Παπαδόπουλος Γ")
+_INITIALS = "A-ZÀ-ÖØ-ÞΑ-ΩЀ-Я"
 _AUTHOR_RE = re.compile(
-    r"^[^\W\d_][\w'’.\- ]*?\s+[A-Z]{1,4}$"  # "Kalimuthu LM", "Gonçalves Júnior J", "Howick V JF"
+    rf"^[^\W\d_][\w'’.\- ]*?\s+[{_INITIALS}]{{1,4}}$"  # "Kalimuthu LM", "Howick V JF"
     r"|^et al\.?$"
     r"|^[^\W\d_][\w'’\- ]+ (?:Group|Consortium|Committee|Collaborators)$",
     re.UNICODE,
@@ -52,7 +61,12 @@ def normalize_doi(text: str) -> str | None:
     if not match:
         return None
     doi = re.sub(r"\s+", "", match.group("doi")).lower()
-    return doi.rstrip(".,;:)]}'\"") or None
+    return doi.rstrip(".,;:)]}'\"’”") or None
+
+
+def ascii_digits(text: str) -> str:
+    """Decimal digits of any script as ASCII: '１２３' (full-width) or '١٢٣' (Arabic) → '123'."""
+    return "".join(str(unicodedata.digit(c)) if c.isdecimal() else c for c in text)
 
 
 def unescape_markdown(text: str) -> str:
@@ -64,7 +78,7 @@ def strip_number(line: str) -> tuple[int | None, str]:
     """Split a leading list number or bullet off a reference line: ``"- 11. Ahn KH…"`` → 11, ``"Ahn KH…"``."""
     match = _NUMBER_RE.match(line)
     if match:
-        return int(match.group(1) or match.group(2)), line[match.end() :]
+        return int(match.group(1) or match.group(2)), line[match.end() :]  # int("１２") == 12
     bullet = _BULLET_RE.match(line)
     return None, line[bullet.end() :] if bullet else line
 
@@ -81,7 +95,7 @@ def parse_reference(text: str, number: int = 0) -> Reference:
         rest = _cut(rest, doi_match.start(), doi_match.end())
     pmid_match = _PMID_RE.search(rest)
     if pmid_match:
-        ref.pmid = pmid_match.group("pmid")
+        ref.pmid = ascii_digits(pmid_match.group("pmid"))
         rest = _cut(rest, pmid_match.start(), pmid_match.end())
     rest = _PMCID_RE.sub(" ", rest)
     rest = re.sub(r"\b(?:Available (?:from|at)|Epub)\b.*$", "", rest, flags=re.IGNORECASE)
@@ -111,12 +125,22 @@ def _find_date(text: str) -> re.Match[str] | None:
     """The year/volume/pages block: the last year that follows a '. ' (the journal's end)."""
     best = None
     for match in _DATE_RE.finditer(text):
-        before = text[: match.start()].rstrip()
-        if match.start() > 0 and not before.endswith((".", ",", ";", "?", "!")):
+        if match.start() > 0 and _char_before(text, match.start()) not in _DATE_AFTER:
             continue
         if best is None or _date_weight(match) >= _date_weight(best):
             best = match
     return best
+
+
+_DATE_AFTER = frozenset(".,;?!。，；")  # what ends the journal name before the year
+
+
+def _char_before(text: str, pos: int) -> str:
+    """The last non-space character before ``pos`` ('' if none): no copy of the text before."""
+    pos -= 1
+    while pos >= 0 and text[pos].isspace():
+        pos -= 1
+    return text[pos] if pos >= 0 else ""
 
 
 def _date_weight(match: re.Match[str]) -> int:
@@ -134,9 +158,22 @@ def _split_authors(head: str) -> tuple[list[str], str]:
         candidates.insert(0, head[: etal.end() - 2])
     for chunk in candidates:
         names = [n.strip() for n in chunk.split(",") if n.strip()]
-        if names and all(_AUTHOR_RE.match(n) for n in names):
+        if names and all(_AUTHOR_RE.match(_letters(n)) for n in names):
             return names, head[len(chunk) + 1 :].strip()
     return [], head
+
+
+def _letters(name: str) -> str:
+    """A name without combining marks and format characters, for matching only ("Mu\u0308ller",
+    "Mül\u200dler" → "Muller", "Müller")."""
+    if name.isascii():
+        return name
+    return "".join(c for c in name if unicodedata.category(c)[0] != "M" and c not in _FORMAT)
+
+
+_FORMAT = frozenset(
+    "\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
 
 
 def _split_title_journal(text: str) -> tuple[str | None, str | None]:

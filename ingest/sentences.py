@@ -3,7 +3,10 @@
 Used by the seed reader to find the sentence around each citation marker. It keeps clinical
 abbreviations ("Fig. 2", "e.g.", "et al."), decimals ("3.5 months") and initials together, and
 lets a citation marker that follows the full stop ("…tenderness.<sup>3</sup> Next") stay with
-the sentence it belongs to.
+the sentence it belongs to. A sentence starts after a full stop at a capital of any alphabet, a
+digit, or a letter of a script without case (Chinese, Arabic, Hebrew, Devanagari…); the CJK full
+stop "。" ends one with no space after it. Linear in the text's length: no pattern backtracks over
+the sentence so far, so a 50 MB paragraph costs what 50 MB of short ones do.
 """
 
 from __future__ import annotations
@@ -53,9 +56,14 @@ ABBREVIATIONS = frozenset(
         "mt",
     ]
 )
-_MARKER = r"(?:<sup>[^<]{0,40}</sup>|\[[\d,\s\-–]{1,40}\])"
+_MARKER = r"(?:<sup>[^<]{0,40}</sup>|[\[［][\d,，\s\-–]{1,40}[\]］])"
 # terminal punctuation, optional closing quote/bracket, optional citation markers, then space
-_BOUNDARY = re.compile(rf"[.!?][\"'’”)\]]*(?:{_MARKER})*(?=\s+[\"'“(\[]?[A-Z0-9<])")
+# and the sentence's first character (checked by _starts_sentence) — or a CJK full stop
+_BOUNDARY = re.compile(
+    rf"[.!?][\"'’”)\]]*(?:{_MARKER})*(?=\s+[\"'“(\[]?(?P<next>\S))"
+    rf"|[。！？][」』）”]*(?:{_MARKER})*(?=\s*\S)"
+)
+_ABBREVIATION_WINDOW = 40  # an abbreviation is a short word just before its full stop
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -64,6 +72,9 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for block in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, flags=re.DOTALL):
         start = block.start()
         for match in _BOUNDARY.finditer(text, block.start(), block.end()):
+            following = match.group("next")
+            if following is not None and not _starts_sentence(following):
+                continue
             if _is_abbreviation(text, start, match.start()):
                 continue
             spans.append((start, match.end()))
@@ -73,10 +84,17 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return [(s + offset, e + offset) for s, e in spans if e > s]
 
 
+def _starts_sentence(char: str) -> bool:
+    """'A', 'É', 'Ж', '3', '<' (a marker), or a letter of a script without case: '山', 'ب'."""
+    return char.isupper() or char in "0123456789<" or (char.isalpha() and not char.islower())
+
+
 def _is_abbreviation(text: str, start: int, dot: int) -> bool:
     if text[dot] != ".":
         return False
-    word = re.search(r"([\w.]+)$", text[start:dot])
+    # only the last few characters: the sentence so far can be megabytes long (a paragraph of
+    # "Fig. 1 Fig. 2 …" never ends a sentence), and a longer word is no abbreviation anyway
+    word = re.search(r"([\w.]+)$", text[max(start, dot - _ABBREVIATION_WINDOW) : dot])
     if not word:
         return False
     token = word.group(1).lower()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from ingest.seed import SeedError, decode_text, read_seed_bytes, seed_from_identifiers
+from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
 from kb import export, serve
 from kb.config import ConfigError, Settings, load_settings
 from kb.jsonl import to_dict
@@ -28,6 +28,9 @@ EX_TEMPFAIL = 75  # sysexits.h: another run holds the data directory; cron may r
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a terminal without the seed's script: \u escapes
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -438,15 +441,13 @@ def _load_seed(sources: Sequence[str]) -> tuple[SeedDocument, str | None]:
     if len(files) > 1:
         raise SeedError("give one seed file at a time")
     if files:
-        path = Path(files[0])
-        data = path.read_bytes()
-        seed = read_seed_bytes(data, source=path.name)
+        seed, text = read_seed_file(files[0])  # a bounded read; every failure a SeedError
         if ids:
             extra = seed_from_identifiers(ids).references
             for i, ref in enumerate(extra, start=len(seed.references) + 1):
                 ref.number = i
             seed.references.extend(extra)
-        return seed, decode_text(data)
+        return seed, text
     return seed_from_identifiers(ids), None
 
 

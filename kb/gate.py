@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import http.client
 import logging
-import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -66,11 +66,6 @@ GRAPH_FORMATS = [
     ("text/n3", _G.N3),
     ("text/plain", _G.N_TRIPLES),
 ]
-# The keyword can hide from a regular expression (see kb.serve), so the word may not appear at
-# all, also not as a codepoint escape (SPARQL allows \u escapes anywhere in a query).
-_SERVICE = re.compile("service", re.IGNORECASE)
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
 F = TypeVar("F")
 
 
@@ -88,16 +83,9 @@ class _Overrun(Exception):
 
 
 def check(sparql: str) -> None:
-    """Raise ``QueryRejected`` unless the gate may forward ``sparql``: ``kb.query.check_query``
-    (read forms, no update, caps), and not the word "service" anywhere."""
+    """Raise ``QueryRejected`` unless the gate may forward ``sparql`` (``kb.query.check_query``:
+    read forms, no update, caps, not the word "service" anywhere)."""
     check_query(sparql)
-    unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), sparql)
-    if _SERVICE.search(sparql) or _SERVICE.search(unescaped):
-        raise QueryRejected(
-            "SERVICE is not allowed: this endpoint may not reach other services, and the word "
-            "'service' may not appear anywhere in a query sent here (not even in a string, an "
-            "IRI or a comment); in a text filter, write e.g. REGEX(?text, \"servic[e]\")"
-        )
 
 
 def negotiate(accept: str | None, offers: Sequence[tuple[str, F]]) -> F | None:
@@ -261,24 +249,24 @@ class Engines:
         new = self._spawn(target)
         with self._cond:
             if self._closing:
-                new.retired = True
+                self._alive.discard(new)
             else:
-                old, self._current = self._current, new
+                old, self._current = engine, new
                 old.retired = True
+                idle = old.active == 0
                 self._cond.notify_all()
-            idle = [e for e in (new, old) if e.retired and e.active == 0 and e is not None]
         if self._closing:
             stop_server(new.proc, grace=2.0)
             return
         if healthy:
-            log.info("switched to store version %s (oxigraph pid %d, ready in %.1f s); the "
-                     "engine on %s stops after its %d running queries", target.name,
+            log.info("switched to store version %s (oxigraph pid %d, ready in %.1f s); stopping "
+                     "the engine on %s (%d queries still running on it)", target.name,
                      new.proc.pid, time.monotonic() - started, old.version.name, old.active)  # fmt: skip
         else:
             log.warning("restarted the query engine on %s (oxigraph pid %d, %.1f s)",
                         target.name, new.proc.pid, time.monotonic() - started)  # fmt: skip
-        for e in idle:
-            self._stop_later(e)
+        if idle:
+            self._stop_later(old)
 
     def _spawn(self, version: Path) -> Engine:
         """Start an engine on ``version`` and wait until it answers (a port taken meanwhile by
@@ -302,10 +290,12 @@ class Engines:
 
     def _stop_later(self, engine: Engine) -> None:
         def stop() -> None:
+            running = engine.proc.poll() is None
             stop_server(engine.proc, grace=5.0)
             with self._cond:
                 self._alive.discard(engine)
-            log.info("stopped oxigraph pid %d (%s)", engine.proc.pid, engine.version.name)
+            if running:
+                log.info("stopped oxigraph pid %d (%s)", engine.proc.pid, engine.version.name)
 
         threading.Thread(target=stop, name="kb-gate-stop", daemon=True).start()
 
@@ -323,7 +313,7 @@ class _Upstream:
     """What an engine answered: ``kind`` is solutions, boolean, triples or error."""
 
     kind: str
-    lines: list[bytes] = field(default_factory=list)  # TSV: the header line first
+    data: bytes = b""  # TSV (header line first) or N-Triples, each line ending in a newline
     truncated: bool = False
     status: int = 200
     message: bytes = b""
@@ -337,6 +327,7 @@ class Gate:
         self.port = port
         self.timeout = float(timeout)
         self.limit = int(limit)
+        self.max_bytes = MAX_BYTES
         self.engines = Engines(self.data_dir, self.timeout)
         self._slots = threading.BoundedSemaphore(MAX_ACTIVE)
         self._server: ThreadingHTTPServer | None = None
@@ -436,6 +427,9 @@ class Gate:
                 raise _Overrun
             return left
 
+        if deadline - time.monotonic() <= 0:  # the time went waiting: the engine is not to blame
+            raise Refused(503, f"busy: no query engine was free within {self.timeout:g} s",
+                          {"Retry-After": "1"})  # fmt: skip
         conn = http.client.HTTPConnection(HOST, engine.port, timeout=remaining())
         try:
             path = "/query" + ("?" + urllib.parse.urlencode(params) if params else "")
@@ -453,12 +447,14 @@ class Gate:
                                  message=response.read(MAX_ERROR))  # fmt: skip
             media = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
             if media not in (_TSV, _NT):
-                return _Upstream("error", status=502, message=b"unexpected answer " + media.encode())
+                return _Upstream(
+                    "error", status=502, message=b"unexpected answer " + media.encode()
+                )
             wanted = self.limit + (2 if media == _TSV else 1)  # lines: TSV has a header line
             buf = bytearray()
             newlines = 0
             ended = False
-            while newlines < wanted and len(buf) <= MAX_BYTES:
+            while newlines < wanted and len(buf) <= self.max_bytes:
                 sock.settimeout(remaining())
                 chunk = response.read1(CHUNK)
                 if not chunk:
@@ -473,25 +469,28 @@ class Gate:
         return self._split(media, bytes(buf), ended)
 
     def _split(self, media: str, data: bytes, ended: bool) -> _Upstream:
+        """The complete lines of ``data`` up to the header and ``limit`` rows; what follows the
+        last newline of a whole answer is a boolean (TSV) or an error message."""
         cut = data.rfind(b"\n") + 1
         complete, tail = data[:cut], data[cut:]
-        if ended and tail:  # no newline at the end: a boolean, or an error after the rows
+        if ended and tail:
             if media == _TSV and not complete and tail.strip() in (b"true", b"false"):
-                return _Upstream("boolean", [tail.strip()])
+                return _Upstream("boolean", tail.strip())
             return _Upstream("error", message=tail[-MAX_ERROR:])
-        lines = complete.split(b"\n")[:-1]
-        if media == _TSV and not lines:
+        header = 1 if media == _TSV else 0
+        rows = complete.count(b"\n") - header
+        if rows < 0:
             return _Upstream("error", status=502, message=b"an empty answer")
-        rows = len(lines) - (1 if media == _TSV else 0)
+        end = len(complete)
+        for _ in range(rows - self.limit):  # only the rows of the last chunk read
+            end = complete.rfind(b"\n", 0, end - 1) + 1
         truncated = rows > self.limit or not ended  # not ended: the byte cap struck
-        if rows > self.limit:
-            lines = lines[: len(lines) - (rows - self.limit)]
-        return _Upstream("solutions" if media == _TSV else "triples", lines, truncated)
+        return _Upstream("solutions" if header else "triples", complete[:end], truncated)
 
     def _encode(self, upstream: _Upstream, solutions: object, graph: object) -> Reply:
         if upstream.kind == "error":
             text = upstream.message.decode("utf-8", "replace").strip()
-            if upstream.status == 200 and CANCELLED in upstream.message:
+            if CANCELLED in upstream.message:  # Oxigraph's --timeout-s struck
                 raise Refused(503, self._stopped())
             if upstream.status == 400:  # a syntax error and the like: Oxigraph's own words
                 raise Refused(400, text or "bad query")
@@ -499,7 +498,7 @@ class Gate:
         headers = {"Vary": "Accept"}
         if upstream.truncated:
             headers[TRUNCATED] = "true"
-        data = b"".join(line + b"\n" for line in upstream.lines)
+        data = upstream.data
         try:
             if upstream.kind == "triples":
                 if graph is None:
@@ -509,8 +508,6 @@ class Gate:
                 return Reply(200, data, _content_type(graph.media_type), headers)
             if solutions is None:
                 raise Refused(406, "this query gives solutions; " + _offered())
-            if upstream.kind == "boolean":
-                data = data.strip()
             if solutions != _R.TSV:
                 data = ox.parse_query_results(data, _R.TSV).serialize(format=solutions)
             return Reply(200, data, _content_type(solutions.media_type), headers)
@@ -529,13 +526,22 @@ def _offered() -> str:
 
 
 def _content_type(media: str) -> str:
-    return media + "; charset=utf-8" if media.startswith("text/") else media
+    if media.startswith("text/") and "charset" not in media:
+        return media + "; charset=utf-8"
+    return media
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False  # another server on the port: fail, don't share
+    allow_reuse_address = True  # SO_REUSEADDR: rebind over TIME_WAIT; on Linux a live
+    # listener on the port still makes the bind fail
     gate: Gate
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # the client went away
+            log.debug("%s went away", client_address[0])
+        else:
+            log.exception("request from %s", client_address[0])
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -544,16 +550,19 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive: every reply has a Content-Length
     server_version = "Casebook-gate"
-    sys_version = ""
     timeout = 60  # seconds an idle connection is kept
 
     def do_GET(self) -> None:
         path, _, query_string = self.path.partition("?")
         if path == "/":
             return self._reply(Reply(200, self.server.gate.help().encode()))
-        if path == "/query":
-            return self._query(self._params(query_string))
-        return self._refuse_path(path, "GET")
+        if path != "/query":
+            return self._refuse_path(path, "GET")
+        try:
+            params = self._params(query_string)
+        except Refused as exc:
+            return self._refusal(exc)
+        self._query(params)
 
     def do_POST(self) -> None:
         path, _, query_string = self.path.partition("?")
@@ -589,11 +598,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._refuse_write()
 
     def _refuse_write(self) -> None:
-        self.close_connection = True
-        path = self.path.partition("?")[0]
-        if path in ("/store", "/update"):
-            return self._refusal(Refused(405, _READ_ONLY, {"Allow": "GET, POST"}))
-        return self._refuse_path(path, self.command)
+        self.close_connection = True  # the body is not read
+        self._refusal(Refused(405, _READ_ONLY, {"Allow": "GET, POST"}))
 
     def _refuse_path(self, path: str, method: str) -> None:
         if path == "/update":
@@ -616,6 +622,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.server.gate.answer(queries[0], dataset, self.headers.get("Accept"))
         except Refused as exc:
             return self._refusal(exc)
+        except Exception:  # a bug in the gate: say so, keep serving
+            log.exception("answering %r", self.path[:200])
+            return self._reply(Reply(500, b"internal error in the gate (logged)\n"))
         self._reply(reply)
 
     def _params(self, text: str) -> list[tuple[str, str]]:
@@ -650,6 +659,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors of ``http.server`` itself (bad request line, unknown method) as plain text."""

@@ -23,6 +23,11 @@ ROW_LIMIT = 10_000
 _FORBIDDEN = re.compile(
     r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|SERVICE|WITH)\b", re.IGNORECASE
 )
+# SERVICE can hide from a regular expression that skips strings and IRIs ("FILTER(?a<?b)SERVICE#>"
+# reads as an IRI; "1SERVICE" has no word boundary), and pyoxigraph runs it: so the word may not
+# appear at all, also not as a codepoint escape (SPARQL allows \u escapes anywhere).
+_SERVICE = re.compile("service", re.IGNORECASE)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 
@@ -44,6 +49,13 @@ def check_query(sparql: str) -> None:
             depth -= 1
     if deepest > MAX_DEPTH:
         raise QueryRejected(f"query nested {deepest} levels deep (the limit is {MAX_DEPTH})")
+    unescaped = _ESCAPE.sub(lambda m: chr(min(int(m[1] or m[2], 16), 0x10FFFF)), sparql)
+    if _SERVICE.search(sparql) or _SERVICE.search(unescaped):
+        raise QueryRejected(
+            "SERVICE is not allowed: queries here may not reach other services, and the word "
+            "'service' may not appear anywhere in a query (not even in a string, an IRI or a "
+            'comment); in a text filter, write e.g. REGEX(?text, "servic[e]")'
+        )
     bad = _FORBIDDEN.search(code)
     if bad:
         raise QueryRejected(f"{bad.group(1).upper()} is not allowed: queries here are read-only "

@@ -33,9 +33,14 @@ Limits that remain:
 - At most ``kb.gate.MAX_ACTIVE`` queries run at once; more wait for a slot within their time
   limit (then 503). A killed engine takes its other running queries with it; they are retried
   once on the new engine (nothing was sent to their clients yet).
+- The time limit runs from when the gate receives the query, waiting for a slot or for a
+  restarting engine included.
 - The previous version is kept by ``kb build`` (``KEEP_VERSIONS``), but two builds within one
   query's time limit may delete the files under a query still running on the oldest version.
-- Answers are buffered in the gate (at most limit rows, ``MAX_BYTES``), not streamed.
+- Answers are buffered in the gate (at most limit rows and ``kb.gate.MAX_BYTES``; beyond the
+  bytes the answer is cut and flagged as well), not streamed to the client.
+- SIGTERM and Ctrl-C stop the engines with the gate; a gate killed with SIGKILL leaves its
+  oxigraph children running.
 """
 
 from __future__ import annotations

@@ -147,7 +147,22 @@ def test_user_queries_are_read_only_and_capped(sparql):
 
 
 def test_keywords_inside_strings_and_iris_are_fine():
-    check_query('SELECT ?s WHERE { ?s ?p "INSERT DATA; DROP ALL" . ?s ?q <urn:service:load> }')
+    check_query('SELECT ?s WHERE { ?s ?p "INSERT DATA; DROP ALL" . ?s ?q <urn:x:load> }')
+
+
+@pytest.mark.parametrize(
+    "sparql",
+    [
+        "SELECT * WHERE { FILTER(?a<?b)SERVICE#>\n<http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p 1SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERV\\u0049CE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        'SELECT * WHERE { ?s ?p "service" }',
+    ],
+)
+def test_the_word_service_is_refused_wherever_it_hides(sparql):
+    """SERVICE hidden from a keyword regex (found in review: pyoxigraph ran these)."""
+    with pytest.raises(QueryRejected, match="SERVICE is not allowed"):
+        check_query(sparql)
 
 
 def test_user_query_runs_and_a_runaway_query_is_stopped(kb_dir):

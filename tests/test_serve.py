@@ -1,24 +1,149 @@
-"""``kb serve``: the real Oxigraph server on the SYNTHETIC demo KB, over the SPARQL 1.1 Protocol."""
+"""``kb serve``: Oxigraph's server behind Casebook's gate, on the SYNTHETIC demo KB, over HTTP.
+
+Each server here is the real command (``kb serve``) in a subprocess; the tests talk to it over
+the SPARQL 1.1 Protocol and look at its oxigraph children through /proc.
+"""
 
 from __future__ import annotations
 
+import csv
+import http.client
+import io
 import json
-import urllib.error
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
-from kb.questions import get_question
+from kb.gate import GRAPH_FORMATS, SOLUTION_FORMATS, Gate, check, negotiate
+from kb.query import QueryRejected
+from kb.questions import load_questions
 from kb.remote import EmbeddedStore, RemoteStore
-from kb.serve import endpoint, register, start_server, stop_server, wait_ready
-from kb.store import StoreError, current_version
+from kb.serve import register
+from kb.store import StoreError, current_version, dump_nquads, write_store
 from tests.conftest import free_port
 
-CASES = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://casebook.invalid/ontology#Case> }"
-RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # ~2.7e8 join rows
+KB = Path(sys.executable).parent / "kb"
+ONT = "https://casebook.invalid/ontology#"
+CASES = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s a <{ONT}Case> }}"
+QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"  # 16k rows in the demo
+RUNAWAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"  # not stopped
+CANCELLED = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # stopped by --timeout-s
+TIMEOUT = 2
+LIMIT = 1000
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+@dataclass
+class Served:
+    proc: subprocess.Popen
+    port: int
+    log: Path
+
+    def engines(self) -> list[int]:
+        """Pids of the oxigraph children of this ``kb serve``."""
+        return [
+            pid for pid, ppid, comm in _processes() if ppid == self.proc.pid and comm == "oxigraph"
+        ]
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def _processes() -> Iterator[tuple[int, int, str]]:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        if fields[0] != "Z":  # a zombie is dead, only not yet reaped
+            yield int(stat.parent.name), int(fields[1]), comm
+
+
+@contextmanager
+def serve(data_dir: Path, log_dir: Path, *options: str) -> Iterator[Served]:
+    """``kb serve`` on a free port until the block ends; every oxigraph child must end with it."""
+    port = free_port()
+    log = log_dir / f"serve-{port}.log"
+    with open(log, "wb") as out:
+        command = [
+            str(KB),
+            "-v",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            *options,
+        ]
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=log_dir)  # fmt: skip
+    served = Served(proc, port, log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, f"kb serve exited:\n{served.log_text()}"
+            try:
+                if request(served, "GET", "/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"kb serve did not answer:\n{served.log_text()}"
+            time.sleep(0.1)
+        yield served
+    finally:
+        engines = served.engines()
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0, served.log_text()
+    assert not set(engines) & _pids(), "an oxigraph child outlived kb serve"
+
+
+def _pids() -> set[int]:
+    return {pid for pid, _, _ in _processes()}
+
+
+def request(
+    served: Served,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection(host, served.port, timeout=30)
+    try:
+        conn.request(method, path, body, headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def get(served: Served, query: str, accept: str = JSON["Accept"]) -> tuple[int, dict, bytes]:
+    return request(served, "GET", "/query?" + urllib.parse.urlencode({"query": query}),
+                   headers={"Accept": accept})  # fmt: skip
+
+
+def number(body: bytes) -> int:
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
 
 @pytest.fixture(scope="module")
@@ -27,100 +152,432 @@ def kb_dir(demo_kb: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(kb_dir) -> Iterator[str]:
-    port = free_port()
-    proc = start_server(kb_dir, port, timeout=1)
-    try:
-        wait_ready(endpoint(port), timeout=20, proc=proc)
-        yield endpoint(port)
-    finally:
-        stop_server(proc)
+def served(kb_dir, tmp_path_factory) -> Iterator[Served]:
+    logs = tmp_path_factory.mktemp("serve")
+    with serve(kb_dir, logs, "--timeout", str(TIMEOUT), "--limit", str(LIMIT)) as s:
+        yield s
 
 
-def http(
-    url: str, data: bytes | None = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, data=data, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+# --- answers ----------------------------------------------------------------------------------
 
 
-def count(body: bytes) -> int:
-    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+def test_select_by_get_by_form_post_and_by_query_post(served):
+    status, headers, body = get(served, CASES)
+    assert status == 200 and number(body) == 14
+    assert headers["content-type"] == "application/sparql-results+json"
+    form = urllib.parse.urlencode({"query": CASES}).encode()
+    for content_type, data in [("application/x-www-form-urlencoded", form),
+                               ("application/sparql-query", CASES.encode())]:  # fmt: skip
+        status, _, body = request(served, "POST", "/query", data,
+                                  {**JSON, "Content-Type": content_type})  # fmt: skip
+        assert status == 200 and number(body) == 14
 
 
-JSON = {"Accept": "application/sparql-results+json"}
-
-
-def test_select_by_get_and_by_post(server):
-    status, _, body = http(server + "?" + urllib.parse.urlencode({"query": CASES}), headers=JSON)
-    assert status == 200 and count(body) == 14
-    headers = {**JSON, "Content-Type": "application/sparql-query"}
-    status, _, body = http(server, CASES.encode(), headers)
-    assert status == 200 and count(body) == 14
-
-
-@pytest.mark.parametrize("name, values", [("cases_by_age_sex", {}),
-                                          ("etiologies_of", {"condition": "calcinosis_cutis"}),
-                                          ("etiologies_of", {"condition": "warfarin_necrosis"})])  # fmt: skip
-def test_named_question_same_rows_as_the_embedded_store(kb_dir, server, name, values):
-    question = get_question(name)
-    remote = RemoteStore(server).ask(question, values)
-    local = EmbeddedStore(kb_dir).ask(question, values)
+@pytest.mark.parametrize("name", sorted(load_questions()))
+def test_every_named_question_same_rows_as_the_embedded_store(kb_dir, served, name):
+    question = load_questions()[name]
+    remote = RemoteStore(f"http://127.0.0.1:{served.port}").ask(question)
+    local = EmbeddedStore(kb_dir).ask(question)
     assert (remote.columns, remote.rows) == (local.columns, local.rows)
-    if name == "cases_by_age_sex":
-        assert sum(int(r[2]) for r in remote.rows) == 14
+    assert local.rows  # the demo answers every question
 
 
-def test_updates_are_refused_and_nothing_changes(kb_dir, server):
-    version = current_version(kb_dir)
-    insert = b"INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }"
-    base = server.rsplit("/", 1)[0]
-    attempts = [
-        (base + "/update", insert, "application/sparql-update"),
-        (base + "/update", b"DROP ALL", "application/sparql-update"),
-        (server, insert, "application/sparql-query"),
-        (base + "/store", b"<urn:x:a> <urn:x:b> <urn:x:c> .\n", "application/n-quads"),
+@pytest.mark.parametrize(
+    "accept, fmt", [(m, f) for m, f in SOLUTION_FORMATS if "+" in m or "text" in m]
+)
+def test_solutions_in_the_negotiated_format(served, accept, fmt):
+    status, headers, body = get(served, f"SELECT ?case WHERE {{ ?case a <{ONT}Case> }}", accept)
+    assert status == 200 and headers["content-type"].startswith(accept)
+    if fmt == ox.QueryResultsFormat.CSV:
+        assert len(list(csv.reader(io.StringIO(body.decode())))) == 1 + 14
+    else:
+        assert len(list(ox.parse_query_results(body, fmt))) == 14
+    status, headers, body = get(served, "ASK { ?s ?p ?o }", accept)
+    assert status == 200 and headers["content-type"].startswith(accept)
+    if fmt != ox.QueryResultsFormat.CSV:
+        assert bool(ox.parse_query_results(body, fmt)) is True
+
+
+@pytest.mark.parametrize("accept", ["application/n-triples", "text/turtle", "application/rdf+xml"])
+def test_triples_in_the_negotiated_format(served, accept):
+    query = f"CONSTRUCT {{ ?case a <{ONT}Case> }} WHERE {{ ?case a <{ONT}Case> }}"
+    status, headers, body = get(served, query, accept)
+    assert status == 200 and headers["content-type"].startswith(accept)
+    assert len(list(ox.parse(body, ox.RdfFormat.from_media_type(accept)))) == 14
+
+
+def test_an_unservable_accept_is_406(served):
+    status, headers, body = get(served, CASES, "text/turtle")  # a graph format for solutions
+    assert status == 406 and b"application/sparql-results+json" in body
+    assert headers["content-type"].startswith("text/plain")
+    assert get(served, CASES, "image/png")[0] == 406
+
+
+# --- the row cap ------------------------------------------------------------------------------
+
+
+def _rows(body: bytes, accept: str) -> int:
+    if accept == "text/csv":
+        return len(list(csv.reader(io.StringIO(body.decode())))) - 1  # a header line
+    fmt = dict(SOLUTION_FORMATS).get(accept)
+    if fmt is not None:
+        return len(list(ox.parse_query_results(body, fmt)))
+    return len(list(ox.parse(body, dict(GRAPH_FORMATS)[accept])))
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/csv",
+                                    "application/sparql-results+xml", "text/tab-separated-values"])  # fmt: skip
+def test_more_rows_than_the_limit_give_exactly_the_limit_and_the_header(served, accept):
+    status, headers, body = get(served, ALL, accept)
+    assert status == 200 and headers["x-casebook-truncated"] == "true"
+    assert _rows(body, accept) == LIMIT  # and the document parses: it is valid
+
+
+@pytest.mark.parametrize("accept", ["application/n-triples", "text/turtle"])
+def test_construct_is_capped_too(served, accept):
+    status, headers, body = get(served, "CONSTRUCT WHERE { ?s ?p ?o }", accept)
+    assert status == 200 and headers["x-casebook-truncated"] == "true"
+    assert _rows(body, accept) == LIMIT
+
+
+def test_the_cap_is_exact_at_the_boundary(served):
+    status, headers, body = get(served, f"{ALL} LIMIT {LIMIT}")
+    assert (
+        status == 200
+        and "x-casebook-truncated" not in headers
+        and _rows(body, JSON["Accept"]) == LIMIT
+    )
+    status, headers, body = get(served, f"{ALL} LIMIT {LIMIT + 1}")
+    assert headers["x-casebook-truncated"] == "true" and _rows(body, JSON["Accept"]) == LIMIT
+    assert "x-casebook-truncated" not in get(served, CASES)[1]
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list]]:
+    """A TCP listener on a free port of 127.0.0.1 that records every connection it accepts."""
+    connections: list = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            connections.append(conn.recv(200))
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], connections
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+def test_service_is_refused_and_nothing_reaches_the_target(served, listener):
+    port, connections = listener
+    target = f"<http://127.0.0.1:{port}/sparql>"
+    queries = [
+        f"SELECT * WHERE {{ SERVICE {target} {{ ?s ?p ?o }} }}",
+        f"select * where {{ service silent {target} {{ ?s ?p ?o }} }}",
+        # keyword positions a regular expression may misread, all executed by Oxigraph:
+        f"SELECT * WHERE {{ BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b)SERVICE#>\n{target} {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ VALUES ?x {{ 1 }} ?s ?p 1SERVICE {target} {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERV\\u0049CE {target} {{ ?s ?p ?o }} }}",
     ]
-    for url, body, content_type in attempts:
-        status, _, _ = http(url, body, {"Content-Type": content_type})
-        assert status >= 400, url
-    ask = "ASK { <urn:x:a> ?p ?o }"
-    assert RemoteStore(server).query(ask).rows == [["false"]]
-    status, _, body = http(server + "?" + urllib.parse.urlencode({"query": CASES}), headers=JSON)
-    assert count(body) == 14
+    for query in queries:
+        for method in ("GET", "POST"):
+            if method == "GET":
+                status, headers, body = get(served, query)
+            else:
+                status, headers, body = request(served, "POST", "/query", query.encode(),
+                                                {"Content-Type": "application/sparql-query"})  # fmt: skip
+            assert status == 400, (query, body)
+            assert b"SERVICE is not allowed" in body and headers["content-type"].startswith(
+                "text/plain"
+            )
+    time.sleep(0.5)
+    assert connections == []
+    with socket.create_connection(("127.0.0.1", port)) as probe:  # the listener does listen
+        probe.sendall(b"probe")
+    deadline = time.monotonic() + 5
+    while not connections and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert connections == [b"probe"]
+
+
+def test_updates_are_refused_and_the_store_is_unchanged(kb_dir, served):
+    version = current_version(kb_dir)
+    before = EmbeddedStore(kb_dir).query(QUADS).rows
+    assert number(get(served, QUADS)[2]) == int(before[0][0])
+    insert = "INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> <urn:x:c> } }"
+    form = "application/x-www-form-urlencoded"
+    attempts = [
+        ("POST", "/update", insert, "application/sparql-update", 403),
+        ("POST", "/update", urllib.parse.urlencode({"update": insert}), form, 403),
+        ("POST", "/update", "DROP ALL", "application/sparql-update", 403),
+        ("POST", "/query", urllib.parse.urlencode({"update": insert}), form, 403),
+        ("POST", "/query", insert, "application/sparql-update", 403),
+        ("POST", "/query", insert, "application/sparql-query", 400),
+        ("POST", "/query", urllib.parse.urlencode({"query": insert}), form, 400),
+        ("POST", "/query", urllib.parse.urlencode({"query": "DROP ALL"}), form, 400),
+        ("GET", "/query?" + urllib.parse.urlencode({"update": insert}), None, None, 403),
+        ("GET", "/update?" + urllib.parse.urlencode({"update": insert}), None, None, 403),
+        ("PUT", "/store", "<urn:x:a> <urn:x:b> <urn:x:c> .\n", "application/n-triples", 405),
+        ("POST", "/store", "<urn:x:a> <urn:x:b> <urn:x:c> .\n", "application/n-triples", 405),
+        ("DELETE", "/store?default", None, None, 405),
+        ("GET", "/store", None, None, 403),  # a dump would bypass the row cap
+    ]
+    for method, path, body, content_type, expected in attempts:
+        headers = {"Content-Type": content_type} if content_type else {}
+        status, answer, text = request(served, method, path, body and body.encode(), headers)
+        assert status == expected, (method, path, body, text)
+        assert answer["content-type"].startswith("text/plain") and text.strip(), (method, path)
+    assert EmbeddedStore(kb_dir).query(QUADS).rows == before
+    assert number(get(served, QUADS)[2]) == int(before[0][0])
+    assert get(served, "ASK { <urn:x:a> ?p ?o }")[2] == b'{"head":{},"boolean":false}'
     assert current_version(kb_dir) == version
 
 
-def test_no_cors_header(server):
-    url = server + "?" + urllib.parse.urlencode({"query": "ASK {}"})
-    _, headers, _ = http(url, headers={"Origin": "http://evil.example"})
-    assert not any(h.lower().startswith("access-control-") for h in headers)
+def test_oversized_and_overnested_queries_are_refused(served):
+    deep = "SELECT * WHERE " + "{" * 100 + " ?s ?p ?o " + "}" * 100
+    status, _, body = request(served, "POST", "/query", deep.encode(),
+                              {"Content-Type": "application/sparql-query"})  # fmt: skip
+    assert status == 400 and b"nested" in body
+    huge = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 200_000
+    status, _, body = request(served, "POST", "/query", huge.encode(),
+                              {"Content-Type": "application/sparql-query"})  # fmt: skip
+    assert status == 400 and b"too long" in body
+    status, _, body = request(served, "POST", "/query", b"x" * 500_000,
+                              {"Content-Type": "application/sparql-query"})  # fmt: skip
+    assert status == 413
+    assert get(served, "SELECT * WHERE { ?s ?p ?o")[0] == 400  # Oxigraph's syntax error
+    assert request(served, "GET", "/query?query=%FF")[0] == 400  # not UTF-8
+    assert request(served, "GET", "/query")[0] == 400  # no query
 
 
-def test_a_runaway_query_is_stopped_and_the_server_answers_afterwards(server):
-    """Oxigraph streams: the status (200) is sent before the time limit strikes, so the failure
-    shows as a broken-off body ending in the cancellation message; the client raises."""
-    url = server + "?" + urllib.parse.urlencode({"query": RUNAWAY})
-    status, _, body = http(url, headers=JSON)
-    if status == 200:
-        with pytest.raises(ValueError):
-            json.loads(body)
-        assert b"cancelled" in body
-    else:
-        assert status >= 400
-    with pytest.raises(StoreError, match=r"broke off|HTTP"):
-        RemoteStore(server).query(RUNAWAY)
-    status, _, body = http(server + "?" + urllib.parse.urlencode({"query": CASES}), headers=JSON)
-    assert status == 200 and count(body) == 14
+def test_help_and_unknown_paths(served):
+    status, headers, body = request(served, "GET", "/")
+    assert status == 200 and headers["content-type"].startswith("text/plain")
+    assert b"/query" in body and str(LIMIT).encode() in body
+    assert request(served, "GET", "/sparql")[0] == 404
 
 
-def test_no_store_and_missing_data_dir_are_clear_errors(tmp_path):
-    with pytest.raises(StoreError, match="run `kb build` or `kb demo` first"):
-        start_server(tmp_path, free_port(), 1)
+def test_no_cors_headers_and_loopback_only(served):
+    origin = {"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"}
+    for method in ("GET", "OPTIONS"):
+        _, headers, _ = request(
+            served, method, "/query?" + urllib.parse.urlencode({"query": CASES}), None, origin
+        )
+        assert not [h for h in headers if h.startswith("access-control-")], method
+    with pytest.raises(OSError):  # 127.0.0.2 is loopback too, but not the address bound
+        request(served, "GET", "/", host="127.0.0.2")
+    listening = _listening_ports()
+    if listening is None:
+        pytest.skip("no /proc/net/tcp")
+    assert listening.get(served.port) == {"127.0.0.1"}
+    for pid in served.engines():
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        bind = cmdline[cmdline.index(b"--bind") + 1].decode()
+        assert bind.startswith("127.0.0.1:")
+        assert listening.get(int(bind.rsplit(":", 1)[1])) == {"127.0.0.1"}
+
+
+def _listening_ports() -> dict[int, set[str]] | None:
+    """Port → addresses listening on it (IPv4 and IPv6), from /proc/net/tcp*."""
+    found: dict[int, set[str]] = {}
+    for name in ("tcp", "tcp6"):
+        path = Path("/proc/net") / name
+        if not path.exists():
+            return None
+        for line in path.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state != "0A":  # LISTEN
+                continue
+            address, port = local.split(":")
+            if len(address) == 8:
+                found.setdefault(int(port, 16), set()).add(
+                    socket.inet_ntoa(bytes.fromhex(address)[::-1])
+                )
+            else:
+                found.setdefault(int(port, 16), set()).add("ipv6:" + address)
+    return found
+
+
+# --- the time limit ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_runaway_query_is_stopped_its_engine_killed_and_the_server_answers_again(served):
+    """Oxigraph's --timeout-s does not stop this one (an ORDER BY over a cartesian product keeps
+    a core busy and eats memory): the gate answers 503, kills the engine and starts another."""
+    (engine,) = served.engines()
+    started = time.monotonic()
+    status, headers, body = get(served, RUNAWAY)
+    took = time.monotonic() - started
+    assert status == 503, body
+    assert body == f"query stopped after {TIMEOUT} s (time limit)\n".encode()
+    assert headers["content-type"].startswith("text/plain")
+    assert TIMEOUT <= took < TIMEOUT + 3
+    started = time.monotonic()
+    status, _, body = get(served, CASES)  # waits for the new engine, if need be
+    assert status == 200 and number(body) == 14
+    assert time.monotonic() - started < 5
+    assert engine not in _pids()  # killed and reaped: no process left spinning
+    (new,) = served.engines()
+    assert new != engine
+    assert f"killed oxigraph pid {engine}" in served.log_text()
+
+
+@pytest.mark.slow
+def test_a_query_oxigraph_cancels_itself_is_503_and_the_engine_stays(served):
+    (engine,) = served.engines()
+    with pytest.raises(StoreError, match=f"HTTP 503: query stopped after {TIMEOUT} s"):
+        RemoteStore(f"http://127.0.0.1:{served.port}").query(CANCELLED)
+    assert served.engines() == [engine]
+    assert get(served, CASES)[0] == 200
+
+
+@pytest.mark.slow
+def test_a_query_running_on_a_killed_engine_is_retried_on_the_next(kb_dir):
+    """An engine killed for one query's overrun takes the others it runs with it; nothing of
+    theirs was sent yet, so they run again on the new engine (in process: the kill is timed)."""
+    slow = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d a <{ONT}Finding> }}"  # ~0.7 s
+    gate = Gate(kb_dir, free_port(), timeout=30, limit=10)
+    gate.start()
+    try:
+        engine = gate.engines.current
+        replies: list = []
+        thread = threading.Thread(target=lambda: replies.append(gate.answer(slow, [], None)))
+        thread.start()
+        deadline = time.monotonic() + 10
+        while engine.active == 0:  # the query is on its way to the engine
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        gate.engines.kill(engine, "another query ran over (a test)")
+        thread.join(60)
+        (reply,) = replies
+        assert reply.status == 200
+        assert number(reply.body) == int(EmbeddedStore(kb_dir).query(slow).rows[0][0])
+        assert engine.proc.poll() is not None and gate.engines.current is not engine
+    finally:
+        gate.close()
+
+
+def test_a_byte_cap_cuts_an_answer_of_few_huge_rows_too(kb_dir):
+    gate = Gate(kb_dir, free_port(), timeout=10, limit=LIMIT)
+    gate.max_bytes = 20_000
+    gate.start()
+    try:
+        reply = gate.answer(ALL, [], "application/sparql-results+json")
+        assert reply.headers["X-Casebook-Truncated"] == "true"
+        rows = len(list(ox.parse_query_results(reply.body, ox.QueryResultsFormat.JSON)))
+        assert 0 < rows < LIMIT
+    finally:
+        gate.close()
+
+
+# --- a new store version ----------------------------------------------------------------------
+
+NEW = b'<urn:casebook:test:new> <urn:casebook:test:p> "new" <urn:casebook:test:graph> .\n'
+
+
+@pytest.mark.slow
+def test_a_new_store_version_is_served_after_the_switch_and_no_query_fails(demo_kb, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_kb, data)
+    quads = int(EmbeddedStore(data).query(QUADS).rows[0][0])
+    with serve(data, tmp_path, "--timeout", "10") as served:
+        (old_engine,) = served.engines()
+        stop = threading.Event()
+        seen: list[list[bool]] = [[], []]
+        failures: list[object] = []
+
+        def loop(answers: list[bool]) -> None:
+            while not stop.is_set():
+                try:
+                    status, _, body = get(served, "ASK { <urn:casebook:test:new> ?p ?o }")
+                    if status == 200:
+                        answers.append(json.loads(body)["boolean"])
+                    else:
+                        failures.append((status, body))
+                except Exception as exc:
+                    failures.append(repr(exc))
+
+        threads = [threading.Thread(target=loop, args=(answers,)) for answers in seen]
+        for thread in threads:
+            thread.start()
+        try:
+            while min(len(a) for a in seen) < 5:
+                time.sleep(0.05)
+            write_store(data, dump_nquads(data) + NEW)  # as kb build does: a new version
+            deadline = time.monotonic() + 20
+            while not all(a and a[-1] for a in seen):
+                assert time.monotonic() < deadline, "the new version was not served"
+                time.sleep(0.05)
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+        assert failures == []
+        for answers in seen:  # old state, then new state, never back
+            flips = sum(1 for a, b in pairwise(answers) if a != b)
+            assert answers[0] is False and answers[-1] is True and flips == 1
+        assert number(get(served, QUADS)[2]) == quads + 1
+        deadline = time.monotonic() + 10
+        while old_engine in served.engines():  # stopped once its queries were done
+            assert time.monotonic() < deadline, "the old engine was not stopped"
+            time.sleep(0.1)
+        assert len(served.engines()) == 1
+        assert "switched to store version " + current_version(data).name in served.log_text()
+
+
+# --- in-process pieces ------------------------------------------------------------------------
+
+
+def test_no_store_is_a_clear_error(tmp_path):
+    gate = Gate(tmp_path, free_port(), timeout=1, limit=10)
+    try:
+        with pytest.raises(StoreError, match="run `kb build` or `kb demo` first"):
+            gate.start()
+    finally:
+        gate.close()
+
+
+@pytest.mark.parametrize("accept, solutions, graph", [
+    (None, "SPARQL Results in JSON", "N-Triples"),
+    ("*/*", "SPARQL Results in JSON", "N-Triples"),
+    ("text/csv", "SPARQL Results in CSV", None),
+    ("text/*", "SPARQL Results in CSV", "Turtle"),
+    ("text/csv;q=0.5, application/sparql-results+xml", "SPARQL Results in XML", None),
+    ("application/json;q=0.2, text/turtle;q=0.9", "SPARQL Results in JSON", "Turtle"),
+    ("text/csv;q=0, */*;q=0.1", "SPARQL Results in JSON", "N-Triples"),
+    ("image/png", None, None),
+])  # fmt: skip
+def test_negotiate(accept, solutions, graph):
+    got = negotiate(accept, SOLUTION_FORMATS), negotiate(accept, GRAPH_FORMATS)
+    assert tuple(f and f.name for f in got) == (solutions, graph)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { ?s ?p ?o FILTER(CONTAINS(?o, 'emergency service')) }",
+    "SELECT ?service WHERE { ?service ?p ?o }",
+    "SELECT * WHERE { ?s <http://example.org/Service> ?o }",
+    "SELECT * WHERE { ?s ?p ?o } # SERVICE",
+    "SELECT * WHERE { ?s ?p \"\\u0053ERVICE\" }",
+])  # fmt: skip
+def test_the_word_service_is_refused_anywhere(query):
+    with pytest.raises(QueryRejected, match="SERVICE is not allowed"):
+        check(query)
 
 
 def test_register_adds_the_serve_command():
@@ -128,5 +585,14 @@ def test_register_adds_the_serve_command():
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["serve", "--port", "9999", "--timeout", "3"])
-    assert (args.port, args.query_timeout, args.func.__name__) == (9999, 3, "cmd_serve")
+    args = parser.parse_args(["serve", "--port", "9999", "--timeout", "3", "--limit", "50"])
+    assert (args.port, args.query_timeout, args.limit, args.func.__name__) == (
+        9999,
+        3,
+        50,
+        "cmd_serve",
+    )
+    args = parser.parse_args(["serve"])
+    assert (args.port, args.query_timeout, args.limit) == (7878, 10, 10_000)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["serve", "--limit", "0"])

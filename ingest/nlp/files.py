@@ -8,12 +8,16 @@ from pathlib import Path
 from ingest.entrez.pmc_jats import parse_pmc_xml
 from ingest.entrez.pubmed_xml import parse_pubmed_xml
 from ingest.nlp.run import extract_all
-from ingest.seed import SeedError, decode_text, read_seed_bytes
+from ingest.seed import SeedError, decode_text, read_limited, read_seed_bytes
 from kb.records import Extraction, SeedDocument, SeedMetadata
+
+MAX_FILE_BYTES = 100 * 2**20  # an EFetch answer of 200 records is a few MB
 
 
 def extract_file(path: Path, nlp_config: Path | None = None) -> list[Extraction]:
-    data = path.read_bytes()
+    data = read_limited(path, MAX_FILE_BYTES)  # never /dev/zero into memory; errors are SeedError
+    if len(data) > MAX_FILE_BYTES:
+        raise SeedError(f"{path.name}: larger than the {MAX_FILE_BYTES // 2**20} MB limit")
     head = data.lstrip()[:4000]
     empty = SeedDocument(path.name, "", SeedMetadata(), [], [], [])
     if b"<PubmedArticleSet" in head or b"<PubmedArticle>" in head:
