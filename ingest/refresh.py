@@ -95,14 +95,19 @@ def _update(old: Build, client: EntrezClient, options: BuildOptions) -> tuple[Bu
         fetched = client.efetch_pubmed(wanted)
     except EntrezError as exc:
         report.failed.append(f"fetching {len(wanted)} records: {exc}")
+    else:
+        _missing(report, "records", wanted, [r.pmid for r in fetched])
 
+    candidates = [r for r in fetched if known.get(r.pmid) != r]
+    refetched = _fulltexts(client, candidates, options, report)
+    if options.full_text:  # a record whose full text did not come stays as it was: retried
+        have = {t.pmcid for t in refetched}
+        candidates = [r for r in candidates if not r.pmcid or r.pmcid in have]
     changed: list[PubmedRecord] = []
-    for record in fetched:
+    for record in candidates:
         before = known.get(record.pmid)
         if before is None:
             report.added.append(record.pmid)
-        elif record == before:
-            continue
         else:
             report.revised.append(record.pmid)
             if record.retracted and not before.retracted:
@@ -114,8 +119,7 @@ def _update(old: Build, client: EntrezClient, options: BuildOptions) -> tuple[Bu
 
     records = {**known, **{r.pmid: r for r in changed}}
     fulltexts = {t.pmcid: t for t in old.fulltexts}
-    refetched = _fulltexts(client, changed, options, report)
-    fulltexts |= {t.pmcid: t for t in refetched}
+    fulltexts |= {t.pmcid: t for t in refetched if t.pmcid in {r.pmcid for r in changed}}
     extractions = {e.document: e for e in old.extractions}
     if options.extract and changed:
         from ingest.nlp.run import extract_articles  # spaCy loads only when something changed
@@ -169,10 +173,23 @@ def _fulltexts(client: EntrezClient, changed, options: BuildOptions, report: Ref
     if not options.full_text or not pmcids:
         return []
     try:
-        return client.efetch_pmc(pmcids)
+        texts = client.efetch_pmc(pmcids)
     except EntrezError as exc:
         report.failed.append(f"full texts: {exc}")
         return []
+    _missing(report, "full texts", pmcids, [t.pmcid for t in texts])
+    return texts
+
+
+def _missing(report: RefreshReport, what: str, wanted: list[str], got: list[str]) -> None:
+    """An answer without some of the ids asked for (an empty or cut answer that still parsed)
+    is a failure: reported, and the last-check date stays, so the next run asks again."""
+    missing = sorted(set(wanted) - set(got))
+    if missing:
+        report.failed.append(
+            f"{what} not returned: {', '.join(missing[:10])}"
+            + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        )
 
 
 def _corrections(record: PubmedRecord) -> set[tuple[str, str | None]]:

@@ -7,6 +7,7 @@ fields: one JSON object per line, keys in field order, files replaced atomically
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import tempfile
@@ -29,6 +30,13 @@ def from_dict(cls: type[T], data: Any) -> T:
     return _build(cls, data)
 
 
+@functools.cache
+def _fields(tp: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A dataclass's type hints and init field names (resolving hints is slow: once a class)."""
+    names = frozenset(f.name for f in dataclasses.fields(tp) if f.init)
+    return typing.get_type_hints(tp), names
+
+
 def _build(tp: Any, data: Any) -> Any:
     if data is None:
         return None
@@ -43,8 +51,7 @@ def _build(tp: Any, data: Any) -> Any:
         _, value = typing.get_args(tp)
         return {k: _build(value, v) for k, v in data.items()}
     if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        names = {f.name for f in dataclasses.fields(tp) if f.init}
+        hints, names = _fields(tp)
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"{tp.__name__}: unknown keys {sorted(unknown)}")

@@ -42,9 +42,9 @@ DELETED = "99000008"
 # ------------------------------------------------------------------ synthetic upstream changes
 
 
-def _edit(corpus: Corpus, pmid: str, edit) -> None:
+def _edit(corpus: Corpus, pmid: str, edit, day: str = "") -> None:
     xml = corpus.pubmed[pmid].xml.decode("utf-8")
-    y, m, d = today().split("/")
+    y, m, d = (day or today()).split("/")
     stamp = f"<DateRevised><Year>{y}</Year><Month>{m}</Month><Day>{d}</Day></DateRevised>"
     xml = re.sub(r"<DateRevised>.*?</DateRevised>", stamp, edit(xml), flags=re.S)
     corpus.add_pubmed_xml(xml)
@@ -75,14 +75,14 @@ def retract(corpus: Corpus, pmid: str = RETRACTED) -> None:
 
 
 def revise_title(
-    corpus: Corpus, pmid: str = REVISED, title: str = "A revised synthetic title."
+    corpus: Corpus, pmid: str = REVISED, title: str = "A revised synthetic title.", day: str = ""
 ) -> None:
     def edit(xml: str) -> str:
         xml = re.sub(r"<ArticleTitle>.*?</ArticleTitle>", f"<ArticleTitle>{title}</ArticleTitle>",
                      xml, count=1, flags=re.S)  # fmt: skip
         return _comment(xml, "ErratumIn", "99000031")
 
-    _edit(corpus, pmid, edit)
+    _edit(corpus, pmid, edit, day)
 
 
 def add_citing(corpus: Corpus, cited: str = "99000001", pmid: str = NEW_CITING) -> None:
@@ -322,3 +322,46 @@ def test_a_rebuild_that_changes_nothing_records_no_run_and_no_version(built, ser
     assert dump_nquads(data) == before
     assert sorted(p.name for p in (data / "store").iterdir()) == versions
     assert [r.kind for r in Build.load(data).runs] == ["build"]
+
+
+def _checked_long_ago(data: Path) -> None:
+    """The KB was last checked in 2020: revisions dated 2021 are found only by a run that keeps
+    that date after a failure (a run that moved it to today would never look at 2021 again)."""
+    saved = Build.load(data)
+    saved.info.checked_at = "2020/01/01"
+    saved.save(data)
+
+
+def test_an_answer_missing_records_is_a_failure_and_the_next_run_finds_them(
+    built, server, tmp_path
+):
+    data = copy_kb(built, tmp_path)
+    _checked_long_ago(data)
+    revise_title(server.corpus, day="2021/06/01")
+    server.inject("efetch", Fault("empty"))  # a well-formed answer with no record in it
+    report = refresh(data, settings_for(server, data), progress=False)
+    assert report.failed and "records not returned" in report.failed[0]
+    assert Build.load(data).info.checked_at == "2020/01/01"
+    report = refresh(data, settings_for(server, data), progress=False)
+    assert report.failed == [] and report.revised == [REVISED]
+    assert Build.load(data).info.checked_at == today()
+
+
+def test_a_record_whose_full_text_did_not_come_is_kept_as_it_was_until_it_does(
+    built, server, tmp_path
+):
+    data = copy_kb(built, tmp_path)
+    _checked_long_ago(data)
+    revise_title(server.corpus, pmid="99000001", day="2021/06/01")  # it has PMC99000001
+    corrected = server.corpus.pmc["99000001"].replace(
+        b"</body>", b"<p>SYNTHETIC erratum.</p></body>"
+    )
+    del server.corpus.pmc["99000001"]  # PMC answers without it this time
+    report = refresh(data, settings_for(server, data), progress=False)
+    assert "full texts not returned: PMC99000001" in report.failed
+    assert report.revised == [] and not report.changed  # the record stays as it was: retried
+    server.corpus.pmc["99000001"] = corrected
+    report = refresh(data, settings_for(server, data), progress=False)
+    assert report.failed == [] and report.revised == ["99000001"]
+    [text] = [t for t in Build.load(data).fulltexts if t.pmcid == "PMC99000001"]
+    assert "SYNTHETIC erratum." in str(text.sections)
