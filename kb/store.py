@@ -98,7 +98,12 @@ def dump_nquads(data_dir: Path) -> bytes:
 def write_store(data_dir: Path, nquads: bytes) -> Path:
     """Load N-Quads into a new version and make it current; returns the version directory."""
     digests = graph_digests(nquads)
-    return _commit(data_dir, digests, lambda store: store.bulk_load(nquads, ox.RdfFormat.N_QUADS))
+
+    def fill(store: ox.Store) -> None:
+        store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+        store.optimize()  # the bulk loader leaves overlapping files: lookups 1.7-8.5x slower
+
+    return _commit(data_dir, digests, fill)
 
 
 def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:

@@ -190,3 +190,63 @@ def test_kb_sparql_and_kb_ask_on_the_command_line(kb_dir, tmp_path, capsys):
 def test_no_store_yet_says_how_to_make_one(tmp_path, capsys):
     assert main(["ask", "cases_by_age_sex", "--data-dir", str(tmp_path)]) == 2
     assert "run `kb build` or `kb demo` first" in capsys.readouterr().err
+
+
+def test_a_narrower_condition_gives_narrower_etiologies(kb_dir):
+    """etiologies_of binds its parameter inside a subquery (the outer query has no WHERE): a
+    narrower condition must give a subset with no larger counts, never the same answer."""
+    broad = {r["etiology"]: int(r["cases"]) for r in ask(kb_dir, "etiologies_of")}
+    narrow = {
+        r["etiology"]: int(r["cases"])
+        for r in ask(kb_dir, "etiologies_of", condition="calcinosis_cutis_iatrogenic")
+    }
+    assert narrow and set(narrow) < set(broad)
+    assert all(narrow[e] <= broad[e] for e in narrow)
+
+
+def _benchmark_module():
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "graph_questions.py"
+    spec = importlib.util.spec_from_file_location("graph_questions", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_graph_has_the_builders_shapes_and_answers_every_question(kb_dir, tmp_path):
+    """benchmarks/graph_questions.py grows the demo graph with SYNTHETIC articles: they keep
+    the shapes the builder makes (SHACL), its graph digests (and so the store version `--save`
+    names) are kb.store's, and every question still answers."""
+    import pyoxigraph as ox
+    import pyshacl
+    from rdflib import Dataset
+
+    from kb.datadir import Build
+    from kb.graph import ontology_graph, shapes_graph, union_graph
+    from kb.publish import canonical_nquads
+    from kb.store import graph_digests, version_name, write_store
+
+    bench = _benchmark_module()
+    demo = canonical_nquads(Build.load(kb_dir)).decode().splitlines()
+    kb = bench.SyntheticKB(demo, 120, bench.Mix(full=0.2, mesh=0.3, on_topic=0.5))
+    assert {kb.tier(i) for i in range(120)} == {"full", "mesh", "meta"}
+    nquads, digests = tmp_path / "g.nq", {}
+    with nquads.open("w", encoding="utf-8") as out:
+        quads = kb.write(out, range(120), digests)
+    data = nquads.read_bytes()
+    assert quads == data.count(b"\n") > len(demo) and digests == graph_digests(data)
+
+    dataset = Dataset()
+    dataset.parse(data=data, format="nquads")
+    conforms, _, report = pyshacl.validate(union_graph(dataset), shacl_graph=shapes_graph(),
+                                           ont_graph=ontology_graph(), inference="none")  # fmt: skip
+    assert conforms, report
+
+    version = write_store(tmp_path / "kb", data)  # what `--save` writes, from bytes
+    assert version.name == version_name(digests)
+    store = ox.Store.read_only(str(version))
+    for name, question in load_questions().items():
+        assert run_query(store, question.sparql, question.bindings({})).rows, name
