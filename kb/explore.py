@@ -241,6 +241,23 @@ def concept_iri(concept_id: str) -> str:
     return str(iris.concept(concept_id.strip()))
 
 
+def concept_id(iri: str) -> str:
+    """A concept IRI → its id ("calcinosis_cutis", "mesh:D002114")."""
+    tail = iri.removeprefix(ID + "concept/")
+    return "mesh:" + tail.removeprefix("mesh/") if tail.startswith("mesh/") else unquote(tail)
+
+
+def page_of(iri: str) -> tuple[str, dict[str, str]] | None:
+    """The explorer page (and its parameters) that shows the node ``iri``, if one does."""
+    if iri.startswith(ID + "article/") and iri.removeprefix(ID + "article/").count("/") == 1:
+        return "article", {"id": document_id(iri)}
+    if iri.startswith(ID + "case/"):
+        return "case", {"id": case_id(iri)}
+    if iri.startswith(ID + "concept/"):
+        return "concept", {"id": concept_id(iri)}
+    return None
+
+
 def local_name(iri: str) -> str:
     return re.split(r"[#/]", iri)[-1]
 
@@ -322,36 +339,37 @@ class Counts:
     mesh_headings: int
 
 
-COUNTS = """
-SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {
-  { ?x a fabio:JournalArticle . BIND("articles" AS ?what) }
-  UNION { ?x a fabio:BookChapter . BIND("articles" AS ?what) }
-  UNION { ?x a cb:SeedArticle . BIND("seed" AS ?what) }
-  UNION { ?x a cb:Case . BIND("cases" AS ?what) }
-  UNION { ?x a cb:Reference . BIND("references" AS ?what) }
-  UNION { ?x cb:resolvedTo ?article . BIND("resolved" AS ?what) }
-  UNION { ?x a cb:MeshHeading . BIND("mesh" AS ?what) }
-}
-GROUP BY ?what
-"""
-FINDINGS_BY_KIND = """
-SELECT ?kind (COUNT(?f) AS ?n) WHERE { ?f cb:kind ?k . ?k skos:notation ?kind }
-GROUP BY ?kind
-"""
+COUNT_OF_TYPE = "SELECT (COUNT(*) AS ?n) WHERE { ?x a ?type }"
+COUNT_RESOLVED = "SELECT (COUNT(*) AS ?n) WHERE { ?x cb:resolvedTo ?article }"
+FINDINGS_BY_KIND = "SELECT ?k (COUNT(*) AS ?n) WHERE { ?f cb:kind ?k } GROUP BY ?k"
+FABIO = "http://purl.org/spar/fabio/"
+
+
+def _count(store: QueryStoreLike, sparql: str, bindings=None) -> int:
+    rows = _rows(store, sparql, bindings, limit=1)
+    return _int(rows[0]["n"]) if rows else 0
 
 
 def counts(store: QueryStoreLike) -> Counts:
-    n = {r["what"]: _int(r["n"]) for r in _rows(store, COUNTS)}
-    by_kind = {r["kind"]: _int(r["n"]) for r in _rows(store, FINDINGS_BY_KIND)}
+    """Articles, cases, references, findings by kind: single-pattern counts (each one index
+    scan, no join), so they stay cheap on a large store."""
+
+    def of_type(iri: str) -> int:
+        return _count(store, COUNT_OF_TYPE, {"type": node(iri)})
+
+    kinds = {v: k for k, v in KIND_IRI.items()}
+    by_kind = {
+        kinds.get(r["k"], local_name(r["k"])): _int(r["n"]) for r in _rows(store, FINDINGS_BY_KIND)
+    }
     return Counts(
-        articles=n.get("articles", 0),
-        seed_articles=n.get("seed", 0),
-        cases=n.get("cases", 0),
-        references=n.get("references", 0),
-        resolved=n.get("resolved", 0),
-        findings={k: by_kind.get(k, 0) for k in KINDS if k in by_kind}
+        articles=of_type(FABIO + "JournalArticle") + of_type(FABIO + "BookChapter"),
+        seed_articles=of_type(CB + "SeedArticle"),
+        cases=of_type(CB + "Case"),
+        references=of_type(CB + "Reference"),
+        resolved=_count(store, COUNT_RESOLVED),
+        findings={k: by_kind[k] for k in KINDS if k in by_kind}
         | {k: v for k, v in by_kind.items() if k not in KINDS},
-        mesh_headings=n.get("mesh", 0),
+        mesh_headings=of_type(CB + "MeshHeading"),
     )
 
 
@@ -450,6 +468,14 @@ def seed_references(store: QueryStoreLike) -> list[SeedReference]:
             claims=_int(r["claims"]),
         )
     return [out[n] for n in sorted(out)]
+
+
+SEEDS = "SELECT ?a ?title WHERE { ?a a cb:SeedArticle . OPTIONAL { ?a dcterms:title ?title } }"
+
+
+def seed_articles(store: QueryStoreLike) -> list[tuple[str, str]]:
+    """(document id, title) of the seed article(s)."""
+    return [(document_id(r["a"]), r["title"] or "") for r in _rows(store, SEEDS, limit=100)]
 
 
 FULL_TEXTS = """
@@ -581,33 +607,28 @@ class Evidence:
         return METHODS.get(self.method, self.method)
 
 
-EVIDENCE = """
-SELECT ?f ?label ?kind ?concept ?cid ?clabel ?assertion ?value ?subject ?slabel ?sentence ?section
-       ?method ?extractor ?version ?score ?start ?end ?ss ?se ?src ?article ?title ?pmid ?pmcid ?doi
-WHERE {
-  ?f cb:evidence ?evidence ; a cb:Finding ; rdfs:label ?label ; cb:kind/skos:notation ?kind ;
-     cb:concept ?concept ; cb:assertion ?assertion ; cb:subject ?subject .
-  ?evidence cb:sentence ?sentence ; cb:section ?section ; cb:method ?method ;
-     cb:extractor ?extractor ; cb:extractorVersion ?version ; cb:start ?start ; cb:end ?end ;
-     cb:spanStart ?ss ; cb:spanEnd ?se ; cb:sourceText ?src ; prov:wasDerivedFrom ?article .
-  OPTIONAL { ?evidence cb:score ?score }
-  OPTIONAL { ?concept skos:notation ?cid }
-  OPTIONAL { ?concept skos:prefLabel ?clabel }
-  OPTIONAL { ?f cb:value ?value }
-  OPTIONAL { ?subject rdfs:label ?slabel }
-  OPTIONAL { ?article dcterms:title ?title }
-  OPTIONAL { ?article fabio:hasPubMedId ?pmid }
-  OPTIONAL { ?article fabio:hasPubMedCentralId ?pmcid }
-  OPTIONAL { ?article prism:doi ?doi }
-}
-LIMIT 1
-"""
+FINDING_OF = "SELECT ?f WHERE { ?f cb:evidence ?evidence ; a cb:Finding }"
+PROPERTIES = "SELECT ?p ?o WHERE { ?node ?p ?o }"
+LABELS = "SELECT ?node ?p ?o WHERE { ?node ?p ?o }"
+NAMING = {"notation", "prefLabel", "label", "title", "hasPubMedId", "hasPubMedCentralId", "doi"}
+
+
+def _properties(store: QueryStoreLike, iri: str) -> dict[str, list[str]]:
+    """Local name of each property of ``iri`` → its values (one index lookup)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in _rows(store, PROPERTIES, {"node": node(iri)}, limit=1000):
+        out[local_name(r["p"])].append(r["o"])
+    return out
+
+
 EVIDENCE_BY_SENTENCE = """
 SELECT ?evidence WHERE {
-  ?evidence cb:sentence ?sentence ; prov:wasDerivedFrom ?article .
+  ?evidence cb:sentence ?sentence ; prov:wasDerivedFrom ?from .
   ?f cb:evidence ?evidence ; a cb:Finding .
   OPTIONAL { ?f cb:concept/skos:prefLabel ?label }
-  BIND(IF(BOUND(?label) && LCASE(STR(?label)) = LCASE(STR(?want)), 0, 1) AS ?rank)
+  OPTIONAL { ?f cb:about ?about }
+  BIND(IF(?from = ?article || COALESCE(?about = ?article, false), 0, 2)
+       + IF(COALESCE(LCASE(STR(?label)) = LCASE(STR(?want)), false), 0, 1) AS ?rank)
 }
 ORDER BY ?rank ?evidence
 LIMIT 1
@@ -634,8 +655,8 @@ ABSTRACT = "SELECT ?abstract WHERE { ?article dcterms:abstract ?abstract } LIMIT
 def find_evidence(
     store: QueryStoreLike, sentence: str, article: str, label: str | None = None
 ) -> str | None:
-    """The evidence node of a (sentence, article) pair — for a question row without one —
-    preferring a finding whose concept is labelled ``label``."""
+    """The evidence node of a sentence — for a question row without one — preferring one read
+    from (or about) ``article``, then a finding whose concept is labelled ``label``."""
     rows = _rows(
         store,
         EVIDENCE_BY_SENTENCE,
@@ -650,41 +671,56 @@ def evidence(
 ) -> Evidence | None:
     """One evidence node with its finding, the article (and its PubMed/PMC/DOI ids), every
     mention in its sentence, and the passage around the sentence."""
-    rows = _rows(store, EVIDENCE, {"evidence": node(evidence_iri)}, limit=1)
-    if not rows:
+    finding = _rows(store, FINDING_OF, {"evidence": node(evidence_iri)}, limit=1)
+    if not finding:
         return None
-    r = rows[0]
+    f_iri = finding[0]["f"]
+    f, e = _properties(store, f_iri), _properties(store, evidence_iri)
+    concept, subject = _first(f, "concept"), _first(f, "subject") or ""
+    article_iri_ = _first(e, "wasDerivedFrom") or ""
+    kind = _first(f, "kind") or ""
+    named = [n for n in (concept, subject, article_iri_, kind) if n]
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    sparql = values_block(LABELS, "node", [node(n) for n in named])
+    for r in _rows(store, sparql, None, limit=100_000):
+        if local_name(r["p"]) in NAMING:
+            labels[r["node"]].setdefault(local_name(r["p"]), r["o"])
+    art = labels.get(article_iri_, {})
     ev = Evidence(
         iri=evidence_iri,
-        finding=r["f"],
-        label=r["label"] or "",
-        kind=r["kind"] or "",
-        concept=r["cid"],
-        concept_label=r["clabel"],
-        assertion=r["assertion"] or "",
-        value=r["value"],
-        subject=r["subject"] or "",
-        subject_label=r["slabel"],
-        sentence=r["sentence"] or "",
-        section=r["section"] or "",
-        method=r["method"] or "",
-        extractor=r["extractor"] or "",
-        version=r["version"] or "",
-        score=_float(r["score"]),
-        start=_int(r["start"]),
-        end=_int(r["end"]),
-        span_start=_int(r["ss"]),
-        span_end=_int(r["se"]),
-        source_text=r["src"] or "",
-        article=r["article"] or "",
-        title=r["title"],
-        pmid=r["pmid"],
-        pmcid=r["pmcid"],
-        doi=r["doi"],
+        finding=f_iri,
+        label=_first(f, "label") or "",
+        kind=labels.get(kind, {}).get("notation", local_name(kind)),
+        concept=labels.get(concept or "", {}).get("notation"),
+        concept_label=labels.get(concept or "", {}).get("prefLabel"),
+        assertion=_first(f, "assertion") or "",
+        value=_first(f, "value"),
+        subject=subject,
+        subject_label=labels.get(subject, {}).get("label"),
+        sentence=_first(e, "sentence") or "",
+        section=_first(e, "section") or "",
+        method=_first(e, "method") or "",
+        extractor=_first(e, "extractor") or "",
+        version=_first(e, "extractorVersion") or "",
+        score=_float(_first(e, "score")),
+        start=_int(_first(e, "start")),
+        end=_int(_first(e, "end")),
+        span_start=_int(_first(e, "spanStart")),
+        span_end=_int(_first(e, "spanEnd")),
+        source_text=_first(e, "sourceText") or "",
+        article=article_iri_,
+        title=art.get("title"),
+        pmid=art.get("hasPubMedId"),
+        pmcid=art.get("hasPubMedCentralId"),
+        doi=art.get("doi"),
     )
     spans = _sentence_spans(store, ev)
     passage = _passage(store, ev, spans) if with_passage else None
     return _replace(ev, sentence_spans=tuple(spans), passage=passage)
+
+
+def _first(values: Mapping[str, list[str]], name: str) -> str | None:
+    return values[name][0] if values.get(name) else None
 
 
 def _replace(ev: Evidence, **changes) -> Evidence:
@@ -839,21 +875,30 @@ class ArticlePage:
     rows: list[ArticleRow]
     total: int
     offset: int
+    sorted: bool = True  # newest first; False: a large result paged in the store's order
+
+
+SORT_MAX = 5000  # a result set up to this size is sorted (newest first); larger: store order
+ARTICLE_PREFIX = ID + "article/"
+XSD_GYEAR = ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear")
 
 
 def _article_filters(
     text: str, year: str | None, pub_type: str | None, mesh: str | None, concept: str | None
-) -> tuple[str, dict]:
-    """The WHERE body and bindings of an article search: each filter adds a fixed clause and
-    binds its value; the search string is a bound literal, compared with CONTAINS."""
+) -> tuple[str, dict, bool]:
+    """The WHERE body and bindings of an article search, and whether it needs DISTINCT. Each
+    filter adds a fixed clause that starts from its bound value (an index lookup); the search
+    string is a bound literal compared with CONTAINS, never part of the query text."""
     clauses: list[str] = []
     bindings: dict[str, ox.NamedNode | ox.Literal] = {}
+    distinct = False
     if concept:
         bindings["concept"] = node(concept_iri(concept))
         clauses.append(
             "?c skos:broader* ?concept . ?f cb:concept ?c ; cb:evidence ?e . "
             "?e prov:wasDerivedFrom ?article ."
         )
+        distinct = True
     if mesh:
         bindings["mesh"] = node(str(iris.mesh_term(mesh)))
         clauses.append("?h cb:descriptor ?mesh . ?article cb:meshHeading ?h .")
@@ -861,23 +906,32 @@ def _article_filters(
         bindings["ptype"] = literal(pub_type)
         clauses.append("?article dcterms:type ?ptype .")
     if year:
-        bindings["year"] = literal(str(year))
-        clauses.append("?article fabio:hasPublicationYear ?y . FILTER(STR(?y) = ?year)")
+        bindings["year"] = ox.Literal(str(year).strip(), datatype=XSD_GYEAR)
+        clauses.append("?article fabio:hasPublicationYear ?year .")
     clauses.append(
-        "?article dcterms:title ?title . "
-        "FILTER EXISTS { VALUES ?atype { fabio:JournalArticle fabio:BookChapter } "
-        "?article a ?atype }"
+        f'?article dcterms:title ?title . FILTER(STRSTARTS(STR(?article), "{ARTICLE_PREFIX}"))'
     )
-    text = " ".join(text.split())[:SEARCH_MAX].lower()
-    if text:
-        bindings["q"] = literal(text)
-        clauses.append(
-            "OPTIONAL { ?article fabio:hasPubMedId ?qpmid } "
-            "OPTIONAL { ?article prism:doi ?qdoi } "
-            "FILTER(CONTAINS(LCASE(STR(?title)), ?q) || STR(?qpmid) = ?q "
-            "|| LCASE(STR(?qdoi)) = ?q)"
-        )
-    return "\n  ".join(clauses), bindings
+    text = " ".join(text.split())[:SEARCH_MAX]
+    if re.fullmatch(r"\d{1,9}", text):  # a PMID: an index lookup
+        bindings["qid"] = literal(text)
+        clauses.append("?article fabio:hasPubMedId ?qid .")
+    elif re.fullmatch(r"(?:https://doi\.org/)?10\.\S+/\S+", text, re.IGNORECASE):  # a DOI
+        bindings["qdoi"] = literal(text.lower().removeprefix("https://doi.org/"))
+        clauses.append("?article prism:doi ?qdoi .")
+    elif text:  # words of the title: the bound literal, compared in the same group
+        bindings["q"] = literal(text.lower())
+        clauses.append("FILTER(CONTAINS(LCASE(STR(?title)), ?q))")
+    return "\n  ".join(clauses), bindings, distinct
+
+
+ARTICLE_DETAILS = """
+SELECT ?article ?year ?journal (GROUP_CONCAT(DISTINCT ?t; SEPARATOR="; ") AS ?types) WHERE {
+  OPTIONAL { ?article fabio:hasPublicationYear ?py . BIND(STR(?py) AS ?year) }
+  OPTIONAL { ?article prism:publicationName ?journal }
+  OPTIONAL { ?article dcterms:type ?t }
+}
+GROUP BY ?article ?year ?journal
+"""
 
 
 def search_articles(
@@ -892,58 +946,71 @@ def search_articles(
 ) -> ArticlePage:
     """Articles whose title contains ``text`` (or whose PMID/DOI is it), filtered by year,
     publication type, MeSH descriptor (UI, "D…") and concept (id, narrower ones included);
-    newest first, one page of ``limit`` from ``offset``, with the total count."""
-    body, bindings = _article_filters(text, year, pub_type, mesh, concept)
+    one page of ``limit`` from ``offset``, with the total count. Newest first (then by title)
+    when at most ``SORT_MAX`` match; a larger set is paged in the store's order, which does not
+    sort the whole set (``ArticlePage.sorted`` says which)."""
+    if year and not re.fullmatch(r"\d{4}", str(year).strip()):
+        return ArticlePage([], 0, 0)
+    body, bindings, distinct = _article_filters(text, year, pub_type, mesh, concept)
     offset, limit = max(0, int(offset)), max(1, min(int(limit), 500))
-    inner = bind(f"SELECT DISTINCT ?article ?title WHERE {{\n  {body}\n}}", bindings)
-    total_rows = _rows(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {inner} }} }}")
-    total = _int(total_rows[0]["n"]) if total_rows else 0
-    page_sparql = f"""
-SELECT ?article ?title ?year ?journal (GROUP_CONCAT(DISTINCT ?t; SEPARATOR="; ") AS ?types)
-WHERE {{
+    select = "SELECT DISTINCT ?article ?title" if distinct else "SELECT ?article ?title"
+    inner = bind(f"{select} WHERE {{\n  {body}\n}}", bindings)
+    only_mesh = mesh and not (text.strip() or year or pub_type or concept)
+    if only_mesh:  # one heading per descriptor and article: count the headings (no join)
+        total = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?h cb:descriptor ?mesh }",
+                       {"mesh": bindings["mesh"]})  # fmt: skip
+    else:
+        total = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {inner} }} }}")
+    ordered = total <= SORT_MAX
+    if ordered:
+        page = f"""
+SELECT ?article ?title WHERE {{
   {{ {inner} }}
-  OPTIONAL {{ ?article fabio:hasPublicationYear ?py . BIND(STR(?py) AS ?year) }}
-  OPTIONAL {{ ?article prism:publicationName ?journal }}
-  OPTIONAL {{ ?article dcterms:type ?t }}
+  OPTIONAL {{ ?article fabio:hasPublicationYear ?sy }}
 }}
-GROUP BY ?article ?title ?year ?journal
-ORDER BY DESC(?year) ?title ?article
+ORDER BY DESC(?sy) ?title ?article
 LIMIT {limit} OFFSET {offset}
 """
-    rows = _rows(store, page_sparql, None, limit=limit)
-    seen: set[str] = set()
+    else:
+        page = f"SELECT ?article ?title WHERE {{ {{ {inner} }} }} LIMIT {limit} OFFSET {offset}"
+    found = _rows(store, page, None, limit=limit)
+    details: dict[str, dict] = {}
+    if found:
+        sparql = values_block(ARTICLE_DETAILS, "article", [node(r["article"]) for r in found])
+        details = {r["article"]: r for r in _rows(store, sparql, None, limit=limit * 4)}
     out = []
-    for r in rows:
-        if r["article"] in seen:
-            continue
-        seen.add(r["article"])
+    for r in found:
+        d = details.get(r["article"], {})
         out.append(
             ArticleRow(
                 r["article"],
                 document_id(r["article"]),
                 r["title"] or "",
-                r["year"],
-                r["journal"],
-                r["types"] or "",
+                d.get("year"),
+                d.get("journal"),
+                d.get("types") or "",
             )
         )
-    return ArticlePage(out, total, offset)
+    return ArticlePage(out, total, offset, ordered)
 
 
 MESH_DESCRIPTORS = """
-SELECT ?descriptor (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?article) AS ?n) WHERE {
-  ?h a cb:MeshHeading ; cb:descriptor ?descriptor ; rdfs:label ?l .
-  ?article cb:meshHeading ?h .
-}
+SELECT ?descriptor (COUNT(*) AS ?n) WHERE { ?h cb:descriptor ?descriptor }
 GROUP BY ?descriptor
-ORDER BY DESC(?n) ?label
+ORDER BY DESC(?n)
 """
+MESH_NAME = "SELECT ?label WHERE { ?h cb:descriptor ?descriptor ; rdfs:label ?label } LIMIT 1"
 
 
-def mesh_descriptors(store: QueryStoreLike, limit: int = 1000) -> list[tuple[str, str, int]]:
-    """(UI, name, articles) of the MeSH descriptors indexing the articles, most used first."""
-    rows = _rows(store, MESH_DESCRIPTORS, limit=limit)
-    return [(local_name(r["descriptor"]), r["label"] or "", _int(r["n"])) for r in rows]
+def mesh_descriptors(store: QueryStoreLike, limit: int = 300) -> list[tuple[str, str, int]]:
+    """(UI, name, headings) of the ``limit`` MeSH descriptors indexing most articles (a
+    descriptor heads at most one heading per article); a name is read from one heading each."""
+    out = []
+    for r in _rows(store, MESH_DESCRIPTORS, limit=limit):
+        names = _rows(store, MESH_NAME, {"descriptor": node(r["descriptor"])}, limit=1)
+        ui = local_name(r["descriptor"])
+        out.append((ui, names[0]["label"] if names else ui, _int(r["n"])))
+    return sorted(out, key=lambda d: (-d[2], d[1].lower()))
 
 
 @dataclass(frozen=True)
@@ -990,8 +1057,8 @@ class CaseInfo:
 
     @property
     def id(self) -> str:
-        """The case's id in the explorer's links: its IRI after ``…/case/``."""
-        return self.iri.removeprefix(ID + "case/")
+        """The case's id in the explorer's links ("seed:f0036fb653a4/1")."""
+        return case_id(self.iri)
 
 
 @dataclass(frozen=True)
@@ -1042,15 +1109,7 @@ class Article:
         return out
 
 
-ARTICLE = """
-SELECT ?p ?o WHERE {
-  ?article ?p ?o .
-  VALUES ?p { dcterms:title dcterms:creator prism:publicationName fabio:hasPublicationYear
-              dcterms:date prism:volume prism:number prism:pageRange prism:doi fabio:hasPubMedId
-              fabio:hasPubMedCentralId dcterms:type dcterms:subject dcterms:language cb:retracted
-              cb:openAccess cb:license dcterms:abstract rdf:type cb:citedByCount }
-}
-"""
+ARTICLE = "SELECT ?p ?o WHERE { ?article ?p ?o }"  # every property of the article: a lookup
 ARTICLE_MESH = """
 SELECT ?h ?label ?descriptor ?major ?q ?mq WHERE {
   ?article cb:meshHeading ?h .
@@ -1290,32 +1349,46 @@ def cases_with_findings(store: QueryStoreLike, rows: Sequence[Mapping]) -> list[
     return cases
 
 
-SEED_SAYS = """
-SELECT ?number ?section ?sentence ?claimkind ?claimlabel ?assertion WHERE {
+SEED_CONTEXTS = """
+SELECT ?number ?section ?sentence ?st WHERE {
   ?ref cb:resolvedTo ?article ; cb:number ?number .
-  ?ctx cb:citesReference ?ref ; cb:sentence ?sentence ; cb:section ?section .
-  OPTIONAL {
-    ?claim cb:subject ?ref ; cb:evidence/cb:sentence ?sentence ; cb:kind/skos:notation ?claimkind ;
-           cb:concept/skos:prefLabel ?claimlabel ; cb:assertion ?assertion .
-  }
+  ?ctx cb:citesReference ?ref ; cb:sentence ?sentence ; cb:section ?section ; cb:start ?st .
 }
-ORDER BY ?number ?sentence ?claimkind ?claimlabel
+"""
+SEED_CLAIMS = """
+SELECT ?number ?section ?sentence ?st ?kind ?label ?assertion WHERE {
+  ?ref cb:resolvedTo ?article ; cb:number ?number .
+  ?claim cb:subject ?ref ; cb:evidence ?e ; cb:kind/skos:notation ?kind ;
+         cb:concept/skos:prefLabel ?label ; cb:assertion ?assertion .
+  ?e cb:sentence ?sentence ; cb:section ?section ; cb:start ?st .
+}
+ORDER BY ?number ?st ?kind ?label
 """
 
 
 def seed_says(store: QueryStoreLike, doc_id: str) -> list[CitationContext]:
-    """What the seed says about the article: each citing sentence and the claims read from it."""
-    rows = _rows(store, SEED_SAYS, {"article": node(article_iri(doc_id))}, limit=2000)
-    grouped: dict[tuple[int, str, str], list[tuple[str, str, str]]] = {}
-    for r in rows:
-        claims = grouped.setdefault(
-            (_int(r["number"]), r["section"] or "", r["sentence"] or ""), []
+    """What the seed says about the article: each citing sentence (by reference number, in
+    reading order) and the claims read from it."""
+    bound = {"article": node(article_iri(doc_id))}
+    out: dict[tuple[int, int], dict] = {}
+    for r in _rows(store, SEED_CONTEXTS, bound, limit=2000):
+        out[(_int(r["number"]), _int(r["st"]))] = {
+            "section": r["section"] or "",
+            "sentence": r["sentence"] or "",
+            "claims": [],
+        }
+    for r in _rows(store, SEED_CLAIMS, bound, limit=5000):
+        key = (_int(r["number"]), _int(r["st"]))
+        entry = out.setdefault(
+            key, {"section": r["section"] or "", "sentence": r["sentence"] or "", "claims": []}
         )
-        if r["claimkind"]:
-            claim = (r["claimkind"], r["claimlabel"] or "", r["assertion"] or "")
-            if claim not in claims:
-                claims.append(claim)
-    return [CitationContext(n, sec, s, tuple(c)) for (n, sec, s), c in grouped.items()]
+        claim = (r["kind"] or "", r["label"] or "", r["assertion"] or "")
+        if claim not in entry["claims"]:
+            entry["claims"].append(claim)
+    return [
+        CitationContext(number, e["section"], e["sentence"], tuple(e["claims"]))
+        for (number, _), e in sorted(out.items())
+    ]
 
 
 CITATIONS = """
@@ -1366,24 +1439,31 @@ WHERE {
 """
 
 
-def case_iri(case_id: str) -> str:
-    """A case id of the explorer's links ("seed%3Aabc/1") → the case IRI (``ValueError`` if it
+def case_id(case: str) -> str:
+    """A case IRI → the explorer's case id: "seed:f0036fb653a4/1" (document id / number)."""
+    return unquote(case.removeprefix(ID + "case/"))
+
+
+def case_iri(case: str) -> str:
+    """The explorer's case id ("pmid:1/2", or a case IRI) → the case IRI (``ValueError`` if it
     cannot be one)."""
-    case_id = case_id.strip().removeprefix(ID + "case/")
-    if not re.fullmatch(r"[A-Za-z0-9%._~-]+/\d+", case_id):
-        raise ValueError(f"not a case id: {case_id!r}")
-    return str(iris.check_iri(ID + "case/" + case_id))
+    if case.startswith(ID + "case/"):
+        return str(iris.check_iri(case))
+    document, _, number = case.strip().rpartition("/")
+    if not document or not number.isdigit():
+        raise ValueError(f"not a case id: {case!r} (expected 'document/number')")
+    return str(iris.case(f"case:{document}#{number}"))
 
 
-def case(store: QueryStoreLike, case_id: str) -> CaseInfo | None:
+def case(store: QueryStoreLike, case: str) -> CaseInfo | None:
     """A patient case with its present findings by kind; None if there is no such case."""
-    rows = _rows(store, CASE, {"case": node(case_iri(case_id))}, limit=10)
+    rows = _rows(store, CASE, {"case": node(case_iri(case))}, limit=10)
     return cases_with_findings(store, rows[:1])[0] if rows else None
 
 
-def case_findings(store: QueryStoreLike, case_id: str, limit: int = 1000) -> list[Finding]:
+def case_findings(store: QueryStoreLike, case: str, limit: int = 1000) -> list[Finding]:
     """Every finding about the case (any assertion), in reading order."""
-    rows = _rows(store, SUBJECT_FINDINGS, {"subject": node(case_iri(case_id))}, limit=limit)
+    rows = _rows(store, SUBJECT_FINDINGS, {"subject": node(case_iri(case))}, limit=limit)
     rows.sort(key=lambda r: (r["method"] or "", _int(r["st"]), r["kind"] or ""))
     return [_finding(r) for r in rows]
 
@@ -1403,37 +1483,38 @@ class ConceptRow:
     id: str
     label: str
     findings: int
-    present: int
-    subjects: int
 
 
 CONCEPTS_OF_KIND = """
-SELECT ?cid ?label (COUNT(DISTINCT ?f) AS ?findings) (SUM(IF(?assertion = "present", 1, 0)) AS ?present)
-       (COUNT(DISTINCT ?subject) AS ?subjects)
-WHERE {
-  ?f cb:kind ?kind ; cb:concept ?c ; cb:assertion ?assertion ; cb:subject ?subject .
-  ?c skos:notation ?cid ; skos:prefLabel ?label .
-}
-GROUP BY ?cid ?label
-ORDER BY DESC(?findings) ?label
+SELECT ?c (COUNT(*) AS ?findings) WHERE { ?f cb:kind ?kind ; cb:concept ?c }
+GROUP BY ?c
+ORDER BY DESC(?findings)
 """
 
 
 def concepts_of_kind(store: QueryStoreLike, kind: str, limit: int = 2000) -> list[ConceptRow]:
-    """Concepts found as ``kind`` (condition, etiology, …) with their numbers of findings."""
+    """Concepts found as ``kind`` (condition, etiology, …), by number of findings."""
     if kind not in KIND_IRI:
         raise StoreError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
     rows = _rows(store, CONCEPTS_OF_KIND, {"kind": node(KIND_IRI[kind])}, limit=limit)
-    return [
-        ConceptRow(
-            r["cid"] or "",
-            r["label"] or "",
-            _int(r["findings"]),
-            _int(r["present"]),
-            _int(r["subjects"]),
-        )
+    labels = _concept_labels(store, [r["c"] for r in rows])
+    out = [
+        ConceptRow(concept_id(r["c"]), labels.get(r["c"], concept_id(r["c"])), _int(r["findings"]))
         for r in rows
     ]
+    return sorted(out, key=lambda c: (-c.findings, c.label.lower()))
+
+
+CONCEPT_LABELS = "SELECT ?c ?label WHERE { ?c skos:prefLabel ?label }"
+
+
+def _concept_labels(store: QueryStoreLike, concepts: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i in range(0, len(concepts), 500):
+        chunk = [node(c) for c in concepts[i : i + 500]]
+        for r in _rows(store, values_block(CONCEPT_LABELS, "c", chunk), None, limit=5000):
+            out.setdefault(r["c"], r["label"])
+    return out
 
 
 VOCABULARY = f"""
@@ -1501,57 +1582,77 @@ CONCEPT_FINDINGS = """
 SELECT ?f ?e ?kind ?cid ?label ?assertion ?value ?subject ?slabel ?method ?section ?sentence ?article
 WHERE {
   ?c skos:broader* ?concept .
-  ?f cb:concept ?c ; a cb:Finding ; cb:kind/skos:notation ?kind ; cb:assertion ?assertion ;
-     cb:subject ?subject ; rdfs:label ?label ; cb:evidence ?e .
+  ?f cb:concept ?c ; cb:evidence ?e .
   ?e cb:method ?method ; cb:section ?section ; cb:sentence ?sentence ; prov:wasDerivedFrom ?article .
+  ?f cb:kind/skos:notation ?kind ; cb:assertion ?assertion ; cb:subject ?subject ; rdfs:label ?label .
   OPTIONAL { ?c skos:notation ?cid }
   OPTIONAL { ?f cb:value ?value }
   OPTIONAL { ?subject rdfs:label ?slabel }
 }
-ORDER BY ?article ?method ?subject ?label
 """
 
 
-def concept_findings(store: QueryStoreLike, concept_id: str, limit: int = 1000) -> list[Finding]:
-    """Every finding of the concept or a narrower one, with its evidence (capped at ``limit``)."""
+def concept_findings(store: QueryStoreLike, concept_id: str, limit: int = 500) -> list[Finding]:
+    """The findings of the concept or a narrower one, with their evidence: the first ``limit``
+    the store yields (no ORDER BY, so a common concept costs ``limit`` rows, not all of
+    them), then sorted by article, method and subject."""
     rows = _rows(store, CONCEPT_FINDINGS, {"concept": node(concept_iri(concept_id))}, limit=limit)
+    rows.sort(key=lambda r: (r["article"] or "", r["method"] or "", r["subject"] or "",
+                             r["label"] or ""))  # fmt: skip
     return [_finding(r) for r in rows]
 
 
-COOCCURRING = """
-SELECT ?oid ?olabel ?okind (COUNT(DISTINCT ?subject) AS ?subjects) WHERE {
-  { SELECT DISTINCT ?subject WHERE {
-      ?c skos:broader* ?concept .
-      ?f cb:concept ?c ; cb:assertion "present" ; cb:subject ?subject .
-    } LIMIT 2000 }
-  ?g cb:subject ?subject ; cb:assertion "present" ; cb:concept ?other ; cb:kind ?k .
-  ?k skos:notation ?okind .
-  FILTER(?okind != "patient_attribute")
-  FILTER NOT EXISTS { ?other skos:broader* ?concept }
-  ?other skos:notation ?oid ; skos:prefLabel ?olabel .
+SUBJECTS_OF = """
+SELECT DISTINCT ?subject WHERE {
+  ?c skos:broader* ?concept .
+  ?f cb:concept ?c ; cb:assertion "present" ; cb:subject ?subject .
 }
-GROUP BY ?oid ?olabel ?okind
-ORDER BY DESC(?subjects) ?olabel
 """
+NARROWER = "SELECT ?c WHERE { ?c skos:broader* ?concept }"
+COOCCURRING = """
+SELECT ?other ?k (COUNT(DISTINCT ?subject) AS ?subjects) WHERE {
+  ?g cb:subject ?subject ; cb:assertion "present" ; cb:concept ?other ; cb:kind ?k .
+}
+GROUP BY ?other ?k
+"""
+COOCCURRENCE_SAMPLE = 300
 
 
 @dataclass(frozen=True)
 class Cooccurrence:
     id: str
     label: str
-    kind: str
+    kind: str  # the kinds it was found as, ", "-joined
     subjects: int
 
 
-def cooccurring(store: QueryStoreLike, concept_id: str, limit: int = 50) -> list[Cooccurrence]:
+def cooccurring(store: QueryStoreLike, cid: str, limit: int = 50) -> list[Cooccurrence]:
     """Concepts present in the same subjects (cases, articles, references) as this one (or a
-    narrower one), by number of shared subjects; among at most 2,000 of its subjects."""
-    sparql = values_block(COOCCURRING, "concept", [node(concept_iri(concept_id))])
-    rows = _rows(store, sparql, None, limit=limit)
-    return [
-        Cooccurrence(r["oid"] or "", r["olabel"] or "", r["okind"] or "", _int(r["subjects"]))
-        for r in rows
-    ]
+    narrower one), by number of shared subjects — among the first ``COOCCURRENCE_SAMPLE``
+    subjects the store yields, so a concept found everywhere stays cheap."""
+    concept = node(concept_iri(cid))
+    subjects = _rows(store, SUBJECTS_OF, {"concept": concept}, limit=COOCCURRENCE_SAMPLE)
+    if not subjects:
+        return []
+    own = {r["c"] for r in _rows(store, NARROWER, {"concept": concept}, limit=10000)}
+    sparql = values_block(COOCCURRING, "subject", [node(r["subject"]) for r in subjects])
+    kinds = {v: k for k, v in KIND_IRI.items()}
+    counts: dict[str, int] = defaultdict(int)
+    found_as: dict[str, set[str]] = defaultdict(set)
+    for r in _rows(store, sparql, None, limit=100_000):
+        kind = kinds.get(r["k"], local_name(r["k"]))
+        if r["other"] in own or kind == "patient_attribute":
+            continue
+        counts[r["other"]] = max(counts[r["other"]], _int(r["subjects"]))
+        found_as[r["other"]].add(kind)
+    top = sorted(counts, key=lambda c: -counts[c])[: limit * 2]
+    labels = _concept_labels(store, top)
+    out = [
+        Cooccurrence(concept_id(c), labels.get(c, concept_id(c)),
+                     ", ".join(k for k in KINDS if k in found_as[c]), counts[c])
+        for c in top
+    ]  # fmt: skip
+    return sorted(out, key=lambda o: (-o.subjects, o.label.lower()))[:limit]
 
 
 # --------------------------------------------------------------------------- synthesis
@@ -1572,22 +1673,25 @@ def resolution_outcomes(store: QueryStoreLike) -> set[str]:
     return {r["label"] for r in rows}
 
 
-CELL_CASES = """
-SELECT ?case ?caselabel ?article ?time ?tev ?tsentence ?oev ?osentence WHERE {
-  ?tc skos:prefLabel ?treatment .
-  ?tf cb:concept ?tc ; cb:kind cb:kindTreatment ; cb:assertion "present" ; cb:subject ?case ;
+CONCEPTS_LABELLED = "SELECT ?c WHERE { ?c skos:prefLabel ?label }"
+TREATED_CASES = """
+SELECT ?case ?tev WHERE {
+  ?tf cb:concept ?c ; cb:kind cb:kindTreatment ; cb:assertion "present" ; cb:subject ?case ;
       cb:evidence ?tev .
-  ?case a cb:Case ; cb:document ?article .
-  ?of cb:subject ?case ; cb:kind cb:kindOutcome ; cb:assertion "present" ; cb:concept ?oc ;
-      cb:evidence ?oev .
-  ?oc skos:prefLabel ?outcome .
-  OPTIONAL { ?of cb:value ?time }
-  OPTIONAL { ?case rdfs:label ?caselabel }
-  ?tev cb:sentence ?tsentence .
-  ?oev cb:sentence ?osentence .
+  ?case a cb:Case .
 }
-ORDER BY ?case ?time
 """
+CASE_OUTCOMES = """
+SELECT ?case ?oev ?time WHERE {
+  ?of cb:subject ?case ; cb:concept ?c ; cb:kind cb:kindOutcome ; cb:assertion "present" ;
+      cb:evidence ?oev .
+  OPTIONAL { ?of cb:value ?time }
+}
+"""
+CASE_LABELS = (
+    "SELECT ?case ?label ?article WHERE { ?case cb:document ?article ; rdfs:label ?label }"
+)
+SENTENCES = "SELECT ?e ?sentence WHERE { ?e cb:sentence ?sentence }"
 
 
 @dataclass(frozen=True)
@@ -1605,32 +1709,54 @@ class CellCase:
 def cell_cases(
     store: QueryStoreLike, treatment: str, outcome: str, limit: int = 500
 ) -> list[CellCase]:
-    """The cases behind one cell of the treatment × outcome matrix (labels as the question
-    gives them), each with the sentences of its treatment and its outcome."""
-    out: dict[str, CellCase] = {}
-    rows = _rows(
-        store,
-        CELL_CASES,
-        {
-            "treatment": ox.Literal(treatment, language="en"),
-            "outcome": ox.Literal(outcome, language="en"),
-        },
-        limit=limit,
-    )
-    for r in rows:
-        if r["case"] in out:
-            continue
-        out[r["case"]] = CellCase(
-            case=r["case"],
-            label=r["caselabel"] or local_name(r["case"]),
-            article=r["article"] or "",
-            time=r["time"],
-            treatment_evidence=r["tev"] or "",
-            treatment_sentence=r["tsentence"] or "",
-            outcome_evidence=r["oev"] or "",
-            outcome_sentence=r["osentence"] or "",
+    """The cases behind one cell of the treatment × outcome matrix (concept labels, as the
+    question gives them), each with the sentences of its treatment and its outcome. Step by
+    step from the bound labels — concepts, then their cases, then those cases' outcomes — so
+    no step joins more than the cell's own cases."""
+
+    def concepts(label: str) -> list[ox.NamedNode]:
+        rows = _rows(store, CONCEPTS_LABELLED, {"label": ox.Literal(label, language="en")},
+                     limit=100)  # fmt: skip
+        return [node(r["c"]) for r in rows]
+
+    treatments, outcomes = concepts(treatment), concepts(outcome)
+    if not treatments or not outcomes:
+        return []
+    treated: dict[str, str] = {}
+    for c in treatments:
+        for r in _rows(store, TREATED_CASES, {"c": c}, limit=20_000):
+            treated.setdefault(r["case"], r["tev"])
+    if not treated:
+        return []
+    found: dict[str, tuple[str, str | None]] = {}
+    cases = [node(c) for c in treated]
+    for i in range(0, len(cases), 500):
+        for c in outcomes:
+            sparql = values_block(CASE_OUTCOMES, "case", cases[i : i + 500])
+            for r in _rows(store, sparql, {"c": c}, limit=20_000):
+                if r["case"] not in found or (r["time"] and not found[r["case"]][1]):
+                    found[r["case"]] = (r["oev"], r["time"])
+    chosen = sorted(found)[:limit]
+    if not chosen:
+        return []
+    info = {r["case"]: r for r in _rows(
+        store, values_block(CASE_LABELS, "case", [node(c) for c in chosen]), None, limit * 2)}  # fmt: skip
+    evidences = [treated[c] for c in chosen] + [found[c][0] for c in chosen]
+    sentences = {r["e"]: r["sentence"] for r in _rows(
+        store, values_block(SENTENCES, "e", [node(e) for e in evidences]), None, limit * 4)}  # fmt: skip
+    return [
+        CellCase(
+            case=c,
+            label=(info.get(c) or {}).get("label") or local_name(c),
+            article=(info.get(c) or {}).get("article") or "",
+            time=found[c][1],
+            treatment_evidence=treated[c],
+            treatment_sentence=sentences.get(treated[c], ""),
+            outcome_evidence=found[c][0],
+            outcome_sentence=sentences.get(found[c][0], ""),
         )
-    return list(out.values())
+        for c in chosen
+    ]
 
 
 # --------------------------------------------------------------------------- citation check
@@ -1647,38 +1773,42 @@ class ReferenceContent:
     findings: dict[str, tuple[str, ...]]
 
 
-REFERENCE_CONTENT = """
-SELECT ?number ?article ?title ?mesh ?kind ?label WHERE {
-  ?ref cb:number ?number ; cb:resolvedTo ?article ; a cb:Reference .
+REFERENCE_ARTICLE = """
+SELECT ?article ?title WHERE {
+  ?ref cb:number ?number ; a cb:Reference ; cb:resolvedTo ?article .
   OPTIONAL { ?article dcterms:title ?title }
-  {
-    ?article cb:meshHeading ?h . ?h rdfs:label ?mesh .
-  } UNION {
-    ?e prov:wasDerivedFrom ?article .
-    ?f cb:evidence ?e ; a cb:Finding ; cb:assertion "present" ; cb:kind ?k ; cb:concept/skos:prefLabel ?label .
-    VALUES ?k { cb:kindCondition cb:kindEtiology cb:kindTreatment }
-    ?k skos:notation ?kind .
-  }
+}
+"""
+ARTICLE_MESH_NAMES = "SELECT ?h ?mesh WHERE { ?article cb:meshHeading ?h . ?h rdfs:label ?mesh }"
+OWN_FINDINGS = """
+SELECT DISTINCT ?k ?c WHERE {
+  ?e prov:wasDerivedFrom ?article .
+  ?f cb:evidence ?e ; cb:assertion "present" ; cb:kind ?k ; cb:concept ?c .
 }
 """
 
 
 def reference_content(store: QueryStoreLike, number: int) -> ReferenceContent | None:
-    rows = _rows(store, REFERENCE_CONTENT, {"number": integer(number)}, limit=5000)
-    if not rows:
+    """What the article a seed reference resolved to says of itself: its title, its MeSH
+    headings and the conditions, etiologies and treatments found in it (text or MeSH)."""
+    refs = _rows(store, REFERENCE_ARTICLE, {"number": integer(number)}, limit=1)
+    if not refs:
         return None
-    mesh: list[str] = []
-    findings: dict[str, list[str]] = defaultdict(list)
-    for r in rows:
-        if r["mesh"] and r["mesh"] not in mesh:
-            mesh.append(r["mesh"])
-        if r["kind"] and r["label"] not in findings[r["kind"]]:
-            findings[r["kind"]].append(r["label"])
+    article = refs[0]["article"]
+    bound = {"article": node(article)}
+    heads = sorted(_rows(store, ARTICLE_MESH_NAMES, bound, limit=500), key=lambda r: _index(r["h"]))
+    kinds = {v: k for k, v in KIND_IRI.items()}
+    found = [(kinds.get(r["k"]), r["c"]) for r in _rows(store, OWN_FINDINGS, bound, limit=5000)]
+    found = [(k, c) for k, c in found if k in ("condition", "etiology", "treatment")]
+    labels = _concept_labels(store, sorted({c for _, c in found}))
+    findings: dict[str, set[str]] = defaultdict(set)
+    for k, c in found:
+        findings[k].add(labels.get(c, concept_id(c)))
     return ReferenceContent(
         number=number,
-        article=rows[0]["article"] or "",
-        title=rows[0]["title"],
-        mesh=tuple(mesh),
+        article=article,
+        title=refs[0]["title"],
+        mesh=tuple(dict.fromkeys(r["mesh"] for r in heads)),
         findings={k: tuple(sorted(v)) for k, v in findings.items()},
     )
 
@@ -1698,16 +1828,7 @@ class GraphNode:
     @property
     def page(self) -> tuple[str, dict[str, str]]:
         """The explorer page and query parameters that open this node."""
-        if self.kind == "article":
-            return "article", {"id": document_id(self.iri)}
-        if self.kind == "case":
-            return "case", {"id": self.iri.removeprefix(ID + "case/")}
-        return "concept", {"id": self.label_id}
-
-    @property
-    def label_id(self) -> str:
-        tail = self.iri.removeprefix(ID + "concept/")
-        return "mesh:" + tail.removeprefix("mesh/") if tail.startswith("mesh/") else unquote(tail)
+        return page_of(self.iri) or ("overview", {})
 
 
 @dataclass(frozen=True)
@@ -1717,37 +1838,67 @@ class Network:
     truncated: bool
 
 
-NEIGHBOURS = """
-SELECT ?s ?rel ?o ?okind WHERE {
-  {
-    ?n cito:cites ?o . BIND(?n AS ?s) BIND("cites" AS ?rel) BIND("article" AS ?okind)
-    ?o dcterms:title ?ot .
-  } UNION {
-    ?s cito:cites ?n . BIND(?n AS ?o) BIND("cites" AS ?rel) BIND("article" AS ?okind)
-    ?s dcterms:title ?st .
-  } UNION {
-    ?n a cb:Case ; cb:document ?o . BIND(?n AS ?s) BIND("case in" AS ?rel) BIND("article" AS ?okind)
-  } UNION {
-    ?s cb:document ?n ; a cb:Case . BIND(?n AS ?o) BIND("case in" AS ?rel) BIND("case" AS ?okind)
-  } UNION {
-    ?f cb:subject ?n ; cb:assertion "present" ; cb:concept ?o ; cb:kind/skos:notation ?okind .
-    BIND(?n AS ?s) BIND("finding" AS ?rel)
-  } UNION {
-    ?f cb:concept ?n ; cb:assertion "present" ; cb:subject ?s .
-    { ?s a cb:Case . BIND("case" AS ?okind) } UNION { ?s a fabio:JournalArticle . BIND("article" AS ?okind) }
-    BIND(?n AS ?o) BIND("finding" AS ?rel)
-  }
-}
+# One simple pattern per kind of link, each starting from a VALUES block of known nodes (a
+# UNION of them would be evaluated branch by branch before the join, i.e. over the whole store).
+CITES_OUT = "SELECT ?n ?o WHERE { ?n cito:cites ?o }"
+CITES_IN = "SELECT ?n ?o WHERE { ?o cito:cites ?n }"
+CASES_IN = "SELECT ?n ?o WHERE { ?o cb:document ?n }"
+DOCUMENT_OF = "SELECT ?n ?o WHERE { ?n cb:document ?o }"
+CONCEPTS_OF = """
+SELECT DISTINCT ?n ?o ?k WHERE { ?f cb:subject ?n ; cb:concept ?o ; cb:kind ?k ; cb:assertion "present" }
 """
-NODE_LABELS = """
-SELECT ?n ?type ?label ?doc WHERE {
-  OPTIONAL { ?n a ?type . VALUES ?type { cb:Case fabio:JournalArticle skos:Concept } }
-  OPTIONAL { ?n dcterms:title ?label }
-  OPTIONAL { ?n skos:prefLabel ?label }
-  OPTIONAL { ?n rdfs:label ?label }
-  OPTIONAL { ?n cb:sourceText ?doc }
-}
-"""
+SUBJECTS_WITH = (
+    'SELECT DISTINCT ?n ?o WHERE { ?f cb:concept ?n ; cb:subject ?o ; cb:assertion "present" }'
+)
+NODE_LABELS = "SELECT ?n ?p ?o WHERE { ?n ?p ?o }"  # predicates picked in Python: a
+# VALUES block of predicates would be joined first, i.e. scan every title of the store
+LABEL_PROPERTIES = {"title", "prefLabel", "label", "sourceText", "conceptType"}
+CONCEPT_TYPES = {"CONDITION": "condition", "ETIOLOGY": "etiology", "TREATMENT": "treatment",
+                 "OUTCOME": "outcome", "TEST": "test", "ANATOMY": "anatomy"}  # fmt: skip
+
+
+def _node_kind(iri: str) -> str:
+    for prefix, kind in (("article/", "article"), ("case/", "case"), ("concept/", "concept")):
+        if iri.startswith(ID + prefix):
+            return kind
+    return "other"  # a reference of the seed, …: not drawn
+
+
+def _links(
+    store: QueryStoreLike, frontier: Sequence[str], cap: int
+) -> tuple[list[tuple[str, str, str, str]], bool]:
+    """(source, target, relation, kind of the other end) of every link of ``frontier``."""
+    kinds = {v: k for k, v in KIND_IRI.items()}
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for n in frontier:
+        by_kind[_node_kind(n)].append(n)
+    out: list[tuple[str, str, str, str]] = []
+    truncated = False
+
+    def run(sparql: str, nodes: list[str]) -> list[dict]:
+        nonlocal truncated
+        rows: list[dict] = []
+        for i in range(0, len(nodes), 200):
+            chunk = [node(n) for n in nodes[i : i + 200]]
+            got = _rows(store, values_block(sparql, "n", chunk), None, limit=cap)
+            truncated = truncated or len(got) >= cap
+            rows += got
+        return rows
+
+    articles, cases, concepts = by_kind["article"], by_kind["case"], by_kind["concept"]
+    for r in run(CITES_OUT, articles):
+        out.append((r["n"], r["o"], "cites", "article"))
+    for r in run(CITES_IN, articles):
+        out.append((r["o"], r["n"], "cites", "article"))
+    for r in run(CASES_IN, articles):
+        out.append((r["o"], r["n"], "case in", "case"))
+    for r in run(DOCUMENT_OF, cases):
+        out.append((r["n"], r["o"], "case in", "article"))
+    for r in run(CONCEPTS_OF, articles + cases):
+        out.append((r["n"], r["o"], "finding", kinds.get(r["k"], "other")))
+    for r in run(SUBJECTS_WITH, concepts):
+        out.append((r["o"], r["n"], "finding", _node_kind(r["o"])))
+    return out, truncated
 
 
 def network(
@@ -1759,78 +1910,65 @@ def network(
 ) -> Network:
     """The neighbourhood of the ``focus`` nodes (IRIs): articles (cito:cites), their cases
     (cb:document) and the concepts of their present findings, ``depth`` steps out, keeping only
-    nodes of ``kinds``; at most ``max_nodes`` nodes (``truncated`` says when more were there)."""
+    nodes of ``kinds``; at most ``max_nodes`` nodes (``truncated`` says when more were there).
+    Each step is a few single-pattern queries from the nodes already found."""
     kinds = set(kinds)
-    nodes: dict[str, str] = {}  # iri → kind
-    edges: set[tuple[str, str, str]] = set()
-    frontier = [f for f in focus if f]
-    for f in frontier:
-        nodes[f] = _node_kind_guess(f)
+    nodes: dict[str, str] = {f: _node_kind(f) for f in focus if f}
+    frontier = list(nodes)
     truncated = False
-    for _ in range(max(1, depth)):
+    cap = max_nodes * 20
+    for _ in range(max(1, min(int(depth), 4))):
         if not frontier:
             break
-        sparql = values_block(NEIGHBOURS, "n", [node(f) for f in frontier[:200]])
-        rows = _rows(store, sparql, None, limit=max_nodes * 20)
-        if len(rows) >= max_nodes * 20:
-            truncated = True
+        links, cut = _links(store, frontier, cap)
+        truncated |= cut
         nxt = []
-        for r in rows:
-            s, o, okind = r["s"], r["o"], r["okind"] or ""
-            other = o if s in frontier and o not in nodes else s if o in frontier else o
-            other_kind = okind
-            if other_kind not in kinds and other not in nodes:
-                continue
-            if other not in nodes:
+        for s, o, _, other_kind in links:
+            for end in (s, o):
+                if end in nodes:
+                    continue
+                if other_kind not in kinds or _node_kind(end) == "other":
+                    break
                 if len(nodes) >= max_nodes:
                     truncated = True
-                    continue
-                nodes[other] = other_kind
-                nxt.append(other)
-            if s in nodes and o in nodes and s != o:
-                edges.add((s, o, r["rel"] or ""))
+                    break
+                nodes[end] = other_kind
+                nxt.append(end)
         frontier = nxt
+    edges: set[tuple[str, str, str]] = set()
+    links, _ = _links(store, [n for n in nodes if nodes[n] in ("article", "case")], cap * 5)
+    for s, o, rel, _ in links:
+        if s in nodes and o in nodes and s != o:
+            edges.add((s, o, rel))
     labels = _node_labels(store, list(nodes))
-    out_nodes = {
-        iri: GraphNode(
-            iri,
-            nodes[iri] if nodes[iri] != "?" else labels.get(iri, ("?", ""))[0],
-            labels.get(iri, ("", local_name(iri)))[1],
-        )
-        for iri in nodes
-    }
+    out_nodes = {}
+    for iri, kind in nodes.items():
+        label, concept_type = labels.get(iri, (local_name(iri), None))
+        if kind == "concept":
+            kind = CONCEPT_TYPES.get(concept_type or "", "condition")
+        out_nodes[iri] = GraphNode(iri, kind, label)
     return Network(out_nodes, sorted(edges), truncated)
 
 
-def _node_kind_guess(iri: str) -> str:
-    if iri.startswith(ID + "article/"):
-        return "article"
-    if iri.startswith(ID + "case/"):
-        return "case"
-    return "?"
-
-
-def _node_labels(store: QueryStoreLike, nodes: list[str]) -> dict[str, tuple[str, str]]:
-    out: dict[str, tuple[str, str]] = {}
+def _node_labels(store: QueryStoreLike, nodes: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Node → (label, concept type): a title, a concept's label, or a case's label with its
+    document."""
+    values: dict[str, dict[str, str]] = defaultdict(dict)
     for i in range(0, len(nodes), 300):
-        chunk = nodes[i : i + 300]
-        rows = _rows(
-            store, values_block(NODE_LABELS, "n", [node(n) for n in chunk]), None, limit=10000
-        )
-        for r in rows:
-            kind = {"Case": "case", "JournalArticle": "article", "Concept": "concept"}.get(
-                local_name(r["type"] or ""), "?"
-            )
-            label = r["label"] or local_name(r["n"])
-            if kind == "case" and r["doc"]:
-                label = f"{label} ({r['doc']})"
-            old = out.get(r["n"])
-            if old is None or (old[0] == "?" and kind != "?"):
-                out[r["n"]] = (kind, label)
+        chunk = [node(n) for n in nodes[i : i + 300]]
+        for r in _rows(store, values_block(NODE_LABELS, "n", chunk), None, limit=100_000):
+            if local_name(r["p"]) in LABEL_PROPERTIES:
+                values[r["n"]].setdefault(local_name(r["p"]), r["o"])
+    out = {}
+    for n, v in values.items():
+        label = v.get("title") or v.get("prefLabel") or v.get("label") or local_name(n)
+        if _node_kind(n) == "case" and v.get("sourceText"):
+            label = f"{label} ({v['sourceText']})"
+        out[n] = (label, v.get("conceptType"))
     return out
 
 
-def to_dot(graph, links: Mapping[str, str] | None = None) -> str:
+def to_dot(graph, links: Mapping[str, str] | None = None, layout: str = "neato") -> str:
     """A ``networkx`` graph from ``to_networkx`` as Graphviz DOT (for ``st.graphviz_chart``):
     nodes coloured by kind, labels quoted and escaped; ``links`` maps a node to the URL its SVG
     node opens."""
@@ -1848,9 +1986,9 @@ def to_dot(graph, links: Mapping[str, str] | None = None) -> str:
     ids = {iri: f"n{i}" for i, iri in enumerate(graph.nodes)}
     lines = [
         "digraph kb {",
-        "  graph [rankdir=LR, overlap=false, fontsize=10];",
-        '  node [style=filled, fontsize=10, fontname="Helvetica"];',
-        '  edge [fontsize=8, color="#868e96"];',
+        f"  graph [layout={layout}, overlap=false, splines=true, sep=0.3, fontsize=10];",
+        '  node [style=filled, fontsize=10, fontname="Helvetica", margin=0.05];',
+        '  edge [color="#adb5bd", arrowsize=0.6];',
     ]
     for iri, data in graph.nodes(data=True):
         kind, full = data.get("kind", ""), data.get("label", "")
@@ -1864,8 +2002,13 @@ def to_dot(graph, links: Mapping[str, str] | None = None) -> str:
         if links and iri in links:
             attrs += [f"URL={_dot(links[iri])}", 'target="_self"']
         lines.append(f"  {ids[iri]} [{', '.join(attrs)}];")
+    edge_colors = {"cites": "#4c6ef5", "case in": "#f59f00", "finding": "#adb5bd"}
     for s, o, data in graph.edges(data=True):
-        lines.append(f"  {ids[s]} -> {ids[o]} [label={_dot(data.get('relation', ''))}];")
+        relation = data.get("relation", "")
+        lines.append(
+            f"  {ids[s]} -> {ids[o]} [tooltip={_dot(relation)}, "
+            f"color={_dot(edge_colors.get(relation, '#adb5bd'))}];"
+        )
     lines.append("}")
     return "\n".join(lines)
 
@@ -2000,6 +2143,34 @@ def _author(display: str) -> str:
     return display
 
 
+def store_bytes(data_dir: Path) -> int:
+    """The size on disk of the current store version (0 without one): a free gauge of how
+    big an export would be, where counting the quads would scan them all."""
+    path = current_version(Path(data_dir))
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path else 0
+
+
 def store_quads(store: QueryStoreLike) -> int:
     rows = _rows(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     return _int(rows[0]["n"]) if rows else 0
+
+
+DOWNLOADS = ("evidence", "ris", "bibtex", "nquads", "trig")
+
+
+def download(store: QueryStoreLike, data_dir: Path, fmt: str) -> bytes:
+    """One export as bytes, made in memory from the graph with ``kb.export``'s renderers: the
+    evidence table (CSV), the seed's references (RIS, BibTeX), the graph (N-Quads, TriG)."""
+    from kb import export
+
+    if fmt == "evidence":
+        rows, _ = evidence_table(store)
+        return export.evidence_csv(rows).encode("utf-8")
+    if fmt == "ris":
+        return export.to_ris(bibliography(store)).encode("utf-8")
+    if fmt == "bibtex":
+        return export.to_bibtex(bibliography(store)).encode("utf-8")
+    if fmt in ("nquads", "trig"):
+        nquads = export.store_nquads(Path(data_dir))
+        return nquads if fmt == "nquads" else export.rdf_as(nquads, "trig").encode("utf-8")
+    raise ValueError(f"unknown download {fmt!r} (known: {', '.join(DOWNLOADS)})")

@@ -1,0 +1,108 @@
+"""Render time of each page of the explorer (app.py), through streamlit's AppTest: the first
+render (cold caches: every query runs) and a re-render (cached per store version), on the
+SYNTHETIC demo KB (built with ``kb demo`` into a temporary directory unless ``--demo DIR`` is
+given) and, with ``--kb DIR``, on a large KB (e.g. the one ``benchmarks/graph_questions.py
+--save DIR`` writes; the app needs its store only).
+
+    .venv/bin/python benchmarks/app_pages.py [--demo DIR] [--kb DIR] [--skip-slow]
+
+Each KB runs in a fresh process (the caches are per process). The background warm-up is off,
+so the first render shows what a page costs on its own. ``--skip-slow`` leaves out the pages
+that start from a whole-graph named question (evidence synthesis, citation check), which take
+minutes on a 100,000-article KB until those questions are faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [
+    ("overview", {}),
+    ("questions", {}),
+    ("questions + a row's evidence", {"page": "questions", "row": "0"}),
+    ("articles", {}),
+    ("articles: search 'calcinosis'", {"page": "articles", "search": "calcinosis"}),
+    ("articles: hostile search", {"page": "articles", "search": '"} ; DROP ALL ; {"'}),
+    ("article (the seed)", {"page": "article", "id": "SEED"}),
+    ("article (reference 6)", {"page": "article", "id": "pmid:99000007"}),
+    ("concepts", {}),
+    ("concept (calcinosis cutis)", {"page": "concept", "id": "calcinosis_cutis"}),
+    ("case", {"page": "case", "id": "SEED/1"}),
+    ("synthesis", {}),
+    ("citations", {}),
+    ("graph", {}),
+    ("sparql", {}),
+    ("downloads", {}),
+]
+SLOW = {"synthesis", "citations"}
+
+
+def measure(kb: Path, skip_slow: bool) -> list[tuple[str, float, float]]:
+    """(page, first render, cached re-render) in seconds, in this process."""
+    from streamlit.testing.v1 import AppTest
+
+    from kb.explore import KB, seed_articles
+
+    os.environ["KB_DATA_DIR"] = str(kb)
+    os.environ["CASEBOOK_WARM_UP"] = "0"
+    seeds = seed_articles(KB(kb))
+    seed = seeds[0][0] if seeds else "seed:none"
+    out = []
+    for name, params in PAGES:
+        page = params.get("page", name)
+        if skip_slow and page in SLOW:
+            continue
+        times = []
+        for _ in range(2):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=3600)
+            for key, value in (params or {"page": name}).items():
+                at.query_params[key] = value.replace("SEED", seed)
+            start = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - start)
+            problems = [e.value for e in at.exception]
+            if problems:
+                print(f"  {name}: {problems[0][:200]}", file=sys.stderr)
+        out.append((name, times[0], times[1]))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--demo", type=Path, help="a demo KB data directory (default: build one)")
+    parser.add_argument("--kb", type=Path, help="a large KB data directory")
+    parser.add_argument("--skip-slow", action="store_true", help=SLOW.__repr__())
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.skip_slow)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = args.demo
+        if demo is None:
+            demo = Path(tmp) / "demo"
+            subprocess.run([sys.executable, "-m", "kb.cli", "-q", "demo", "--data-dir", str(demo)],
+                           check=True, cwd=tmp, stdout=subprocess.DEVNULL)  # fmt: skip
+        for label, kb in (("SYNTHETIC demo KB", demo), ("large KB", args.kb)):
+            if kb is None:
+                continue
+            cmd = [sys.executable, __file__, "--child", str(kb)]
+            if args.skip_slow:
+                cmd.append("--skip-slow")
+            answer = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+            print(f"\n{label}: {kb}")
+            print(f"  {'page':<34} {'first':>9} {'cached':>9}")
+            for name, first, cached in json.loads(answer.stdout.strip().splitlines()[-1]):
+                print(f"  {name:<34} {first * 1000:>7.0f}ms {cached * 1000:>7.0f}ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,361 @@
+"""The Streamlit explorer (app.py) driven by streamlit.testing's AppTest on the SYNTHETIC demo
+KB: every page renders the KB's actual values, widgets drive the pages, hostile input is
+harmless, and a failure is a message, never a traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kb import explore as x
+from kb.store import current_version, manifest
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+ID = "https://casebook.invalid/id/"
+SEED = "seed:f0036fb653a4"
+SENTENCE = "He was managed conservatively with a non-adherent dressing and weekly review."
+HOSTILE = [
+    '"} ; DROP ALL ; {"',
+    'a" . } DELETE WHERE { ?s ?p ?o } #',
+    "\\",
+    '\\"\\\\"',
+    "{}{}}}{{",
+    "'; --",
+    "<img src=x onerror=alert(1)>",
+    ":red[**boom**] $x$ [a](javascript:alert(1))",
+]
+
+
+@pytest.fixture
+def kb(demo_kb: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KB_DATA_DIR", str(demo_kb))
+    monkeypatch.setenv("CASEBOOK_WARM_UP", "0")  # no background work between the tests
+    return demo_kb
+
+
+def run(**params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plain(markdown: str) -> str:
+    """What a reader sees of the app's Markdown (no directives, bold or escapes)."""
+    text = re.sub(r":[a-z]+(?:-background)?\[\*\*(.*?)\*\*\]", r"\1", markdown)
+    text = re.sub(r":[a-z]+\[(.*?)\]", r"\1", text)
+    text = re.sub(r"(?<!\\)\*", "", text)  # emphasis
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in (at.info, at.warning, at.error) for e in kind]
+    return "\n".join(plain(p) for p in parts)
+
+
+def frames(at: AppTest) -> list:
+    return [d.value for d in at.dataframe]
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_no_knowledge_base_yet_says_how_to_build_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path / "empty"))
+    at = run()
+    assert "No knowledge base in" in at.info[0].value and "kb demo" in at.info[0].value
+    assert not (tmp_path / "empty").exists()  # the app created nothing
+
+
+def test_overview_counts_references_and_last_refresh(kb):
+    at = run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Articles"] == "12" and metrics["Cases"] == "14"
+    assert metrics["Findings"] == "577" and metrics["References resolved"] == "7 / 10"
+    assert metrics["Full texts (PMC)"] == "1"
+    page = texts(at)
+    last = x.last_refresh(x.KB(kb))
+    assert f"Last refresh: {last}" in page
+    assert "7 resolved (4 doi, 1 ecitmatch, 1 pmid, 1 title), 3 unresolved" in page
+    kinds, types, refs = frames(at)[0], frames(at)[1], frames(at)[2]
+    assert dict(zip(kinds["kind"], kinds["findings"], strict=True))["condition"] == 178
+    assert dict(zip(types["type"], types["articles"], strict=True))["Review"] == 3
+    by_number = refs.set_index("#")
+    assert by_number.loc[6, "resolved by"] == "ecitmatch" and by_number.loc[6, "fetched"] == "yes"
+    assert by_number.loc[1, "text"] == "full text"
+    assert by_number.loc[8, "unresolved because"] == "ambiguous"
+    assert by_number.loc[3, "retracted"] == "RETRACTED"
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # publications by year
+
+
+def test_questions_page_runs_a_question_and_shows_a_rows_evidence(kb):
+    at = run(page="questions")
+    assert at.selectbox(key="w_q").value == "treatments_that_resolved"
+    assert at.selectbox(key="w_condition").value == "calcinosis_cutis_iatrogenic"
+    df = frames(at)[0]
+    assert len(df) == 12 and {"dressing", "conservative management"} <= set(df["treatment"])
+    row = next(
+        i
+        for i, r in df.iterrows()
+        if r["treatment"] == "conservative management" and "seed:" in r["case"]
+    )
+    at.selectbox(key="w_row").set_value(row).run()
+    assert at.query_params["row"] == [str(row)] or at.query_params["row"] == str(row)
+    page = texts(at)
+    assert SENTENCE in page
+    assert "A diagnosis of iatrogenic calcinosis cutis was made" in page  # its paragraph
+    assert "section case_presentation" in page and "assertion present" in page
+    assert "https://doi.org/10.99999/synth.2024.101" in page
+    facts = at.table[-1].value["value"]
+    assert facts["finding"] == "conservative management" and facts["kind"] == "treatment"
+    assert facts["extractor"].startswith("casebook.nlp ") and facts["method"] == "text"
+    assert any(":green-background[**managed conservatively**]" in m.value for m in at.markdown)
+
+
+def test_questions_are_chosen_and_filled_from_their_declarations(kb):
+    at = run(page="questions")
+    at.selectbox(key="w_q").set_value("etiologies_of").run()
+    assert at.selectbox(key="w_condition").value == "calcinosis_cutis"  # the question's default
+    etiologies = set(frames(at)[0]["etiology"])
+    assert {"calcium gluconate", "extravasation", "warfarin"} <= etiologies
+    at.selectbox(key="w_q").set_value("citing_articles").run()
+    assert at.text_input(key="w_article").value == "99000001"
+    assert len(frames(at)[0]) == 4
+    at.text_input(key="w_article").set_value('99"} DROP ALL {"').run()
+    assert not at.exception and at.error and "Bad parameter" in at.error[0].value
+
+
+def test_a_question_by_deep_link_with_a_parameter_and_a_row(kb):
+    at = run(page="questions", q="concept_evidence", concept="sodium_thiosulfate", row="0")
+    df = frames(at)[0]
+    assert {"text", "mesh", "citation_context"} <= set(df["method"])
+    assert "Evidence" in texts(at) and df.iloc[0]["sentence"] in texts(at)
+
+
+def test_articles_search_filter_and_open(kb):
+    at = run(page="articles")
+    assert len(frames(at)[0]) == 12
+    at.text_input(key="w_search").set_value("calcinosis").run()
+    titles = list(frames(at)[0]["title"])
+    assert titles and all("calcinosis" in t.lower() for t in titles)
+    at.selectbox(key="w_type").set_value("Review").run()
+    reviews = frames(at)[0]
+    assert 0 < len(reviews) < len(titles) and all("Review" in t for t in reviews["types"])
+    at = run(page="articles", year="2016")
+    assert list(frames(at)[0]["title"]) == [
+        "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate."
+    ]
+    at = run(page="articles", mesh="D002114")
+    assert "of 6" in texts(at)
+    at = run(page="articles", concept="warfarin")
+    assert "?page=article&id=pmid:99000007" in list(frames(at)[0]["article"])
+    at.selectbox(key="open_article").set_value("pmid:99000007").run()
+    at.button(key="open_article_go").click().run()
+    assert at.query_params["page"] in (["article"], "article")
+    assert at.header[0].value.startswith("Warfarin\\-associated calciphylaxis")
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_searches_are_harmless(kb, text):
+    before = (current_version(kb), manifest(kb))
+    at = run(page="articles")
+    at.text_input(key="w_search").set_value(text).run()
+    assert not at.exception and not at.error
+    assert at.info and at.info[0].value.startswith("No article matches")
+    assert plain(at.info[0].value).count(text.strip()) == 1  # shown as text, escaped
+    assert (current_version(kb), manifest(kb)) == before
+
+
+def test_article_page_metadata_text_mesh_seed_claims_findings(kb):
+    at = run(page="article", id="pmid:99000007")
+    assert plain(at.header[0].value) == (
+        "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate."
+    )
+    page = texts(at)
+    assert "https://pubmed.ncbi.nlm.nih.gov/99000007/" in page
+    assert "Calciphylaxis is a rare and painful disorder" in page  # the abstract, highlighted
+    assert any(":red[**Calciphylaxis**]" in m.value for m in at.markdown)
+    assert "Reference 6" in page and "low molecular weight heparin" in page
+    mesh = next(f for f in frames(at) if "heading" in f.columns)
+    assert "Calciphylaxis" in set(mesh["descriptor"])
+    assert any("chemically induced" in q for q in mesh["qualifiers"])
+    findings = next(f for f in frames(at) if "finding" in f.columns and "method" in f.columns)
+    assert {"text", "MeSH indexing"} <= set(findings["method"])
+
+
+def test_seed_article_page_has_its_cases(kb):
+    at = run(page="article", id=SEED)
+    page = texts(at)
+    assert "This is the seed article" in page
+    assert "Case 1" in page and "Case 2" in page and "iatrogenic calcinosis cutis" in page
+    assert SENTENCE in page  # the text the graph keeps, in reading order
+
+
+def test_case_page_with_findings_and_evidence(kb):
+    at = run(page="case", id="seed:f0036fb653a4/1", cf_row="0")
+    assert "Case 1" in plain(at.header[0].value)
+    assert "age P21D, male, hand:left dorsum" in texts(at)
+    assert "Evidence" in texts(at)
+
+
+def test_concepts_page_and_concept_page(kb):
+    at = run(page="concepts")
+    df = frames(at)[0]
+    assert "calcinosis cutis" in set(df["label"])
+    at.selectbox(key="w_kind").set_value("treatment").run()
+    df = frames(at)[0].set_index("label")
+    assert df.loc["sodium thiosulfate", "findings"] == 9
+    at = run(page="concept", id="sodium_thiosulfate")
+    assert plain(at.header[0].value) == "sodium thiosulfate"
+    findings = frames(at)[1]
+    assert {"text", "MeSH indexing"} <= set(findings["method"])
+    assert any(m.startswith("citation context") for m in findings["method"])
+    assert (
+        "[intravenous sodium thiosulfate](?page=concept&id=sodium_thiosulfate_intravenous)"
+        in texts(at)
+    )
+    co = frames(at)[2]
+    assert "warfarin" in set(co["label"]) or "calciphylaxis" in set(co["label"])
+    at.selectbox(key="w_kf_row").set_value(0).run()
+    assert findings.iloc[0]["sentence"] in texts(at)
+
+
+def test_synthesis_matrix_chart_and_cell(kb):
+    at = run(page="synthesis")
+    matrix = frames(at)[0]
+    assert matrix.loc["dressing", "complete resolution"] == 4
+    assert matrix.loc["surgical treatment", "scarring"] == 2
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    at.selectbox(key="w_treatment").set_value("dressing").run()
+    at.selectbox(key="w_outcome").set_value("complete resolution").run()
+    assert "4 cases with dressing and complete resolution" in texts(at)
+    cases = frames(at)[-1]
+    assert set(cases["time"]) == {"P5M", "P2M", "P3M", "P70D"}
+    at.selectbox(key="w_case").set_value(0).run()
+    page = texts(at)
+    assert "Treatment" in page and "Outcome" in page
+    assert cases.iloc[0]["treatment sentence"] in page
+
+
+def test_citation_check_flags_the_lmwh_mismatch(kb):
+    at = run(page="citations")
+    warnings = [plain(w.value) for w in at.warning]
+    assert any("low molecular weight heparin" in w and "reference 6" in w for w in warnings), (
+        warnings
+    )
+    assert not any("“warfarin” to reference 6" in w for w in warnings)  # warfarin is supported
+    page = texts(at)
+    assert "MISMATCH · etiology: low molecular weight heparin" in page
+    assert "supported · etiology: warfarin" in page
+    assert "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate" in page
+    at.toggle(key="only_mismatch").set_value(True).run()
+    assert "Reference 1 — supported" not in [e.label for e in at.expander]
+
+
+def test_graph_page_networkx_picture_and_node_links(kb):
+    at = run(page="graph")
+    assert at.selectbox(key="w_focus").value == SEED
+    assert at.get("graphviz_chart")
+    nodes = frames(at)[-1]
+    assert {"article", "case", "condition"} <= set(nodes["kind"])
+    assert "?page=case&id=seed:f0036fb653a4/1" in set(nodes["page"])
+    at.multiselect(key="w_kinds").set_value(["article"]).run()
+    assert set(frames(at)[-1]["kind"]) == {"article"}
+    at = run(page="graph", focus="concept:warfarin", depth="2")
+    labels = set(frames(at)[-1]["label"])
+    assert (
+        "warfarin" in labels
+        and "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate."
+        in labels
+    )
+    article = next(n for n in at.selectbox(key="graph_node").options if n != "—")
+    assert article
+
+
+def test_sparql_console_rows_csv_and_rejections(kb):
+    at = run(page="sparql")
+    at.text_area(key="sparql_text").set_value(
+        "PREFIX cb: <https://casebook.invalid/ontology#>\n"
+        "SELECT (COUNT(?c) AS ?cases) WHERE { ?c a cb:Case }"
+    ).run()
+    at.button(key="sparql_run").click().run()
+    assert not at.error
+    assert frames(at)[0]["cases"].tolist() == ["14"]
+    assert at.get("download_button")
+    at.text_area(key="sparql_text").set_value(
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    ).run()
+    at.button(key="sparql_run").click().run()
+    assert "Query rejected: SERVICE is not allowed" in plain(at.error[0].value)
+    at.text_area(key="sparql_text").set_value("SELECT * WHERE { ?s ?p }").run()
+    at.button(key="sparql_run").click().run()
+    assert plain(at.error[0].value).startswith("Query failed:")
+    at.text_area(key="sparql_text").set_value("DROP ALL").run()
+    at.button(key="sparql_run").click().run()
+    assert "DROP is not allowed" in plain(at.error[0].value)
+    assert not at.exception
+
+
+def test_sparql_console_examples_are_the_named_questions(kb):
+    at = run(page="sparql", example="cases_by_age_sex")
+    assert "?age_group" in at.text_area(key="sparql_text").value
+    at.button(key="sparql_run").click().run()
+    df = frames(at)[0]
+    assert {"neonate", "infant"} <= set(df["age_group"])
+
+
+def test_downloads_page_offers_every_format(kb):
+    at = run(page="downloads")
+    buttons = at.get("download_button")
+    assert len(buttons) == 5
+    assert "N-Quads" in " ".join(b.proto.label for b in buttons)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "nonsense"},
+        {"page": "article", "id": "nonsense"},
+        {"page": "article", "id": '"} DROP ALL {"'},
+        {"page": "article", "id": "pmid:1"},
+        {"page": "case", "id": "no number"},
+        {"page": "case", "id": "seed:x/1"},
+        {"page": "concept", "id": "<script>"},
+        {"page": "concept"},
+        {"page": "questions", "q": "nope"},
+        {"page": "questions", "row": "999"},
+        {"page": "graph", "focus": "concept:}}{{", "depth": "x", "max": "-5"},
+        {"page": "articles", "p": "-3", "year": "1066", "mesh": "D0\\"},
+        {"page": "synthesis", "treatment": "x\"'", "outcome": "y"},
+    ],
+)
+def test_bad_deep_links_give_messages_not_tracebacks(kb, params):
+    at = run(**params)
+    assert not at.exception
+    shown = [h.value for h in at.header] + [e.value for e in [*at.error, *at.warning, *at.info]]
+    assert shown  # a page or a message
+
+
+def test_every_page_by_deep_link(kb):
+    for page, header in [
+        ("overview", "Overview"),
+        ("questions", "Questions"),
+        ("articles", "Articles"),
+        ("concepts", "Concepts"),
+        ("synthesis", "Evidence synthesis"),
+        ("citations", "Citation check"),
+        ("graph", "Graph"),
+        ("sparql", "SPARQL console"),
+        ("downloads", "Downloads"),
+    ]:
+        at = run(page=page)
+        assert at.header[0].value == header
+        assert at.sidebar.radio(key="nav").value == page
+    at.sidebar.radio(key="nav").set_value("questions").run()
+    assert at.header[0].value == "Questions"

@@ -1,0 +1,155 @@
+"""The explorer end to end: ``streamlit run app.py`` on the SYNTHETIC demo KB, driven by headless
+Debian Chromium through selenium — the Questions page, a question chosen in its selectbox, a
+row's evidence opened, a screenshot kept in tests/artifacts/."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+TITLE = "Treatments that resolved cases of a condition"
+ROW = "conservative management · complete resolution · P3M"
+SENTENCE = "He was managed conservatively with a non-adherent dressing and weekly review."
+
+pytestmark = pytest.mark.slow
+
+
+def _browser_or_skip() -> None:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package")
+    if missing:
+        reason = f"{', '.join(missing)} not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser test: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def server(demo_kb: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port of 127.0.0.1, from the repository root (so it
+    reads .streamlit/config.toml); stopped after the test."""
+    _browser_or_skip()
+    port = free_port()
+    env = {**os.environ, "KB_DATA_DIR": str(demo_kb)}
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless", "true", "--server.address", "127.0.0.1",
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = proc.stdout.read().decode() if proc.poll() is not None else ""
+                pytest.fail(f"streamlit did not start on {url}: {output[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    _browser_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,2000"):  # fmt: skip
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def choose(driver, label: str, option: str, timeout: float = 20) -> None:
+    """Pick ``option`` (a substring of its text) in the selectbox labelled ``label``."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, timeout)
+    box = wait.until(
+        lambda d: next(
+            (
+                b
+                for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
+                if b.text.splitlines()[:1] == [label]
+            ),
+            None,
+        )
+    )
+    box.find_element(By.CSS_SELECTOR, '[role="combobox"]').click()
+    item = wait.until(
+        ec.element_to_be_clickable(
+            (By.XPATH, f'//*[@role="option"][contains(normalize-space(.), "{option}")]')
+        )
+    )
+    item.click()
+
+
+def test_questions_page_in_a_browser(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 30)
+    browser.get(f"{server}/?page=questions&q=cases_by_age_sex")
+    wait.until(lambda d: "cases_by_age_sex · deep link" in d.find_element(By.TAG_NAME, "body").text)
+
+    choose(browser, "Question", TITLE)
+    wait.until(lambda d: "Evidence for row" in d.find_element(By.TAG_NAME, "body").text)
+    assert "q=treatments_that_resolved" in browser.current_url
+
+    choose(browser, "Evidence for row", ROW)
+    wait.until(lambda d: SENTENCE in d.find_element(By.TAG_NAME, "body").text)
+    time.sleep(0.5)  # let the highlighted paragraph finish painting
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "explorer-questions.png"
+    browser.save_screenshot(str(shot))
+
+    text = browser.find_element(By.TAG_NAME, "body").text
+    assert SENTENCE in text
+    assert "conservative management" in text  # the treatment whose evidence it is
+    picked = browser.find_element(By.CSS_SELECTOR, 'input[aria-label="Evidence for row"]')
+    assert ROW in picked.get_attribute("value")  # the row: its treatment, outcome and time
+    assert "section case_presentation" in text and "casebook.nlp" in text
+    assert "row=" in browser.current_url  # the selection is in the deep link
+    assert shot.stat().st_size > 10_000
+    assert "Traceback" not in text

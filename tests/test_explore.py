@@ -1,0 +1,332 @@
+"""The explorer's data access (kb.explore) on the SYNTHETIC demo KB: actual values, bound
+search strings, Markdown escaping, and a store that stays unchanged."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kb import explore as x
+from kb.export import EVIDENCE_COLUMNS, evidence_rows, to_bibtex, to_ris
+from kb.jsonl import read_jsonl
+from kb.records import Extraction
+from kb.store import StoreError, current_version, manifest, write_store
+
+ID = "https://casebook.invalid/id/"
+SEED = "seed:f0036fb653a4"
+SEED_CASE_EVIDENCE = f"{ID}evidence/e1edbbb1ef2cf845d166"  # "He was managed conservatively…"
+HOSTILE = [
+    '"} ; DROP ALL ; {"',
+    "'; DROP ALL; --",
+    'x" } UNION { ?article ?p ?o } #',
+    "\\",
+    '\\"',
+    "{{{{}}}}",
+    "<script>alert(1)</script>",
+    "$\\frac{1}{2}$ :red[x] **b** [l](javascript:alert(1))",
+    "a\nb\x00c",
+    "calcinosis" * 50,
+]
+
+
+@pytest.fixture(scope="module")
+def kb(demo_kb: Path) -> x.KB:
+    return x.KB(demo_kb)
+
+
+def unmark(markdown: str) -> str:
+    """The text a reader sees of ``kb.explore``'s Markdown: no directives, bold or escapes."""
+    text = re.sub(r":[a-z]+(?:-background)?\[\*\*(.*?)\*\*\]", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def test_counts_of_the_demo(kb):
+    c = x.counts(kb)
+    assert (c.articles, c.seed_articles, c.cases, c.references, c.resolved) == (12, 1, 14, 10, 7)
+    assert sum(c.findings.values()) == 577
+    assert c.findings["condition"] == 178 and c.findings["treatment"] == 63
+    assert list(c.findings)[:4] == ["condition", "etiology", "treatment", "outcome"]
+    assert dict(x.publications_by_year(kb))["2016"] == 1
+    types = dict(x.publication_types(kb))
+    assert types["Case Reports"] == 8 and types["Review"] == 3
+    assert types["Retracted Publication"] == 1
+
+
+def test_seed_references_resolution_fetch_and_full_text(kb):
+    refs = {r.number: r for r in x.seed_references(kb)}
+    assert sorted(refs) == list(range(1, 11))
+    methods = sorted(r.method for r in refs.values() if r.method)
+    assert methods == ["doi", "doi", "doi", "doi", "ecitmatch", "pmid", "title"]
+    assert {refs[n].reason for n in (5, 8, 9)} == {"not_in_pubmed", "ambiguous", "no_match"}
+    assert refs[1].fetched and refs[1].open_access is True and refs[1].full_text == "full text"
+    assert refs[2].open_access is False and refs[7].full_text == "abstract only"
+    assert not refs[5].fetched and refs[5].article is None
+    assert refs[6].pmid == "99000007" and refs[6].claims > 0
+    assert refs[3].retracted is True
+
+
+def test_last_refresh_is_the_latest_activity_whatever_its_iri(kb, tmp_path):
+    runs = x.runs(kb)
+    assert runs and x.last_refresh(kb) == max(r.ended for r in runs)
+    assert runs[0].kind == "Build"
+    prov = "http://www.w3.org/ns/prov#"
+    g = f"<{ID}graph/runs>"
+    dt = "<http://www.w3.org/2001/XMLSchema#dateTime>"
+    nquads = "".join(
+        f'<{iri}> <{prov}endedAtTime> "{t}"^^{dt} {g} .\n'
+        f"<{iri}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{prov}Activity> {g} .\n"
+        for iri, t in [
+            ("urn:uuid:5b0c", "2026-01-02T03:04:05Z"),
+            (f"{ID}run/any/shape/at/all", "2026-03-01T00:00:00Z"),
+            ("https://example.invalid/x#y", "2025-12-31T23:59:59Z"),
+        ]
+    )
+    write_store(tmp_path / "kb", nquads.encode())
+    other = x.KB(tmp_path / "kb")
+    assert x.last_refresh(other) == "2026-03-01T00:00:00Z"
+    assert x.counts(other).articles == 0
+
+
+def test_evidence_with_sentence_paragraph_highlights_and_links(kb):
+    ev = x.evidence(kb, SEED_CASE_EVIDENCE)
+    assert (
+        ev.sentence
+        == "He was managed conservatively with a non-adherent dressing and weekly review."
+    )
+    assert (ev.kind, ev.label, ev.assertion) == ("treatment", "conservative management", "present")
+    assert (ev.section, ev.method, ev.extractor) == ("case_presentation", "text", "casebook.nlp")
+    assert ev.version and ev.source_text == SEED
+    assert ev.subject == f"{ID}case/seed%3Af0036fb653a4/1" and ev.subject_label == "Case 1"
+    assert ("DOI 10.99999/synth.2024.101", "https://doi.org/10.99999/synth.2024.101") in ev.links
+    main = [s for s in ev.sentence_spans if s.main]
+    assert [ev.sentence[s.start : s.end] for s in main] == ["managed conservatively"]
+    others = {ev.sentence[s.start : s.end] for s in ev.sentence_spans if not s.main}
+    assert "non-adherent dressing" in others
+    md = x.highlight(ev.sentence, ev.sentence_spans)
+    assert ":green-background[**managed conservatively**]" in md
+    assert unmark(md) == ev.sentence
+    passage = ev.passage
+    assert passage.text[passage.sentence[0] : passage.sentence[1]] == ev.sentence
+    assert "A diagnosis of iatrogenic calcinosis cutis was made" in passage.text
+
+
+def test_evidence_in_a_pubmed_abstract_shows_its_paragraph(kb):
+    rows = x.ask_named(kb, "treatments_that_resolved")
+    row = next(r for r in rows.rows if r[0].endswith("pmid%3A99000001/1"))
+    ev = x.evidence(kb, row[rows.columns.index("evidence")])
+    assert ev.links[0] == ("PubMed 99000001", "https://pubmed.ncbi.nlm.nih.gov/99000001/")
+    assert ("PMC PMC99000001", "https://pmc.ncbi.nlm.nih.gov/articles/PMC99000001/") in ev.links
+    assert ev.passage.source == "abstract" and ev.passage.complete
+    assert ev.sentence in ev.passage.text and len(ev.passage.text) > len(ev.sentence)
+
+
+def test_a_question_row_without_an_evidence_column_finds_its_evidence(kb):
+    result = x.ask_named(kb, "citation_check")
+    row = dict(zip(result.columns, result.rows[0], strict=True))
+    iri = x.find_evidence(kb, row["sentence"], row["article"], row["claimed"])
+    ev = x.evidence(kb, iri)
+    assert ev.sentence == row["sentence"] and ev.concept_label == row["claimed"]
+    assert ev.method == "citation_context"
+
+
+def test_markdown_escaping_makes_record_text_inert():
+    hostile = "**bold** :red[x] $x^2$ <b>html</b> [link](http://a) # h\n- item `code` ~s~ :smile:"
+    md = x.md_escape(hostile)
+    assert "\n" not in md
+    for ch in "*:[]$<>()#`~-":
+        assert re.search(rf"(?<!\\)\{ch}", md) is None, ch  # never unescaped
+    assert unmark(md) == hostile.replace("\n", " ")
+    spans = [x.Span(0, 8, "condition"), x.Span(2, 6, "treatment", main=True)]
+    md = x.highlight(hostile, spans)
+    assert md.startswith("\\*\\*:green-background[**bold**]")  # main span wins the overlap
+    assert x.highlight("abc", [x.Span(1, 99, "x")]) == "abc"  # a span off the end is ignored
+
+
+def test_article_search_and_filters(kb):
+    page = x.search_articles(kb, "Calcinosis")
+    assert page.total == len(page.rows) > 3
+    assert all("calcinosis" in r.title.lower() for r in page.rows)
+    assert x.search_articles(kb, "99000007").rows[0].id == "pmid:99000007"
+    assert x.search_articles(kb, "10.99999/SYNTH.2016.212").total <= 1
+    assert [r.id for r in x.search_articles(kb, year="2016").rows] == ["pmid:99000007"]
+    assert x.search_articles(kb, pub_type="Review").total == 3
+    assert x.search_articles(kb, mesh="D002114").total == 6
+    warfarin = {r.id for r in x.search_articles(kb, concept="warfarin").rows}
+    assert "pmid:99000007" in warfarin and len(warfarin) < 12
+    both = x.search_articles(kb, "calc", pub_type="Case Reports", concept="calcinosis_cutis")
+    assert both.total and all("Case Reports" in r.types for r in both.rows)
+    all_rows = x.search_articles(kb, limit=100).rows
+    assert len(all_rows) == 12
+    years = [r.year or "" for r in all_rows]
+    assert years == sorted(years, reverse=True)
+    second = x.search_articles(kb, offset=5, limit=5)
+    assert [r.id for r in second.rows] == [r.id for r in all_rows[5:10]] and second.total == 12
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_hostile_search_is_bound_finds_nothing_and_changes_nothing(kb, demo_kb, text):
+    before = (current_version(demo_kb), manifest(demo_kb), x.store_quads(kb))
+    page = x.search_articles(kb, text)
+    if "calcinosis" not in text:
+        assert page.total == 0 and page.rows == []
+    assert (current_version(demo_kb), manifest(demo_kb), x.store_quads(kb)) == before
+
+
+def test_search_strings_reach_sparql_only_as_bound_literals(kb):
+    seen = []
+
+    class Spy:
+        def query(self, sparql, bindings=None, limit=10_000):
+            seen.append((sparql, bindings))
+            return kb.query(sparql, bindings, limit)
+
+    marker = 'zz"} DROP {"zz'
+    x.search_articles(Spy(), marker, year="2016")
+    assert seen and all(marker.lower() not in sparql.lower() for sparql, _ in seen)
+    assert all(b is None or "zz" not in str(b) for _, b in seen)  # bound inside the query text…
+    assert any(str(ox.Literal(marker.lower())) in sparql for sparql, _ in seen)  # …as a literal
+    with pytest.raises(StoreError):
+        x.values_block("SELECT * WHERE { ?s ?p ?o }", "s", ['"} DROP ALL {"'])
+    with pytest.raises(ValueError):
+        x.node("http://a> } DROP ALL { <b")
+
+
+def test_article_page_data(kb):
+    a = x.article(kb, "99000007")
+    assert (
+        a.title == "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate."
+    )
+    assert set(a.authors) == {"Lindqvist MR", "Adeyemi T", "Castellanos J"}
+    assert (a.year, a.volume, a.issue, a.pages, a.pmid) == ("2016", "9", "4", "212-216", "99000007")
+    assert a.references == (6,) and not a.is_seed
+    assert "Case Reports" in a.types
+    mesh = {h.name: h for h in a.mesh}
+    assert "Calciphylaxis" in mesh and "Warfarin" in mesh
+    assert any(q == "chemically induced" for h in a.mesh for _, q, _ in h.qualifiers)
+    assert x.article(kb, "pmid:1") is None
+    with pytest.raises(ValueError):
+        x.article(kb, "nonsense")
+    says = x.seed_says(kb, "pmid:99000007")
+    assert says and says[0].number == 6
+    claims = {label for c in says for _, label, _ in c.claims}
+    assert {"warfarin", "low molecular weight heparin"} <= claims
+    findings = x.article_findings(kb, "pmid:99000007")
+    assert {f.method for f in findings} == {"text", "mesh"}
+    text = x.article_text(kb, "pmid:99000007")
+    paragraphs = x.abstract_markdown(a.abstract, text)
+    assert "Calciphylaxis" in unmark(paragraphs[0]) and ":red[**Calciphylaxis**]" in paragraphs[0]
+
+
+def test_seed_cases_and_case_page(kb):
+    cases = x.article_cases(kb, SEED)
+    assert [c.label for c in cases] == ["Case 1", "Case 2"]
+    one = cases[0]
+    assert (one.age, one.sex, one.sites) == ("P21D", "male", ("hand:left dorsum",))
+    assert "iatrogenic calcinosis cutis" in one.findings["condition"]
+    assert one.id == "seed:f0036fb653a4/1"
+    assert x.case(kb, one.id).iri == one.iri
+    findings = x.case_findings(kb, one.id)
+    assert any(f.label == "conservative management" for f in findings)
+    assert x.case(kb, "seed:nope/1") is None
+    with pytest.raises(ValueError):
+        x.case_iri("no number")
+
+
+def test_concepts_browse_page_and_cooccurrence(kb):
+    treatments = {c.id: c for c in x.concepts_of_kind(kb, "treatment")}
+    assert treatments["sodium_thiosulfate"].findings == 9
+    with pytest.raises(StoreError):
+        x.concepts_of_kind(kb, "nonsense")
+    c = x.concept(kb, "calcinosis_cutis_iatrogenic")
+    assert (
+        c.label == "iatrogenic calcinosis cutis"
+        and ("calcinosis_cutis", "calcinosis cutis") in c.broader
+    )
+    assert x.concept(kb, "no_such_concept") is None
+    findings = x.concept_findings(kb, "sodium_thiosulfate")
+    assert {f.method for f in findings} == {"text", "mesh", "citation_context"}
+    co = {o.id: o for o in x.cooccurring(kb, "calcinosis_cutis_iatrogenic")}
+    assert "extravasation" in co and "etiology" in co["extravasation"].kind
+    assert "calcinosis_cutis_iatrogenic" not in co
+
+
+def test_synthesis_cell_cases(kb):
+    assert {"complete resolution", "spontaneous resolution"} <= x.resolution_outcomes(kb)
+    cases = x.cell_cases(kb, "dressing", "complete resolution")
+    assert len(cases) == 4
+    assert {c.time for c in cases} == {"P5M", "P2M", "P3M", "P70D"}
+    assert all(c.treatment_sentence and c.outcome_sentence for c in cases)
+    assert x.cell_cases(kb, '"} DROP ALL {"', "x") == []
+
+
+def test_reference_content_beside_the_seed_claims(kb):
+    content = x.reference_content(kb, 6)
+    assert content.title.startswith("Warfarin-associated calciphylaxis")
+    assert "warfarin" in content.findings["etiology"]
+    assert "low molecular weight heparin" not in content.findings["etiology"]
+    assert "Warfarin" in content.mesh
+    assert x.reference_content(kb, 999) is None
+
+
+def test_network_around_the_seed(kb):
+    seed = x.article_iri(SEED)
+    net = x.network(kb, [seed], depth=1, max_nodes=200)
+    kinds = {n.kind for n in net.nodes.values()}
+    assert {"article", "case", "condition", "treatment"} <= kinds
+    assert net.nodes[f"{ID}case/seed%3Af0036fb653a4/1"].page == (
+        "case",
+        {"id": "seed:f0036fb653a4/1"},
+    )
+    assert (seed, x.article_iri("pmid:99000007"), "cites") in net.edges
+    small = x.network(kb, [seed], kinds=("article",), depth=2, max_nodes=5)
+    assert len(small.nodes) == 5 and small.truncated
+    assert {n.kind for n in small.nodes.values()} == {"article"}
+    graph = x.to_networkx(net)
+    assert graph.number_of_nodes() == len(net.nodes)
+    dot = x.to_dot(graph, {seed: "?page=article&id=seed:f0036fb653a4"})
+    assert dot.startswith("digraph kb {") and 'URL="?page=article&id=seed:f0036fb653a4"' in dot
+    assert x._dot('a "quoted" \\ label\nx') == '"a \\"quoted\\" \\\\ label x"'
+
+
+def test_evidence_table_matches_the_build(kb, demo_kb):
+    rows, truncated = x.evidence_table(kb)
+    assert not truncated and len(rows) == 577
+    assert all(list(r) == EVIDENCE_COLUMNS for r in rows[:5])
+    built = evidence_rows(read_jsonl(demo_kb / "extractions.jsonl", Extraction))
+
+    def key(r):
+        return (r["finding"], r["kind"], r["concept"], r["sentence"], r["method"], r["start"])
+
+    assert {key(r) for r in rows} == {key(r) for r in built}
+
+
+def test_bibliography_from_the_graph(kb):
+    entries = x.bibliography(kb)
+    assert [e.number for e in entries] == list(range(1, 11))
+    six = entries[5]
+    assert six.pmid == "99000007" and six.year == 2016
+    assert (
+        six.title == "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate"
+    )
+    assert set(six.authors) == {"Lindqvist, MR", "Adeyemi, T", "Castellanos, J"}
+    assert "ecitmatch" in six.note
+    assert entries[4].pmid is None and "not_in_pubmed" in entries[4].note
+    ris = to_ris(entries)
+    assert ris.count("ER  - ") == 10 and "AN  - 99000007" in ris
+    assert "@article{" in to_bibtex(entries)
+
+
+def test_downloads_are_made_in_memory_from_the_store(kb, demo_kb):
+    csv = x.download(kb, demo_kb, "evidence").decode()
+    assert csv.startswith(",".join(EVIDENCE_COLUMNS)) and csv.count("\r\n") == 578
+    assert x.download(kb, demo_kb, "ris").decode().count("ER  - ") == 10
+    assert x.download(kb, demo_kb, "bibtex").decode().count("@article{") == 10
+    nquads = x.download(kb, demo_kb, "nquads")
+    assert nquads.count(b"\n") == x.store_quads(kb)
+    assert b"@prefix cb:" in x.download(kb, demo_kb, "trig")
+    with pytest.raises(ValueError):
+        x.download(kb, demo_kb, "exe")
+    assert x.store_bytes(demo_kb) > 0
