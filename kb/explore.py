@@ -262,6 +262,18 @@ def local_name(iri: str) -> str:
     return re.split(r"[#/]", iri)[-1]
 
 
+def source_links(pmid: str | None, pmcid: str | None, doi: str | None) -> list[tuple[str, str]]:
+    """(label, URL) for each identifier an article has: PubMed, PMC, DOI."""
+    out = []
+    if pmid:
+        out.append((f"PubMed {pmid}", pubmed_url(pmid)))
+    if pmcid:
+        out.append((f"PMC {pmcid}", pmc_url(pmcid)))
+    if doi:
+        out.append((f"DOI {doi}", doi_url(doi)))
+    return out
+
+
 def pubmed_url(pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{quote(pmid)}/"
 
@@ -593,14 +605,7 @@ class Evidence:
     @property
     def links(self) -> list[tuple[str, str]]:
         """(label, URL): PubMed, PMC, DOI."""
-        out = []
-        if self.pmid:
-            out.append((f"PubMed {self.pmid}", pubmed_url(self.pmid)))
-        if self.pmcid:
-            out.append((f"PMC {self.pmcid}", pmc_url(self.pmcid)))
-        if self.doi:
-            out.append((f"DOI {self.doi}", doi_url(self.doi)))
-        return out
+        return source_links(self.pmid, self.pmcid, self.doi)
 
     @property
     def method_label(self) -> str:
@@ -1099,14 +1104,7 @@ class Article:
 
     @property
     def links(self) -> list[tuple[str, str]]:
-        out = []
-        if self.pmid:
-            out.append((f"PubMed {self.pmid}", pubmed_url(self.pmid)))
-        if self.pmcid:
-            out.append((f"PMC {self.pmcid}", pmc_url(self.pmcid)))
-        if self.doi:
-            out.append((f"DOI {self.doi}", doi_url(self.doi)))
-        return out
+        return source_links(self.pmid, self.pmcid, self.doi)
 
 
 ARTICLE = "SELECT ?p ?o WHERE { ?article ?p ?o }"  # every property of the article: a lookup
