@@ -171,6 +171,7 @@ def graph(document: str) -> URIRef:
 VOCABULARY_GRAPH = _iri("graph", "vocabulary")
 RUNS_GRAPH = _iri("graph", "runs")
 TOPICS_GRAPH = _iri("graph", "topics")
+DERIVED_GRAPH = _iri("graph", "derived")
 VOCABULARY = _iri("vocabulary")
 
 

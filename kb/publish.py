@@ -34,9 +34,10 @@ from kb.records import RunRecord
 from kb.store import (
     content_digest,
     current_version,
-    graph_digests,
     manifest,
     update_store,
+    updated_digests,
+    version_digests,
     version_name,
     write_store,
 )
@@ -69,7 +70,7 @@ def publish(build: Build, data_dir: Path) -> int:
     Rebuilding what the store already holds (the same graphs but the run history) records no
     new run and writes no new version: a no-op build leaves the graph byte-identical."""
     data = canonical_nquads(_with_runs(build, []))
-    digests = graph_digests(data)
+    digests = version_digests(data)
     if content_digest(digests, (RUNS,)) == content_digest(manifest(data_dir), (RUNS,)):
         build.runs = _saved_runs(data_dir)
         log.info("the graph is unchanged: no new version, no new run recorded")
@@ -78,7 +79,7 @@ def publish(build: Build, data_dir: Path) -> int:
             RunRecord(build.info.finished_at, "build", __version__, documents=document_ids(build))
         ]
     data = canonical_nquads(build)
-    build.info.store_version = version_name(graph_digests(data))
+    build.info.store_version = version_name(version_digests(data))
     build.save(data_dir)
     write_store(data_dir, data)
     return data.count(b"\n")
@@ -94,11 +95,7 @@ def publish_changes(build: Build, data_dir: Path, documents: list[str]) -> str:
     )
     graphs[str(iris.TOPICS_GRAPH)] = _nquads(topics_graph(build)) if build.topics else b""
     graphs[RUNS] = _nquads(run_graph(build, document_ids(build)))
-    digests = dict(manifest(data_dir))
-    for graph, data in graphs.items():
-        digests.pop(graph, None)
-        digests.update(graph_digests(data))
-    build.info.store_version = version_name(digests)
+    build.info.store_version = version_name(updated_digests(data_dir, graphs))
     build.save(data_dir)
     update_store(data_dir, graphs)
     return build.info.store_version
@@ -112,7 +109,7 @@ def ensure_store(build: Build, data_dir: Path) -> bool:
     log.warning("the store does not match the saved build (an interrupted run?): rebuilding it")
     started = time.perf_counter()
     data = canonical_nquads(build)
-    build.info.store_version = version_name(graph_digests(data))
+    build.info.store_version = version_name(version_digests(data))
     build.save(data_dir)
     write_store(data_dir, data)
     log.info("store rebuilt in %.1f s", time.perf_counter() - started)

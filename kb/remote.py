@@ -28,9 +28,10 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from kb.derived import rules
 from kb.query import ROW_LIMIT
 from kb.questions import Question
-from kb.store import QueryResult, StoreError, bind, open_store, run_query, write_store
+from kb.store import DERIVED, QueryResult, StoreError, bind, open_store, run_query, write_store
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,9 @@ class RemoteStore:
         return question.finish(result)
 
     def replace(self, nquads: bytes) -> None:
-        """Make the server hold exactly this dataset: one ``PUT`` of the N-Quads to ``/store``.
+        """Make the server hold exactly this dataset plus its ``graph/derived``: one ``PUT`` of
+        the N-Quads to ``/store``, then each derivation rule's answer ``POST``ed into the
+        derived graph (as ``kb.store.derive`` does in the embedded store).
 
         On Oxigraph (and Fuseki's dataset endpoint) a PUT of a quad format to the store replaces
         the whole dataset — default graph and every named graph — so nothing from an earlier
@@ -134,6 +137,14 @@ class RemoteStore:
         started = time.perf_counter()
         self._request(self.store_url, "PUT", nquads,
                       {"Content-Type": "application/n-quads"}, timeout=max(self.timeout, 300.0))  # fmt: skip
+        target = f"{self.store_url}?graph={urllib.parse.quote(DERIVED, safe='')}"
+        for rule in rules().values():
+            triples, _ = self._request(
+                self.query_url + "?union-default-graph", "POST", rule.encode("utf-8"),
+                {"Content-Type": "application/sparql-query; charset=utf-8",
+                 "Accept": "application/n-triples"}, timeout=max(self.timeout, 300.0))  # fmt: skip
+            self._request(target, "POST", triples, {"Content-Type": "application/n-triples"},
+                          timeout=max(self.timeout, 300.0))  # fmt: skip
         log.info("replaced the dataset at %s (%d quads, %.1f s)", self.store_url,
                  nquads.count(b"\n"), time.perf_counter() - started)  # fmt: skip
 

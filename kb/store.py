@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -23,10 +24,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kb import failpoints
+from kb import failpoints, iris
+from kb.derived import rules, rules_digest
 from kb.jsonl import atomic_write
 
+log = logging.getLogger(__name__)
+
 KEEP_VERSIONS = 2  # the current one and the one before it (a reader may still hold it)
+DERIVED = str(iris.DERIVED_GRAPH)  # made by the store itself from the other graphs (kb.derived)
 
 
 class StoreError(Exception):
@@ -65,6 +70,21 @@ def graph_digests(nquads: bytes) -> dict[str, str]:
     return {g: hashlib.sha256(b"".join(sorted(ls))).hexdigest() for g, ls in lines.items()}
 
 
+def version_digests(nquads: bytes) -> dict[str, str]:
+    """The digests that name the version made from ``nquads``: its graphs', and for
+    ``graph/derived`` (a function of them) the digest of the rules that derive it."""
+    return graph_digests(nquads) | {DERIVED: rules_digest()}
+
+
+def updated_digests(data_dir: Path, graphs: Mapping[str, bytes]) -> dict[str, str]:
+    """The digests of the current version with each graph in ``graphs`` replaced."""
+    digests = dict(manifest(data_dir))
+    for graph, data in graphs.items():
+        digests.pop(graph, None)
+        digests.update(graph_digests(data))
+    return digests | {DERIVED: rules_digest()}
+
+
 def version_name(digests: Mapping[str, str]) -> str:
     """A store version is named by its content: the digests of all its graphs."""
     manifest = "".join(f"{g} {d}\n" for g, d in sorted(digests.items()))
@@ -84,7 +104,7 @@ def manifest(data_dir: Path) -> dict[str, str]:
     file = path.with_suffix(".json")
     if file.exists():
         return json.loads(file.read_text(encoding="utf-8"))
-    return graph_digests(dump_nquads(data_dir))  # a version written without its manifest
+    return version_digests(dump_nquads(data_dir))  # a version written without its manifest
 
 
 def dump_nquads(data_dir: Path) -> bytes:
@@ -96,11 +116,13 @@ def dump_nquads(data_dir: Path) -> bytes:
 
 
 def write_store(data_dir: Path, nquads: bytes) -> Path:
-    """Load N-Quads into a new version and make it current; returns the version directory."""
-    digests = graph_digests(nquads)
+    """Load N-Quads into a new version, derive ``graph/derived`` and make it current; returns
+    the version directory."""
+    digests = version_digests(nquads)
 
     def fill(store: ox.Store) -> None:
         store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+        derive(store)
         store.optimize()  # the bulk loader leaves overlapping files: lookups 1.7-8.5x slower
 
     return _commit(data_dir, digests, fill)
@@ -113,18 +135,34 @@ def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:
     base = current_version(data_dir)
     if base is None:
         raise StoreError(f"no store in {data_dir} to update: run `kb build` first")
-    digests = dict(manifest(data_dir))
-    for graph, data in graphs.items():
-        digests.pop(graph, None)
-        digests.update(graph_digests(data))
+    digests = updated_digests(data_dir, graphs)
 
     def apply(store: ox.Store) -> None:
         for graph, data in graphs.items():
             store.remove_graph(ox.NamedNode(graph))
             if data:
                 store.load(data, ox.RdfFormat.N_QUADS)
+        derive(store)
 
     return _commit(data_dir, digests, apply, copy_from=base)
+
+
+def derive(store: ox.Store) -> int:
+    """Replace ``graph/derived`` with the answers of the derivation rules (``kb.derived``) over
+    the other graphs; returns its triples. Part of writing a version, never of reading one."""
+    graph = ox.NamedNode(DERIVED)
+    store.remove_graph(graph)
+    count = 0
+    for name, rule in rules().items():
+        started = time.perf_counter()
+        data = store.query(rule, use_default_graph_as_union=True).serialize(
+            format=ox.RdfFormat.N_TRIPLES
+        )
+        store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        count += data.count(b"\n")
+        log.info("derived %s: %d triples in %.1f s", name, data.count(b"\n"),
+                 time.perf_counter() - started)  # fmt: skip
+    return count
 
 
 def _commit(

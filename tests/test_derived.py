@@ -1,0 +1,277 @@
+"""graph/derived: the tables the store derives when it writes a version (kb/derived/*.rq).
+
+The questions that read them must answer exactly what a direct query over the findings answers;
+the direct queries below are that specification, checked for every condition of the SYNTHETIC
+demo and again after a refresh changed the findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import validate
+from rdflib import RDF, Dataset, Graph, Namespace
+
+from kb import iris
+from kb.derived import rules, rules_digest
+from kb.questions import get_question
+from kb.store import (
+    DERIVED,
+    dump_nquads,
+    manifest,
+    open_store,
+    run_query,
+    version_digests,
+    version_name,
+    write_store,
+)
+
+CB = Namespace("https://casebook.invalid/ontology#")
+PREFIXES = """PREFIX cb: <https://casebook.invalid/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+"""
+
+# What treatments_that_resolved means, read from the findings themselves (one row per distinct
+# answer: a case with two findings of the condition is one case).
+DIRECT_RESOLUTIONS = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?case ?treatment ?outcome ?time ?article ?sentence ?evidence
+WHERE {
+  ?cc skos:broader* ?condition .
+  ?cf cb:concept ?cc ; cb:kind cb:kindCondition ; cb:assertion "present" ; cb:subject ?case .
+  ?case a ?subject_type .
+  VALUES ?subject_type { cb:Case cb:Reference }
+  ?of cb:subject ?case ; cb:kind cb:kindOutcome ; cb:assertion "present" ; cb:concept ?oc .
+  ?oc skos:broader* <https://casebook.invalid/id/concept/resolution> ; skos:prefLabel ?outcome .
+  ?tf cb:subject ?case ; cb:kind cb:kindTreatment ; cb:assertion "present" ;
+      cb:concept/skos:prefLabel ?treatment ; cb:evidence ?evidence .
+  ?evidence cb:sentence ?sentence ; prov:wasDerivedFrom ?article .
+  OPTIONAL { ?of cb:value ?time }
+}"""
+)
+
+DIRECT_ETIOLOGIES = (
+    PREFIXES
+    + """
+SELECT ?etiology (COUNT(DISTINCT ?subject) AS ?cases) (COUNT(*) AS ?statements)
+       (GROUP_CONCAT(?sentence; SEPARATOR="\\n") AS ?sentences)
+WHERE {
+  ?cc skos:broader* ?condition .
+  ?cf cb:concept ?cc ; cb:causedBy ?ef ; cb:subject ?subject .
+  ?ef cb:concept ?ec ; cb:evidence/cb:sentence ?sentence .
+  ?ec skos:prefLabel ?etiology .
+}
+GROUP BY ?etiology"""
+)
+
+DIRECT_TREATMENT_OUTCOMES = (
+    PREFIXES
+    + """
+SELECT ?treatment ?outcome (COUNT(DISTINCT ?case) AS ?cases)
+       (GROUP_CONCAT(DISTINCT COALESCE(STR(?time), ""); SEPARATOR=" ") AS ?times)
+       (GROUP_CONCAT(DISTINCT STR(?ev); SEPARATOR=" ") AS ?evidences)
+WHERE {
+  ?case a cb:Case .
+  ?tf cb:subject ?case ; cb:kind cb:kindTreatment ; cb:assertion "present" ; cb:concept ?tc ;
+      cb:evidence ?ev .
+  ?of cb:subject ?case ; cb:kind cb:kindOutcome ; cb:assertion "present" ; cb:concept ?oc .
+  OPTIONAL { ?of cb:value ?time }
+  ?tc skos:prefLabel ?treatment .
+  ?oc skos:prefLabel ?outcome .
+}
+GROUP BY ?treatment ?outcome"""
+)
+
+CONDITIONS = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?c WHERE {
+  { ?f cb:kind cb:kindCondition ; cb:concept ?c } UNION { ?f cb:causedBy ?e ; cb:concept ?c }
+}"""
+)
+
+
+def rows(store: ox.Store, sparql: str, **bindings: ox.NamedNode) -> list[dict]:
+    result = run_query(store, sparql, bindings)
+    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+
+def ask(store: ox.Store, name: str, **params: str) -> list[dict]:
+    question = get_question(name)
+    result = question.finish(run_query(store, question.sparql, question.bindings(params)))
+    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+
+def conditions(store: ox.Store) -> list[str]:
+    """Every concept a condition finding or a caused-by source names, and each broader one."""
+    named = {r["c"] for r in rows(store, CONDITIONS)}
+    broader = PREFIXES + "SELECT DISTINCT ?b WHERE { ?c skos:broader* ?b }"
+    return sorted({r["b"] for c in named for r in rows(store, broader, c=ox.NamedNode(c))})
+
+
+def concept_id(iri: str) -> str:
+    return iri.removeprefix(f"{iris.BASE}concept/").replace("/", ":")
+
+
+def assert_derived_answers_equal_direct(store: ox.Store) -> int:
+    """Every derived question's answer equals the direct query's, for every condition; returns
+    how many answers were compared."""
+    compared = 0
+    for condition in conditions(store):
+        term = ox.NamedNode(condition)
+        got = ask(store, "treatments_that_resolved", condition=concept_id(condition))
+        want = rows(store, DIRECT_RESOLUTIONS, condition=term)
+        assert sorted(map(_key, got)) == sorted(map(_key, want)), condition
+        got = ask(store, "etiologies_of", condition=concept_id(condition))
+        want = {r["etiology"]: r for r in rows(store, DIRECT_ETIOLOGIES, condition=term)}
+        assert {r["etiology"] for r in got} == set(want), condition
+        for r in got:
+            direct = want[r["etiology"]]
+            assert (r["cases"], r["statements"]) == (direct["cases"], direct["statements"])
+            assert r["example"] == min(direct["sentences"].split("\n"))
+        compared += 2
+    got = {(r["treatment"], r["outcome"]): r for r in ask(store, "treatment_outcomes")}
+    want = {(r["treatment"], r["outcome"]): r for r in rows(store, DIRECT_TREATMENT_OUTCOMES)}
+    assert set(got) == set(want)
+    for pair, r in got.items():
+        assert r["cases"] == want[pair]["cases"], pair
+        assert set((r["times"] or "").split()) == set((want[pair]["times"] or "").split()), pair
+        assert r["evidence"] == min(want[pair]["evidences"].split()), pair
+    return compared + 1
+
+
+def _key(row: dict) -> tuple:
+    return tuple(sorted((k, v or "") for k, v in row.items()))
+
+
+def test_derived_questions_answer_as_the_direct_queries_on_the_demo(demo_kb):
+    store = open_store(demo_kb)
+    assert assert_derived_answers_equal_direct(store) > 40  # every condition of the demo
+    assert ask(store, "treatments_that_resolved")  # the default has rows (not vacuous)
+    assert len(ask(store, "treatment_outcomes")) > 20
+
+
+def test_times_of_the_cases_that_gave_one_are_kept(demo_kb):
+    """One case without a time used to blank the times of its whole treatment × outcome cell
+    (an unbound value makes GROUP_CONCAT an error); the derived table keeps the others."""
+    rows = ask(open_store(demo_kb), "treatment_outcomes")
+    cell = next(r for r in rows if (r["treatment"], r["outcome"]) == ("conservative management",
+                                                                         "resolution"))  # fmt: skip
+    assert (cell["cases"], cell["times"], cell["median_days"]) == ("2", "P6M", "182.62")
+
+
+def test_a_case_with_two_findings_of_the_condition_is_one_row(demo_kb):
+    """The direct join repeats a row per matching condition finding; the derived row does not."""
+    store = open_store(demo_kb)
+    repeated = 0
+    for condition in conditions(store):
+        plain = rows(store, DIRECT_RESOLUTIONS.replace("SELECT DISTINCT", "SELECT"),
+                     condition=ox.NamedNode(condition))  # fmt: skip
+        got = ask(store, "treatments_that_resolved", condition=concept_id(condition))
+        assert len(got) == len({_key(r) for r in plain}) <= len(plain)
+        repeated += len(plain) - len(got)
+    assert repeated > 0
+
+
+def test_derived_graph_is_in_the_store_and_the_manifest(demo_kb):
+    store = open_store(demo_kb)
+    query = f"SELECT ?t (COUNT(*) AS ?n) WHERE {{ GRAPH <{DERIVED}> {{ ?s a ?t }} }} GROUP BY ?t"
+    types = rows(store, PREFIXES + query)
+    counts = {r["t"].rsplit("#", 1)[1]: int(r["n"]) for r in types}
+    assert set(counts) == {"Resolution", "TreatmentOutcome", "EtiologyCount"}
+    assert all(n > 0 for n in counts.values())
+    assert manifest(demo_kb)[DERIVED] == rules_digest()
+    assert set(rules()) == {"etiologies", "resolutions", "treatment_outcomes"}
+
+
+def test_the_stored_dataset_with_its_derived_graph_conforms_to_the_shapes(demo_kb):
+    """Shapes of the derived classes check their links into the other graphs (a row's findings
+    are cb:Finding, its evidence cb:Evidence), so the whole store is validated."""
+    from kb.graph import ontology_graph, shapes_graph
+
+    union = stored_union(demo_kb)
+    derived = [s for s in union.subjects(RDF.type) if any(
+        str(s).startswith(f"{iris.BASE}{kind}/")
+        for kind in ("resolution", "treatment-outcome", "etiology"))]  # fmt: skip
+    assert len(derived) > 100
+    conforms, _, report = validate(
+        union, shacl_graph=shapes_graph(), ont_graph=ontology_graph(), inference="none"
+    )
+    assert conforms, report
+    used = {p for p in union.predicates() if str(p).startswith(str(CB))}
+    declared = set(ontology_graph().subjects())
+    assert used <= declared, used - declared
+
+
+def stored_union(data_dir: Path) -> Graph:
+    """The union of the store's named graphs, as one rdflib graph."""
+    from kb.graph import union_graph
+
+    dataset = Dataset()
+    dataset.parse(data=dump_nquads(data_dir).decode(), format="nquads")
+    return union_graph(dataset)
+
+
+def test_a_broken_derived_row_does_not_conform(demo_kb):
+    """Not vacuous: the derived shapes do target the derived rows."""
+    from kb.graph import ontology_graph, shapes_graph
+
+    union = stored_union(demo_kb)
+    row = next(union.subjects(RDF.type, CB.TreatmentOutcome))
+    union.remove((row, CB.caseCount, None))
+    conforms, _, report = validate(
+        union, shacl_graph=shapes_graph(), ont_graph=ontology_graph(), inference="none"
+    )
+    assert not conforms and "caseCount" in report
+
+
+def test_the_same_graphs_give_the_same_derived_bytes(demo_kb, tmp_path):
+    """Derived IRIs are functions of their keys and examples are minima, not samples."""
+    source = b"".join(
+        ln + b"\n" for ln in dump_nquads(demo_kb).splitlines() if f"<{DERIVED}>".encode() not in ln
+    )
+    write_store(tmp_path / "a", source)
+    write_store(tmp_path / "b", b"".join(reversed(source.splitlines(keepends=True))))
+    assert dump_nquads(tmp_path / "a") == dump_nquads(tmp_path / "b") == dump_nquads(demo_kb)
+
+
+def test_new_rules_make_a_new_version(demo_kb, tmp_path, monkeypatch):
+    source = dump_nquads(demo_kb)
+    before = version_name(version_digests(source))
+    monkeypatch.setattr("kb.store.rules_digest", lambda: "0" * 64)
+    assert version_name(version_digests(source)) != before
+
+
+def test_derived_rows_follow_a_refresh(built, server, tmp_path):
+    """A refresh that adds an article with cases and findings updates the derived tables."""
+    from ingest.refresh import refresh
+    from tests.test_refresh import change_everything, copy_kb, settings_for
+
+    data = copy_kb(built, tmp_path)
+    before = derived_lines(data)
+    change_everything(server.corpus)
+    report = refresh(data, settings_for(server, data), progress=False)
+    assert report.added and not report.failed
+    assert derived_lines(data) != before
+    assert assert_derived_answers_equal_direct(open_store(data)) > 10
+
+
+def derived_lines(data_dir: Path) -> list[bytes]:
+    mark = f"<{DERIVED}>".encode()
+    return [ln for ln in dump_nquads(data_dir).splitlines() if mark in ln]
+
+
+def test_derived_rows_link_back_to_their_findings(demo_kb):
+    store = open_store(demo_kb)
+    linked = rows(
+        store,
+        PREFIXES
+        + """
+        SELECT ?row ?tf ?of WHERE { ?row a cb:Resolution ; cb:treatmentFinding ?tf ;
+            cb:outcomeFinding ?of . ?tf a cb:Finding . ?of a cb:Finding }""",
+    )
+    total = rows(store, PREFIXES + "SELECT ?row WHERE { ?row a cb:Resolution }")
+    assert len(linked) == len(total) > 0
