@@ -478,7 +478,7 @@ def page_questions(src: Source) -> None:
         "q",
         default="treatments_that_resolved",
         format_func=lambda n: questions[n].title,
-        reset=("row",),
+        reset=("row", "p"),
     )
     question = questions[name]
     st.markdown(x.md_escape(question.description))
@@ -498,18 +498,32 @@ def page_questions(src: Source) -> None:
                 p.name,
                 default=p.default,
                 format_func=lambda c, labels=labels: f"{labels.get(c, c)} ({c})",
-                reset=("row",),
+                reset=("row", "p"),
             )
         else:
-            value = bound_text(label, p.name, default=p.default or "", reset=("row",))
+            value = bound_text(label, p.name, default=p.default or "", reset=("row", "p"))
         if value not in (None, ""):
             values.append((p.name, str(value)))
+    page_no = max(1, x._int(qp("p"), 1)) if question.page_size else 1
+    paging = (x.ROW_LIMIT, page_no) if question.page_size else ()  # same call as the warm-up's
     with st.spinner("Asking the knowledge graph…"):
-        result = src.get("ask_named", name, tuple(values))
+        result = src.get("ask_named", name, tuple(values), *paging)
     df = result_frame(result)
-    st.caption(
-        f"{len(df)} rows{' (truncated)' if result.truncated else ''} · {result.elapsed * 1000:.0f} ms"
-    )
+    if question.page_size:
+        first = (page_no - 1) * question.page_size + 1
+        more = " · more on the next page" if result.truncated else ""
+        st.caption(f"Rows {first}–{first + len(df) - 1} (pages of {question.page_size}, in the "
+                   f"store's order, each sorted){more} · {result.elapsed * 1000:.0f} ms")  # fmt: skip
+        nav = st.columns(3)
+        if page_no > 1:
+            nav[0].button("← previous", on_click=set_param, args=("p", page_no - 1, ("row",)),
+                          key="q_prev")  # fmt: skip
+        if result.truncated:
+            nav[2].button("next →", on_click=set_param, args=("p", page_no + 1, ("row",)),
+                          key="q_next")  # fmt: skip
+    else:
+        truncated = " (truncated)" if result.truncated else ""
+        st.caption(f"{len(df)} rows{truncated} · {result.elapsed * 1000:.0f} ms")
     if df.empty:
         st.info("No rows: nothing in the knowledge graph answers this question with these values.")
         return

@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="question name (omit to list them)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    pages = p.add_mutually_exclusive_group()
+    pages.add_argument("--page", type=int, default=1, help="page of a paged question (from 1)")
+    pages.add_argument("--all", action="store_true", help="every page of a paged question")
     p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
     p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
     p.add_argument("--store", help="a SPARQL 1.1 server's base URL instead of the embedded store")
@@ -312,12 +315,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not args.name:
         for name, q in load_questions().items():
             params = " ".join(f"[{p.name}={p.default or ''}]" for p in q.params)
-            print(f"{name:<28} {q.title}  {params}")
+            pages = f"  (pages of {q.page_size})" if q.page_size else ""
+            print(f"{name:<28} {q.title}  {params}{pages}")
         return 0
     question = get_question(args.name)
     values = dict(_key_value(p) for p in args.param)
-    result = open_any(args.store, settings_from(args).data_dir).ask(question, values)
+    store = open_any(args.store, settings_from(args).data_dir)
+    if args.all:
+        result = question.answer_all(store.query, values)
+    else:
+        result = store.ask(question, values, page=args.page)
     print(format_result(result, args.format))
+    if question.page_size and result.truncated and not args.all:
+        log.info("page %d of %d rows; more with --page %d or --all", args.page,
+                 question.page_size, args.page + 1)  # fmt: skip
     return 0
 
 
@@ -425,7 +436,9 @@ def _report(result, settings: Settings, quads: int = 0) -> int:
                 f"  unresolved [{ref.number}] {res.reason}: {res.detail or ''}  ({ref.raw[:70]}…)"
             )
     print(report.summary())
-    print(f"written to {settings.data_dir}/ (graph: {quads} quads in the store)")
+    print(
+        f"written to {settings.data_dir}/ (graph: {quads} quads, and the tables derived from them)"
+    )
     if report.failures:
         for line in report.failures:
             print(f"  failed: {line}", file=sys.stderr)

@@ -157,10 +157,10 @@ def ask(
     question: Question,
     values: Mapping[str, str] | None = None,
     limit: int = ROW_LIMIT,
+    page: int = 1,
 ) -> QueryResult:
     """A named question with ``values`` for its parameters (defaults otherwise)."""
-    result = store.query(question.sparql, question.bindings(dict(values or {})), limit)
-    return question.finish(result)
+    return question.answer(store.query, values, page, limit)
 
 
 def _rows(store: QueryStoreLike, sparql: str, bindings=None, limit: int = ROW_LIMIT) -> list[dict]:
@@ -1467,10 +1467,14 @@ def case_findings(store: QueryStoreLike, case: str, limit: int = 1000) -> list[F
 
 
 def ask_named(
-    store: QueryStoreLike, name: str, values: Sequence[tuple[str, str]] = (), limit: int = ROW_LIMIT
+    store: QueryStoreLike,
+    name: str,
+    values: Sequence[tuple[str, str]] = (),
+    limit: int = ROW_LIMIT,
+    page: int = 1,
 ) -> QueryResult:
     """The named question ``name`` with ``values`` (pairs, so the call is hashable)."""
-    return ask(store, get_question(name), dict(values), limit)
+    return ask(store, get_question(name), dict(values), limit, page)
 
 
 # --------------------------------------------------------------------------- concepts

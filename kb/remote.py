@@ -30,12 +30,11 @@ import pyoxigraph as ox
 
 from kb.derived import rules
 from kb.query import ROW_LIMIT
-from kb.questions import Question
+from kb.questions import Bindings, Question
 from kb.store import DERIVED, QueryResult, StoreError, bind, open_store, run_query, write_store
 
 log = logging.getLogger(__name__)
 
-Bindings = Mapping[str, ox.NamedNode | ox.Literal] | None
 MAX_RESPONSE = 256 * 1024 * 1024  # bytes: a larger answer is refused rather than read
 _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -48,7 +47,11 @@ class QueryStore(Protocol):
     ) -> QueryResult: ...
 
     def ask(
-        self, question: Question, values: Mapping[str, str] | None = None, limit: int = ROW_LIMIT
+        self,
+        question: Question,
+        values: Mapping[str, str] | None = None,
+        limit: int = ROW_LIMIT,
+        page: int = 1,
     ) -> QueryResult: ...
 
     def replace(self, nquads: bytes) -> None: ...
@@ -117,11 +120,14 @@ class RemoteStore:
         return QueryResult(columns, rows, len(solutions) > limit, time.perf_counter() - started)
 
     def ask(
-        self, question: Question, values: Mapping[str, str] | None = None, limit: int = ROW_LIMIT
+        self,
+        question: Question,
+        values: Mapping[str, str] | None = None,
+        limit: int = ROW_LIMIT,
+        page: int = 1,
     ) -> QueryResult:
         """Answer a named question with ``values`` for its parameters (defaults otherwise)."""
-        result = self.query(question.sparql, question.bindings(dict(values or {})), limit)
-        return question.finish(result)
+        return question.answer(self.query, values, page, limit)
 
     def replace(self, nquads: bytes) -> None:
         """Make the server hold exactly this dataset plus its ``graph/derived``: one ``PUT`` of
@@ -186,10 +192,13 @@ class EmbeddedStore:
         return run_query(open_store(self.data_dir), sparql, bindings, limit)
 
     def ask(
-        self, question: Question, values: Mapping[str, str] | None = None, limit: int = ROW_LIMIT
+        self,
+        question: Question,
+        values: Mapping[str, str] | None = None,
+        limit: int = ROW_LIMIT,
+        page: int = 1,
     ) -> QueryResult:
-        result = self.query(question.sparql, question.bindings(dict(values or {})), limit)
-        return question.finish(result)
+        return question.answer(self.query, values, page, limit)
 
     def replace(self, nquads: bytes) -> None:
         write_store(self.data_dir, nquads)

@@ -138,6 +138,28 @@ def test_a_question_by_deep_link_with_a_parameter_and_a_row(kb):
     assert "Evidence" in texts(at) and df.iloc[0]["sentence"] in texts(at)
 
 
+def test_a_paged_question_pages_forward_and_back(kb, monkeypatch):
+    """concept_evidence comes in pages (of 200; 4 here, so the demo fills several)."""
+    import kb.questions as questions
+
+    real = questions.load_questions()
+    text = real["concept_evidence"].sparql.replace("# page: 200", "# page: 4")
+    small = questions.parse_question("concept_evidence",
+                                     text.replace("LIMIT 200 OFFSET 0", "LIMIT 4 OFFSET 0"))  # fmt: skip
+    monkeypatch.setattr(questions, "load_questions", lambda: {**real, "concept_evidence": small})
+    at = run(page="questions", q="concept_evidence", concept="calcinosis")
+    first = frames(at)[0]
+    assert len(first) == 4 and "Rows 1–4 (pages of 4" in texts(at)
+    assert not [b for b in at.button if b.key == "q_prev"]
+    next(b for b in at.button if b.key == "q_next").click().run()
+    assert at.query_params["p"] in (["2"], "2")
+    second = frames(at)[0]
+    assert len(second) == 4 and "Rows 5–8" in texts(at)
+    assert not set(map(tuple, second.values.tolist())) & set(map(tuple, first.values.tolist()))
+    next(b for b in at.button if b.key == "q_prev").click().run()
+    assert frames(at)[0].equals(first)
+
+
 def test_articles_search_filter_and_open(kb):
     at = run(page="articles")
     assert len(frames(at)[0]) == 12

@@ -101,7 +101,7 @@ def rows(store: ox.Store, sparql: str, **bindings: ox.NamedNode) -> list[dict]:
 
 def ask(store: ox.Store, name: str, **params: str) -> list[dict]:
     question = get_question(name)
-    result = question.finish(run_query(store, question.sparql, question.bindings(params)))
+    result = question.answer_all(lambda q, b, limit: run_query(store, q, b, limit), params)
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
 

@@ -20,11 +20,13 @@ def kb_dir(demo_kb: Path) -> Path:
 
 
 def ask(kb_dir: Path, name: str, **params: str) -> list[dict[str, str | None]]:
-    question = get_question(name)
-    result = question.finish(
-        run_query(open_store(kb_dir), question.sparql, question.bindings(params))
-    )
+    result = get_question(name).answer_all(store_query(kb_dir), params)
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+
+def store_query(kb_dir: Path):
+    store = open_store(kb_dir)
+    return lambda sparql, bindings, limit: run_query(store, sparql, bindings, limit)
 
 
 def test_treatments_that_resolved_iatrogenic_cases(kb_dir):
@@ -270,3 +272,95 @@ def test_the_benchmark_graph_has_the_builders_shapes_and_answers_every_question(
     stored = sorted(ln for ln in dump_nquads(tmp_path / "kb").splitlines() if ln.endswith(mark))
     added = sorted(nquads.read_bytes().splitlines()[quads:])
     assert appended == len(added) == len(stored) > 0 and added == stored
+
+
+# --------------------------------------------------------------------------- order and pages
+
+
+def test_rows_are_sorted_by_the_declared_columns(kb_dir):
+    for name, question in load_questions().items():
+        result = question.answer_all(store_query(kb_dir), {})
+        assert question.order, name
+        assert all(k.removeprefix("-") in result.columns for k in question.order), name
+    cases = [int(r["cases"]) for r in ask(kb_dir, "treatment_outcomes")]
+    assert cases == sorted(cases, reverse=True) and cases[0] > cases[-1]
+    numbers = [r["number"] for r in ask(kb_dir, "seed_citation_contexts")]
+    assert numbers == sorted(numbers, key=int) and "10" in numbers  # 10 after 9: as numbers
+    citing = [r["citing"] for r in ask(kb_dir, "citing_articles")]
+    assert citing == sorted(citing, reverse=True)
+
+
+def test_the_sort_puts_unbound_first_and_numbers_as_numbers():
+    from kb.questions import _sorted
+
+    rows = [["10"], [None], ["9"], ["-1.5"]]
+    assert _sorted(rows, 0, descending=False) == [[None], ["-1.5"], ["9"], ["10"]]
+    assert _sorted(rows, 0, descending=True) == [["10"], ["9"], ["-1.5"], [None]]
+    words = [["b"], ["a"], ["10"], [None]]
+    assert _sorted(words, 0, descending=False) == [[None], ["10"], ["a"], ["b"]]
+
+
+def _small_pages(size: int):
+    """concept_evidence with pages of ``size`` rows, and the same query unpaged."""
+    from kb.questions import parse_question
+
+    text = load_questions()["concept_evidence"].sparql
+    paged = parse_question("ce", text.replace("# page: 200", f"# page: {size}")
+                           .replace("LIMIT 200 OFFSET 0", f"LIMIT {size} OFFSET 0"))  # fmt: skip
+    whole = parse_question(
+        "ce", text.replace("# page: 200\n", "").replace("LIMIT 200 OFFSET 0", "")
+    )
+    return paged, whole
+
+
+def test_pages_are_disjoint_sorted_and_make_up_the_whole_answer(kb_dir):
+    paged, whole = _small_pages(5)
+    query, values = store_query(kb_dir), {"concept": "calcinosis_cutis"}
+    everything = whole.answer(query, values)
+    assert whole.page_size is None and len(everything.rows) > 30
+    pages, page = [], 1
+    while True:
+        result = paged.answer(query, values, page)
+        assert len(result.rows) <= 5 and result.truncated == (len(result.rows) == 5)
+        assert result.rows == paged._ordered(list(result.rows), result.columns)  # sorted
+        pages.append(result.rows)
+        if not result.truncated:
+            break
+        page += 1
+    assert len(pages) == len(everything.rows) // 5 + 1  # the last one short (or empty)
+    flat = [tuple(r) for rows in pages for r in rows]
+    assert sorted(flat, key=str) == sorted(map(tuple, everything.rows), key=str)
+    assert paged.answer_all(query, values).rows == everything.rows  # one sorted answer
+    assert paged.answer(query, values, page + 1).rows == []  # past the end: nothing
+    capped = paged.answer_all(query, values, limit=12)
+    assert len(capped.rows) == 12 and capped.truncated
+
+
+def test_the_default_concept_has_one_page_of_200_on_the_demo(kb_dir):
+    question = get_question("concept_evidence")
+    assert question.page_size == 200
+    result = question.answer(store_query(kb_dir), {})
+    assert 0 < len(result.rows) <= 200 and not result.truncated
+
+
+def test_bad_pages_are_clear_errors(kb_dir, capsys):
+    from kb.questions import parse_question
+
+    question = get_question("concept_evidence")
+    for page in (0, -1, 1_000_001):
+        with pytest.raises(QuestionError, match="page must be"):
+            question.sparql_for(page)
+    with pytest.raises(QuestionError, match="has no pages"):
+        get_question("etiologies_of").sparql_for(2)
+    with pytest.raises(QuestionError, match="LIMIT n OFFSET 0"):
+        parse_question("x", "# title: x\n# page: 10\nSELECT * WHERE { ?s ?p ?o } LIMIT 5")
+    argv = ["ask", "concept_evidence", "--data-dir", str(kb_dir)]
+    assert main([*argv, "--page", "0"]) == 2
+    assert "page must be from 1" in capsys.readouterr().err
+    assert main([*argv, "--page", "2", "--format", "csv"]) == 0
+    assert (
+        capsys.readouterr().out.strip()
+        == "label,kind,subject,assertion,value,method,sentence,article"
+    )
+    assert main([*argv, "--all", "--format", "csv", "--param", "concept=calcinosis_cutis"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) > 30
