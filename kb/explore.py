@@ -1488,10 +1488,8 @@ class ConceptRow:
 
 
 CONCEPTS_OF_KIND = """
-SELECT ?c (COUNT(*) AS ?findings) WHERE { ?f cb:kind ?kind ; cb:concept ?c }
-GROUP BY ?c
-ORDER BY DESC(?findings)
-"""
+SELECT ?c ?findings WHERE { ?row cb:findingKind ?kind ; cb:countedConcept ?c ; cb:findingCount ?findings }
+"""  # counted when the store wrote its version (kb/derived/concept_counts.rq)
 
 
 def concepts_of_kind(store: QueryStoreLike, kind: str, limit: int = 2000) -> list[ConceptRow]:
@@ -1582,9 +1580,12 @@ def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
 
 CONCEPT_FINDINGS = """
 SELECT ?f ?e ?kind ?cid ?label ?assertion ?value ?subject ?slabel ?method ?section ?sentence ?article
-WHERE {
-  ?c skos:broader* ?concept .
-  ?f cb:concept ?c ; cb:evidence ?e .
+{
+  { SELECT ?f ?c {
+      { SELECT ?c WHERE { ?c skos:broader* ?concept } ORDER BY ?c }
+      ?f cb:concept ?c
+    } LIMIT %d }
+  ?f cb:evidence ?e .
   ?e cb:method ?method ; cb:section ?section ; cb:sentence ?sentence ; prov:wasDerivedFrom ?article .
   ?f cb:kind/skos:notation ?kind ; cb:assertion ?assertion ; cb:subject ?subject ; rdfs:label ?label .
   OPTIONAL { ?c skos:notation ?cid }
@@ -1596,9 +1597,10 @@ WHERE {
 
 def concept_findings(store: QueryStoreLike, concept_id: str, limit: int = 500) -> list[Finding]:
     """The findings of the concept or a narrower one, with their evidence: the first ``limit``
-    the store yields (no ORDER BY, so a common concept costs ``limit`` rows, not all of
-    them), then sorted by article, method and subject."""
-    rows = _rows(store, CONCEPT_FINDINGS, {"concept": node(concept_iri(concept_id))}, limit=limit)
+    in the store's order (picked before anything is looked up, so a common concept costs
+    ``limit`` findings, not all of them), then sorted by article, method and subject."""
+    sparql = CONCEPT_FINDINGS % int(limit)  # an int, formatted: the concept is bound
+    rows = _rows(store, sparql, {"concept": node(concept_iri(concept_id))}, limit=limit * 4)
     rows.sort(key=lambda r: (r["article"] or "", r["method"] or "", r["subject"] or "",
                              r["label"] or ""))  # fmt: skip
     return [_finding(r) for r in rows]

@@ -154,6 +154,21 @@ def test_derived_questions_answer_as_the_direct_queries_on_the_demo(demo_kb):
     assert len(ask(store, "treatment_outcomes")) > 20
 
 
+def test_concept_counts_equal_counting_the_findings(demo_kb):
+    from kb import explore as x
+
+    store = open_store(demo_kb)
+    kb = x.KB(demo_kb)
+    direct = (
+        PREFIXES
+        + "SELECT ?c (COUNT(*) AS ?n) WHERE { ?f cb:kind ?kind ; cb:concept ?c } GROUP BY ?c"
+    )
+    for kind, iri in x.KIND_IRI.items():
+        want = {r["c"]: int(r["n"]) for r in rows(store, direct, kind=ox.NamedNode(iri))}
+        got = {x.concept_iri(c.id): c.findings for c in x.concepts_of_kind(kb, kind)}
+        assert got == want and (got or kind not in x.BROWSE_KINDS), kind
+
+
 def test_times_of_the_cases_that_gave_one_are_kept(demo_kb):
     """One case without a time used to blank the times of its whole treatment × outcome cell
     (an unbound value makes GROUP_CONCAT an error); the derived table keeps the others."""
@@ -181,10 +196,10 @@ def test_derived_graph_is_in_the_store_and_the_manifest(demo_kb):
     query = f"SELECT ?t (COUNT(*) AS ?n) WHERE {{ GRAPH <{DERIVED}> {{ ?s a ?t }} }} GROUP BY ?t"
     types = rows(store, PREFIXES + query)
     counts = {r["t"].rsplit("#", 1)[1]: int(r["n"]) for r in types}
-    assert set(counts) == {"Resolution", "TreatmentOutcome", "EtiologyCount"}
+    assert set(counts) == {"Resolution", "TreatmentOutcome", "EtiologyCount", "ConceptCount"}
     assert all(n > 0 for n in counts.values())
     assert manifest(demo_kb)[DERIVED] == rules_digest()
-    assert set(rules()) == {"etiologies", "resolutions", "treatment_outcomes"}
+    assert set(rules()) == {"concept_counts", "etiologies", "resolutions", "treatment_outcomes"}
 
 
 def test_the_stored_dataset_with_its_derived_graph_conforms_to_the_shapes(demo_kb):
@@ -195,7 +210,7 @@ def test_the_stored_dataset_with_its_derived_graph_conforms_to_the_shapes(demo_k
     union = stored_union(demo_kb)
     derived = [s for s in union.subjects(RDF.type) if any(
         str(s).startswith(f"{iris.BASE}{kind}/")
-        for kind in ("resolution", "treatment-outcome", "etiology"))]  # fmt: skip
+        for kind in ("resolution", "treatment-outcome", "etiology", "concept-count"))]  # fmt: skip
     assert len(derived) > 100
     conforms, _, report = validate(
         union, shacl_graph=shapes_graph(), ont_graph=ontology_graph(), inference="none"
