@@ -4,12 +4,10 @@ SYNTHETIC demo KB (built with ``kb demo`` into a temporary directory unless ``--
 given) and, with ``--kb DIR``, on a large KB (e.g. the one ``benchmarks/graph_questions.py
 --save DIR`` writes; the app needs its store only).
 
-    .venv/bin/python benchmarks/app_pages.py [--demo DIR] [--kb DIR] [--skip-slow]
+    .venv/bin/python benchmarks/app_pages.py [--demo DIR] [--kb DIR]
 
 Each KB runs in a fresh process (the caches are per process). The background warm-up is off,
-so the first render shows what a page costs on its own. ``--skip-slow`` leaves out the pages
-that start from a whole-graph named question (evidence synthesis, citation check), which take
-minutes on a 100,000-article KB until those questions are faster.
+so the first render shows what a page costs on its own.
 """
 
 from __future__ import annotations
@@ -42,10 +40,9 @@ PAGES = [
     ("sparql", {}),
     ("downloads", {}),
 ]
-SLOW = {"synthesis", "citations"}
 
 
-def measure(kb: Path, skip_slow: bool) -> list[tuple[str, float, float]]:
+def measure(kb: Path) -> list[tuple[str, float, float]]:
     """(page, first render, cached re-render) in seconds, in this process."""
     from streamlit.testing.v1 import AppTest
 
@@ -57,9 +54,6 @@ def measure(kb: Path, skip_slow: bool) -> list[tuple[str, float, float]]:
     seed = seeds[0][0] if seeds else "seed:none"
     out = []
     for name, params in PAGES:
-        page = params.get("page", name)
-        if skip_slow and page in SLOW:
-            continue
         times = []
         for _ in range(2):
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=3600)
@@ -79,11 +73,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", type=Path, help="a demo KB data directory (default: build one)")
     parser.add_argument("--kb", type=Path, help="a large KB data directory")
-    parser.add_argument("--skip-slow", action="store_true", help=SLOW.__repr__())
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.skip_slow)))
+        print(json.dumps(measure(args.child)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         demo = args.demo
@@ -95,8 +88,6 @@ def main() -> None:
             if kb is None:
                 continue
             cmd = [sys.executable, __file__, "--child", str(kb)]
-            if args.skip_slow:
-                cmd.append("--skip-slow")
             answer = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
             print(f"\n{label}: {kb}")
             print(f"  {'page':<34} {'first':>9} {'cached':>9}")
