@@ -1360,6 +1360,8 @@ def main() -> None:
         st.title("Casebook explorer")
         st.info(NO_KB.format(data_dir=x.md_escape(str(src.data_dir))))
         return
+    if not src.url and (why := x.stale_derived(src.data_dir)):
+        st.warning(x.md_escape(why[0].upper() + why[1:] + "."))
     if not src.url and os.environ.get("CASEBOOK_WARM_UP", "1") != "0":
         _warm_up(src.key, src.version)
     try:

@@ -318,9 +318,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
             pages = f"  (pages of {q.page_size})" if q.page_size else ""
             print(f"{name:<28} {q.title}  {params}{pages}")
         return 0
+    from kb.store import stale_derived
+
     question = get_question(args.name)
     values = dict(_key_value(p) for p in args.param)
-    store = open_any(args.store, settings_from(args).data_dir)
+    data_dir = settings_from(args).data_dir
+    if not args.store and (why := stale_derived(data_dir)):
+        log.warning("%s", why)
+    store = open_any(args.store, data_dir)
     if args.all:
         result = question.answer_all(store.query, values)
     else:

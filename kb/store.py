@@ -107,6 +107,17 @@ def manifest(data_dir: Path) -> dict[str, str]:
     return version_digests(dump_nquads(data_dir))  # a version written without its manifest
 
 
+def stale_derived(data_dir: Path) -> str | None:
+    """Why ``graph/derived`` does not match this Casebook's rules (a store written by an older
+    version), or None; the questions that read it would answer from missing or old tables."""
+    written = manifest(data_dir).get(DERIVED)
+    if written == rules_digest() or current_version(data_dir) is None:
+        return None
+    what = "without its derived tables" if written is None else "with other derivation rules"
+    return (f"the store in {data_dir} was written {what}: run `kb refresh` (or `kb build`) to "
+            f"update it; until then some questions answer from missing or old tables")  # fmt: skip
+
+
 def dump_nquads(data_dir: Path) -> bytes:
     """The current version as canonical N-Quads (sorted lines): equal datasets, equal bytes."""
     store = open_store(data_dir)

@@ -381,3 +381,21 @@ def test_every_page_by_deep_link(kb):
         assert at.sidebar.radio(key="nav").value == page
     at.sidebar.radio(key="nav").set_value("questions").run()
     assert at.header[0].value == "Questions"
+
+
+def test_a_store_without_its_derived_tables_is_flagged(demo_kb, tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from kb.store import DERIVED
+
+    data = tmp_path / "kb"
+    shutil.copytree(demo_kb, data)
+    file = current_version(data).with_suffix(".json")
+    digests = json.loads(file.read_text())
+    del digests[DERIVED]
+    file.write_text(json.dumps(digests))
+    monkeypatch.setenv("KB_DATA_DIR", str(data))
+    monkeypatch.setenv("CASEBOOK_WARM_UP", "0")
+    at = run()
+    assert any("kb refresh" in w.value for w in at.warning)

@@ -290,3 +290,26 @@ def test_derived_rows_link_back_to_their_findings(demo_kb):
     )
     total = rows(store, PREFIXES + "SELECT ?row WHERE { ?row a cb:Resolution }")
     assert len(linked) == len(total) > 0
+
+
+def test_a_store_written_before_the_derived_tables_says_to_refresh(demo_kb, tmp_path, caplog):
+    """An older store has no graph/derived: `kb ask` and the explorer say what to run."""
+    import json
+    import shutil
+
+    from kb.cli import main
+    from kb.store import current_version, stale_derived
+
+    data = tmp_path / "kb"
+    shutil.copytree(demo_kb, data)
+    assert stale_derived(data) is None
+    file = current_version(data).with_suffix(".json")
+    digests = json.loads(file.read_text())
+    del digests[DERIVED]
+    file.write_text(json.dumps(digests))
+    assert "without its derived tables" in stale_derived(data)
+    assert main(["ask", "treatment_outcomes", "--data-dir", str(data)]) == 0
+    assert "run `kb refresh`" in caplog.text
+    digests[DERIVED] = "0" * 64
+    file.write_text(json.dumps(digests))
+    assert "with other derivation rules" in stale_derived(data)
