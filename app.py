@@ -28,7 +28,7 @@ from kb import explore as x
 from kb.config import ConfigError, load_settings
 from kb.query import QueryRejected, check_query, user_query
 from kb.questions import QuestionError, load_questions
-from kb.store import StoreError
+from kb.store import StoreError, stale_derived
 
 log = logging.getLogger("casebook.app")
 
@@ -1360,7 +1360,7 @@ def main() -> None:
         st.title("Casebook explorer")
         st.info(NO_KB.format(data_dir=x.md_escape(str(src.data_dir))))
         return
-    if not src.url and (why := x.stale_derived(src.data_dir)):
+    if not src.url and (why := stale_derived(src.data_dir)):
         st.warning(x.md_escape(why[0].upper() + why[1:] + "."))
     if not src.url and os.environ.get("CASEBOOK_WARM_UP", "1") != "0":
         _warm_up(src.key, src.version)

@@ -36,7 +36,6 @@ from kb.store import (
     current_version,
     open_store,
     run_query,
-    stale_derived,
 )
 
 ID = iris.BASE
