@@ -14,6 +14,7 @@ widgets from these declarations.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -212,11 +213,19 @@ def parse_question(name: str, text: str) -> Question:
 
 
 def _median_days(durations: str | None) -> str | None:
-    days = sorted(q.days for d in (durations or "").split() if (q := parse_iso(d)) is not None)
+    days = sorted(x for d in (durations or "").split() if (x := _days(d)) is not None)
     if not days:
         return None
     mid = len(days) // 2
     return f"{(days[mid] if len(days) % 2 else (days[mid - 1] + days[mid]) / 2):g}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _days(duration: str) -> float | None:
+    """Days of an ISO 8601 duration (cached: a KB repeats a few hundred values thousands of
+    times, and parsing them was most of treatment_outcomes' time after the query)."""
+    parsed = parse_iso(duration)
+    return None if parsed is None else parsed.days
 
 
 def load_questions() -> dict[str, Question]:
