@@ -3,12 +3,15 @@
     # title: Treatments that resolved iatrogenic cases
     # description: …
     # param: condition concept calcinosis_cutis_iatrogenic The condition (a vocabulary concept id)
+    # order: treatment case outcome
     SELECT … WHERE { … ?condition … }
 
-A parameter is a variable of the query, bound as an RDF term when the question runs (pyoxigraph
-substitutions): a ``concept`` becomes the concept's IRI, a ``text`` a plain literal, an
-``integer`` an xsd:integer — a hostile value stays a value. The CLI and the app build their
-widgets from these declarations.
+A parameter is a variable of the query, bound as an RDF term in a ``VALUES`` block when the
+question runs (``kb.store.bind``): a ``concept`` becomes the concept's IRI, a ``text`` a plain
+literal, an ``integer`` an xsd:integer — a hostile value stays a value. The CLI and the app
+build their widgets from these declarations. ``# order:`` names the columns the rows are sorted
+by (``-name`` descending; see ``Question.finish``), ``# median:`` a column of durations to add
+the median of, and ``# page: n`` makes a question answer n rows a page (``Question.sparql_for``).
 """
 
 from __future__ import annotations
