@@ -92,6 +92,12 @@ class Source:
         return _cached(fn, self.key, self.version, *args, **kwargs)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _stale_derived(data_dir: str, version: str) -> str | None:
+    """Once per store version: the check reads its manifest (15 MB for 100,000 articles)."""
+    return stale_derived(Path(data_dir))
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _store(key: tuple[str, str], version: str):
     """The read-only store of one version (thread-safe; shared by all sessions)."""
@@ -1360,7 +1366,7 @@ def main() -> None:
         st.title("Casebook explorer")
         st.info(NO_KB.format(data_dir=x.md_escape(str(src.data_dir))))
         return
-    if not src.url and (why := stale_derived(src.data_dir)):
+    if not src.url and (why := _stale_derived(str(src.data_dir), src.version)):
         st.warning(x.md_escape(why[0].upper() + why[1:] + "."))
     if not src.url and os.environ.get("CASEBOOK_WARM_UP", "1") != "0":
         _warm_up(src.key, src.version)

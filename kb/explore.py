@@ -29,14 +29,7 @@ from kb import iris
 from kb.export import BibEntry
 from kb.query import ROW_LIMIT
 from kb.questions import Question, get_question
-from kb.store import (
-    QueryResult,
-    StoreError,
-    bind,
-    current_version,
-    open_store,
-    run_query,
-)
+from kb.store import QueryResult, StoreError, bind, current_version, open_store, run_query
 
 ID = iris.BASE
 CB = "https://casebook.invalid/ontology#"

@@ -141,16 +141,17 @@ class RemoteStore:
         It is not atomic for readers: a query during the load may see part of the new data.
         """
         started = time.perf_counter()
-        self._request(self.store_url, "PUT", nquads,
-                      {"Content-Type": "application/n-quads"}, timeout=max(self.timeout, 300.0))  # fmt: skip
+        timeout = max(self.timeout, 300.0)
+        self._request(self.store_url, "PUT", nquads, {"Content-Type": "application/n-quads"},
+                      timeout=timeout)  # fmt: skip
         target = f"{self.store_url}?graph={urllib.parse.quote(DERIVED, safe='')}"
         for rule in rules().values():
             triples, _ = self._request(
                 self.query_url + "?union-default-graph", "POST", rule.encode("utf-8"),
                 {"Content-Type": "application/sparql-query; charset=utf-8",
-                 "Accept": "application/n-triples"}, timeout=max(self.timeout, 300.0))  # fmt: skip
+                 "Accept": "application/n-triples"}, timeout=timeout)  # fmt: skip
             self._request(target, "POST", triples, {"Content-Type": "application/n-triples"},
-                          timeout=max(self.timeout, 300.0))  # fmt: skip
+                          timeout=timeout)  # fmt: skip
         log.info("replaced the dataset at %s (%d quads, %.1f s)", self.store_url,
                  nquads.count(b"\n"), time.perf_counter() - started)  # fmt: skip
 

@@ -10,6 +10,7 @@ same derived graph, byte for byte.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from importlib import resources
 
@@ -24,6 +25,7 @@ def rules() -> dict[str, str]:
     }
 
 
+@functools.cache  # the rules ship with the package: they do not change while it runs
 def rules_digest() -> str:
     """A hash of the rules: it names the derived graph in a version's manifest, so a new rule
     gives a new version even when no other graph changed."""
