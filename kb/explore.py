@@ -46,6 +46,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX fabio: <http://purl.org/spar/fabio/>
 PREFIX cito: <http://purl.org/spar/cito/>
 PREFIX prism: <http://prismstandard.org/namespaces/basic/2.0/>
+PREFIX bibo: <http://purl.org/ontology/bibo/>
 """
 
 KINDS = ("condition", "etiology", "treatment", "outcome", "test", "anatomy", "patient_attribute")
@@ -1123,6 +1124,28 @@ SELECT ?type ?source ?pmid WHERE {
 }
 """
 ARTICLE_REFERENCES = "SELECT ?number WHERE { ?ref cb:resolvedTo ?article ; cb:number ?number }"
+AUTHORS = """
+SELECT ?article ?member ?name WHERE {
+  { ?article bibo:authorList ?list . ?list ?member ?name .
+    FILTER(STRSTARTS(STR(?member), "http://www.w3.org/1999/02/22-rdf-syntax-ns#_")) }
+  UNION
+  { ?article dcterms:creator ?name FILTER NOT EXISTS { ?article bibo:authorList ?list } }
+}
+"""
+
+
+def authors(store: QueryStoreLike, articles: Sequence[str]) -> dict[str, list[str]]:
+    """Each article's authors in its own order: the members ``rdf:_1``, ``rdf:_2``… of its
+    ``bibo:authorList``; an article in a graph written before the lists has only the set of
+    ``dcterms:creator`` (sorted by name here, so at least the same every time)."""
+    if not articles:
+        return {}
+    sparql = values_block(AUTHORS, "article", [node(a) for a in articles])
+    found: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for r in _rows(store, sparql, limit=100_000):
+        position = int(r["member"].rpartition("_")[2]) if r["member"] else 0
+        found[r["article"]].append((position, r["name"]))
+    return {a: [name for _, name in sorted(names)] for a, names in found.items()}
 
 
 def article(store: QueryStoreLike, doc_id: str) -> Article | None:
@@ -1171,7 +1194,7 @@ def article(store: QueryStoreLike, doc_id: str) -> Article | None:
         iri=a,
         id=document_id(a),
         title=one("title"),
-        authors=tuple(values.get("creator", [])),
+        authors=tuple(authors(store, [a]).get(a, [])),
         journal=one("publicationName"),
         year=one("hasPublicationYear"),
         date=one("date"),
@@ -2073,7 +2096,7 @@ def evidence_table(
 
 BIBLIOGRAPHY = """
 SELECT ?number ?raw ?rtitle ?method ?score ?reason ?detail ?article ?title ?journal ?year ?volume
-       ?issue ?pages ?doi ?pmid ?pmcid (GROUP_CONCAT(?creator; SEPARATOR="\\u001f") AS ?authors)
+       ?issue ?pages ?doi ?pmid ?pmcid
 WHERE {
   ?seed a cb:SeedArticle ; cb:hasReference ?ref .
   ?ref cb:number ?number ; cb:rawText ?raw .
@@ -2092,21 +2115,19 @@ WHERE {
     OPTIONAL { ?article prism:pageRange ?pages }
     OPTIONAL { ?article prism:doi ?doi }
     OPTIONAL { ?article fabio:hasPubMedCentralId ?pmcid }
-    OPTIONAL { ?article dcterms:creator ?creator }
   }
 }
-GROUP BY ?number ?raw ?rtitle ?method ?score ?reason ?detail ?article ?title ?journal ?year ?volume
-         ?issue ?pages ?doi ?pmid ?pmcid
 ORDER BY ?number
 """
 
 
 def bibliography(store: QueryStoreLike) -> list[BibEntry]:
     """The seed's references as ``kb.export.BibEntry`` from the graph alone (for RIS/BibTeX):
-    PubMed's metadata when resolved and fetched, else the reference's raw text as its title.
-    The graph keeps authors as a set, so their order is the graph's, not the article's."""
+    PubMed's metadata when resolved and fetched, else the reference's raw text as its title."""
     entries: dict[int, BibEntry] = {}
-    for r in _rows(store, BIBLIOGRAPHY, limit=5000):
+    rows = _rows(store, BIBLIOGRAPHY, limit=5000)
+    names = authors(store, sorted({r["article"] for r in rows if r["pmid"]}))
+    for r in rows:
         number = _int(r["number"])
         if number in entries:
             continue
@@ -2114,12 +2135,11 @@ def bibliography(store: QueryStoreLike) -> list[BibEntry]:
             note = f"resolved to PMID {r['pmid']} by {r['method']}"
             if r["score"]:
                 note += f", score {float(r['score']):.2f}"
-            authors = [_author(a) for a in (r["authors"] or "").split("\x1f") if a]
             title = (r["title"] or "").strip()
             title = title[:-1] if title.endswith(".") and not title.endswith("..") else title
             entries[number] = BibEntry(
                 number=number,
-                authors=authors,
+                authors=[_author(a) for a in names.get(r["article"], [])],
                 title=title or None,
                 journal=r["journal"],
                 journal_abbrev=r["journal"],

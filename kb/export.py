@@ -34,6 +34,7 @@ PREFIXES = {
     "dcterms": "http://purl.org/dc/terms/",
     "prism": "http://prismstandard.org/namespaces/basic/2.0/",
     "biro": "http://purl.org/spar/biro/",
+    "bibo": "http://purl.org/ontology/bibo/",
     "mesh": "http://id.nlm.nih.gov/mesh/",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",

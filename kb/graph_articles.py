@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kb import iris
 from kb.graph_terms import (
+    BIBO,
     CB,
     CITO,
     FABIO,
@@ -60,6 +61,20 @@ def year(y: int) -> Literal:
     return date(f"{int(y):04d}")
 
 
+def authors(a: URIRef, names: list[str]) -> Iterator[Triple]:
+    """Each author as ``dcterms:creator`` (a set: simple to query) and, in the article's order,
+    as the members ``rdf:_1``, ``rdf:_2``… of its ``bibo:authorList`` (an ``rdf:Seq``): a
+    citation's first author must come first, and a set has no order."""
+    names = [n for n in names if n]
+    yield from each(a, DCTERMS.creator, names)
+    if names:
+        seq = iris.author_list(a)
+        yield (a, BIBO.authorList, seq)
+        yield (seq, RDF.type, RDF.Seq)
+        for position, name in enumerate(names, 1):
+            yield (seq, RDF[f"_{position}"], text(name))
+
+
 # --------------------------------------------------------------------------- the seed
 
 
@@ -72,7 +87,7 @@ def seed_triples(seed: SeedDocument, resolutions: list[Resolution]) -> Iterator[
     yield (a, RDF.type, CB.SeedArticle)
     yield from optional(a, DCTERMS.title, meta.title)
     yield from optional(a, PRISM.doi, meta.doi)
-    yield from each(a, DCTERMS.creator, meta.authors)
+    yield from authors(a, meta.authors)
     yield from optional(a, PRISM.publicationName, meta.journal)
     yield from optional(a, PRISM.volume, meta.volume)
     yield from optional(a, PRISM.number, meta.issue)
@@ -142,7 +157,7 @@ def record_triples(r: PubmedRecord) -> Iterator[Triple]:
     yield from optional(a, PRISM.doi, r.doi)
     yield from optional(a, FABIO.hasPubMedCentralId, r.pmcid)
     yield from optional(a, DCTERMS.abstract, r.abstract_text)
-    yield from each(a, DCTERMS.creator, [au.display for au in r.authors])
+    yield from authors(a, [au.display for au in r.authors])
     yield from optional(a, PRISM.publicationName, r.journal)
     yield from optional(a, PRISM.volume, r.volume)
     yield from optional(a, PRISM.number, r.issue)

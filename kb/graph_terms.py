@@ -23,6 +23,7 @@ FABIO = Namespace("http://purl.org/spar/fabio/")
 CITO = Namespace("http://purl.org/spar/cito/")
 BIRO = Namespace("http://purl.org/spar/biro/")
 PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
+BIBO = Namespace("http://purl.org/ontology/bibo/")
 
 PREFIXES = {
     "cb": CB,
@@ -30,6 +31,7 @@ PREFIXES = {
     "cito": CITO,
     "biro": BIRO,
     "prism": PRISM,
+    "bibo": BIBO,
     "dcterms": DCTERMS,
     "prov": PROV,
     "skos": SKOS,

@@ -85,6 +85,11 @@ def article(document: str, pmc_to_pmid: Mapping[str, str] | None = None) -> URIR
     raise ValueError(f"unknown document scheme in {document!r}")
 
 
+def author_list(article_iri: URIRef) -> URIRef:
+    """The ordered author list (an ``rdf:Seq``) of an article."""
+    return check_iri(f"{article_iri}/authors")
+
+
 def mesh_heading(pmid: str, index: int) -> URIRef:
     return _iri("article", "pmid", pmid, "mesh", index)
 

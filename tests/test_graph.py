@@ -29,7 +29,7 @@ from kb.graph import (
     to_nquads,
     union_graph,
 )
-from kb.graph_terms import CITO, FABIO, value, xsd_duration
+from kb.graph_terms import BIBO, CITO, FABIO, value, xsd_duration
 from kb.records import Case, Evidence, Extraction, Finding, Relation
 
 CB = iris.CB
@@ -125,6 +125,21 @@ def test_article_metadata_is_typed(dataset):
     headings = list(g.objects(article, CB.meshHeading))
     assert len(headings) == 9
     assert all(str(g.value(h, CB.descriptor)).startswith(str(iris.MESH) + "D") for h in headings)
+
+
+def test_authors_keep_the_articles_order(demo_build, dataset):
+    """dcterms:creator is a set; bibo:authorList (an rdf:Seq) keeps PubMed's order, which here
+    is not alphabetical (Lindqvist, Adeyemi, Castellanos)."""
+    record = next(r for r in demo_build.records if r.pmid == "99000007")
+    names = [a.display for a in record.authors]
+    assert names == ["Lindqvist MR", "Adeyemi T", "Castellanos J"]
+    article = iris.pmid_article("99000007")
+    g = named(dataset, "pmid:99000007")
+    seq = g.value(article, BIBO.authorList)
+    assert seq == iris.author_list(article) and (seq, RDF.type, RDF.Seq) in g
+    assert [str(g.value(seq, RDF[f"_{i}"])) for i in range(1, len(names) + 1)] == names
+    assert g.value(seq, RDF[f"_{len(names) + 1}"]) is None
+    assert {str(o) for o in g.objects(article, DCTERMS.creator)} == set(names)
 
 
 def test_finding_has_its_evidence_sentence_and_offsets(demo_build, dataset):
@@ -312,6 +327,17 @@ def test_finding_without_evidence_does_not_conform(demo_build, union):
     conforms, report = validate(broken)
     assert not conforms
     assert "exactly one cb:evidence" in report and str(iris.finding(f.id)) in report
+
+
+def test_author_list_without_its_first_author_does_not_conform(union):
+    seq = iris.author_list(iris.pmid_article("99000007"))
+    broken = Graph()
+    for t in union:
+        broken.add(t)
+    broken.remove((seq, RDF["_1"], None))
+    conforms, report = validate(broken)
+    assert not conforms
+    assert "first author as rdf:_1" in report and str(seq) in report
 
 
 def test_every_cb_term_used_is_declared(union):
