@@ -23,12 +23,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
+from email.message import Message
 from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
 
 from kb.derived import rules
+from kb.gate import TRUNCATED
 from kb.query import ROW_LIMIT
 from kb.questions import Bindings, Question
 from kb.store import DERIVED, QueryResult, StoreError, bind, open_store, run_query, write_store
@@ -90,21 +92,24 @@ class RemoteStore:
 
     def query(self, sparql: str, bindings: Bindings = None, limit: int = ROW_LIMIT) -> QueryResult:
         """Run a read query by POST (``application/sparql-query``); same result shape and row cap
-        as ``kb.store.run_query``."""
+        as ``kb.store.run_query``. An answer the server itself cut (``kb serve``'s row cap, which
+        says so in its ``X-Casebook-Truncated`` header) is ``truncated`` too, however few rows
+        it has."""
         started = time.perf_counter()
-        body, content_type = self._request(
+        body, headers = self._request(
             self.query_url + "?union-default-graph",
             "POST",
             bind(sparql, bindings).encode("utf-8"),
             {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT},
         )
-        if content_type.startswith("application/n-triples"):  # CONSTRUCT / DESCRIBE
+        cut = headers.get(TRUNCATED, "").strip().lower() == "true"
+        if headers.get_content_type() == "application/n-triples":  # CONSTRUCT / DESCRIBE
             triples = [
                 [_term_text(q.subject), _term_text(q.predicate), _term_text(q.object)]
                 for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)
             ]
             return QueryResult(["subject", "predicate", "object"], triples[:limit],
-                               len(triples) > limit, time.perf_counter() - started)  # fmt: skip
+                               cut or len(triples) > limit, time.perf_counter() - started)  # fmt: skip
         try:
             payload = json.loads(body)
         except ValueError as exc:  # Oxigraph reports a late failure (e.g. its time limit) as
@@ -117,7 +122,8 @@ class RemoteStore:
         columns = list(payload.get("head", {}).get("vars", []))
         solutions = payload.get("results", {}).get("bindings", [])
         rows = [[_json_text(s.get(c)) for c in columns] for s in solutions[:limit]]
-        return QueryResult(columns, rows, len(solutions) > limit, time.perf_counter() - started)
+        return QueryResult(columns, rows, cut or len(solutions) > limit,
+                           time.perf_counter() - started)  # fmt: skip
 
     def ask(
         self,
@@ -162,12 +168,12 @@ class RemoteStore:
         data: bytes,
         headers: dict[str, str],
         timeout: float | None = None,
-    ) -> tuple[bytes, str]:
+    ) -> tuple[bytes, Message]:
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with self._opener.open(request, timeout=timeout or self.timeout) as response:
                 body = response.read(MAX_RESPONSE + 1)
-                content_type = response.headers.get("Content-Type", "")
+                answer_headers = response.headers
         except urllib.error.HTTPError as exc:
             detail = exc.read(2000).decode("utf-8", "replace").strip()
             raise StoreError(f"{url}: HTTP {exc.code}: {detail or exc.reason}") from exc
@@ -176,7 +182,7 @@ class RemoteStore:
             raise StoreError(f"cannot reach the SPARQL server at {url}: {reason}") from exc
         if len(body) > MAX_RESPONSE:
             raise StoreError(f"{url}: answer larger than {MAX_RESPONSE} bytes; add a LIMIT")
-        return body, content_type
+        return body, answer_headers
 
 
 class EmbeddedStore:

@@ -182,6 +182,17 @@ def test_every_named_question_same_rows_as_the_embedded_store(kb_dir, served, na
     assert local.rows  # the demo answers every question
 
 
+def test_the_remote_store_reports_an_answer_the_server_cut(served):
+    """kb serve's row cap cuts the answer below the client's own limit: the client must still
+    say the answer is incomplete (the gate's X-Casebook-Truncated header), not show it as all."""
+    remote = RemoteStore(f"http://127.0.0.1:{served.port}")
+    for query in (ALL, "CONSTRUCT WHERE { ?s ?p ?o }"):
+        answer = remote.query(query, limit=10 * LIMIT)
+        assert len(answer.rows) == LIMIT and answer.truncated
+    whole = remote.query(CASES, limit=10 * LIMIT)
+    assert whole.rows == [["14"]] and not whole.truncated
+
+
 @pytest.mark.parametrize(
     "accept, fmt", [(m, f) for m, f in SOLUTION_FORMATS if "+" in m or "text" in m]
 )
