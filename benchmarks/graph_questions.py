@@ -28,8 +28,10 @@ through ``kb.store.run_query`` and ``Question.finish``) on the store as bulk-loa
 after ``Store.optimize()`` (compaction), with default parameters and, for parameterised
 questions, a typical value too. rdflib's Memory store gets the demo plus the first
 ``--rdflib-share`` articles (two sizes) with their derived graph, and answers the same way;
-its time on the full graph is projected from the two. rdflib also runs the derivation rules
-themselves on each share: the work the store does once per version.
+its time on the full graph is projected from the two. Each engine's time is then split into a
+fixed part (the query with ``LIMIT 0``) and a cost per row, which bound the ratio an answer of
+any size can reach. rdflib also runs the derivation rules themselves on each share: the work
+the store does once per version.
 
     .venv/bin/python benchmarks/graph_questions.py [--articles 100000] [--save DIR]
 """
@@ -423,19 +425,25 @@ def workload(store: ox.Store) -> Workload:
 
 
 def time_oxigraph(store: ox.Store, work: Workload, runs: int) -> dict[tuple[str, str], tuple]:
-    """Per (question, label): (first run, median of ``runs`` more, rows), each answered as
-    ``kb ask`` answers it: ``run_query`` (10,000-row cap), then sorted (``Question.finish``);
-    a paged question's first page, or every page for ``ALL_PAGES``."""
+    """Per (question, label): (first run, median of ``runs`` more, rows, fixed cost), each
+    answered as ``kb ask`` answers it: ``run_query`` (10,000-row cap), then sorted
+    (``Question.finish``); a paged question's first page, or every page for ``ALL_PAGES``. The
+    fixed cost (``_fixed``, median) is measured for default parameters only."""
     questions = load_questions()
     out = {}
     for name, label, params in work:
         query = _oxigraph_query(store)
-        times = []
+        times, fixed = [], []
         for _ in range(runs + 1):
             start = time.perf_counter()
             result = _answer(questions[name], query, params, label)
             times.append(time.perf_counter() - start)
-        out[name, label] = (times[0], statistics.median(times[1:]), len(result.rows))
+            if label == "default":
+                start = time.perf_counter()
+                _fixed(questions[name], query)
+                fixed.append(time.perf_counter() - start)
+        out[name, label] = (times[0], statistics.median(times[1:]), len(result.rows),
+                            statistics.median(fixed[1:]) if fixed else None)  # fmt: skip
     return out
 
 
@@ -449,14 +457,30 @@ def _answer(question: Question, query, params: dict[str, str], label: str) -> Qu
     return question.answer(query, params)
 
 
-def time_rdflib(dataset: Dataset, cap: float) -> dict[str, float | None]:
-    """Seconds per question (default parameters), answered the same way through rdflib (its
-    rows made strings, as ``run_query`` makes them), each in a forked child killed after
-    ``cap`` seconds (rdflib cannot cancel a query); over the cap gives None."""
-    out: dict[str, float | None] = {}
+@dataclass(frozen=True)
+class Timing:
+    seconds: float | None  # None: over the cap
+    rows: int | None
+    fixed: float | None  # the same query with LIMIT 0 (see ``_fixed``)
+
+
+def time_rdflib(dataset: Dataset, cap: float) -> dict[str, Timing]:
+    """Per question (default parameters), answered the same way through rdflib (its rows made
+    strings, as ``run_query`` makes them), each in a forked child killed after ``cap`` seconds
+    (rdflib cannot cancel a query): seconds (None over the cap), rows, and the fixed cost."""
+    out: dict[str, Timing] = {}
+    query = _rdflib_query(dataset)
     for name, question in load_questions().items():
-        out[name] = _capped(lambda q=question: _answer(q, _rdflib_query(dataset), {}, ""), cap)
+        answer = _capped(lambda q=question: len(_answer(q, query, {}, "").rows), cap)
+        fixed = _capped(lambda q=question: len(_fixed(q, query).rows), cap)
+        out[name] = Timing(*(answer or (None, None)), fixed[0] if fixed else None)
     return out
+
+
+def _fixed(question: Question, query) -> QueryResult:
+    """The question's query with ``LIMIT 0``: what an engine spends before its first row
+    (parsing, planning and any eager step), so (time - this) / rows is its cost per row."""
+    return query(question.sparql_for(1) + "\nLIMIT 0", question.bindings({}), 1)
 
 
 def _rdflib_query(dataset: Dataset):
@@ -469,14 +493,15 @@ def _rdflib_query(dataset: Dataset):
     return query
 
 
-def _capped(run, cap: float) -> float | None:
+def _capped(run, cap: float) -> tuple[float, int] | None:
+    """(seconds, what ``run`` returned) in a forked child, or None when it took over ``cap``."""
     ctx = mp.get_context("fork")  # the child needs the parent's dataset; it opens no store
     queue = ctx.Queue()
 
     def child() -> None:
         start = time.perf_counter()
-        run()
-        queue.put(time.perf_counter() - start)
+        value = run()
+        queue.put((time.perf_counter() - start, value))
 
     proc = ctx.Process(target=child, daemon=True)
     proc.start()
@@ -490,9 +515,11 @@ def _capped(run, cap: float) -> float | None:
 
 def time_rdflib_derive(dataset: Dataset, cap: float) -> dict[str, float | None]:
     """Seconds per derivation rule (``kb/derived``) on rdflib, capped like the questions."""
-    return {
-        name: _capped(lambda q=rule: len(dataset.query(q)), cap) for name, rule in rules().items()
-    }
+    out: dict[str, float | None] = {}
+    for name, rule in rules().items():
+        done = _capped(lambda q=rule: len(dataset.query(q)), cap)
+        out[name] = done[0] if done else None
+    return out
 
 
 def project(points: list[tuple[int, float | None]], quads: int) -> float | None:
@@ -623,20 +650,43 @@ def report(work: Workload, as_loaded, optimized, rd, quads: int, cap: float) -> 
           f"{'ox optimized':>12} {'(first)':>10} " + " ".join(f"{s:>12}" for s in shares)
           + (f" {'rdflib full':>12} {'ratio':>8}" if rd else ""))  # fmt: skip
     for name, label, _ in work:
-        _, loaded, rows = as_loaded[name, label]
-        first, t, _ = optimized[name, label]
+        _, loaded, rows, _ = as_loaded[name, label]
+        first, t, _, _ = optimized[name, label]
         line = (f"{name:<26} {label:<44} {rows:>6} {loaded * 1000:>10.1f}ms "
                 f"{t * 1000:>10.1f}ms {first * 1000:>8.0f}ms")  # fmt: skip
         if rd and label == "default":
-            times = [r[name] for _, r in rd]
+            times = [r[name].seconds for _, r in rd]
             line += " " + " ".join(f"{_ms(x, cap):>12}" for x in times)
-            full = project([(n, r[name]) for n, r in rd], quads)
+            full = project([(n, r[name].seconds) for n, r in rd], quads)
             line += f" {_s(full):>12} {(f'{full / t:,.0f}x' if full else '—'):>8}"
         print(line)
     if rd:
         print(f"rdflib full: rdflib's time projected to the full {quads:,} quads from its two "
               f"shares, t = a + b·N fitted on the two (b ≥ 0); ratio = that / Oxigraph "
               f"optimized.")  # fmt: skip
+        per_row(work, optimized, rd[-1][1])
+
+
+def per_row(work: Workload, optimized, rd: dict[str, Timing]) -> None:
+    """Each engine's time split into a fixed part (the query with LIMIT 0: parsing, planning)
+    and a cost per row: (time - fixed) / rows, Oxigraph on the full graph, rdflib on its larger
+    share. The ratio for an answer of n rows is (Fr + n·cr) / (Fo + n·co): the fixed parts
+    decide it for small answers, cr / co for large ones, whatever the engine does in between."""
+    print(f"\n{'cost per row':<26} {'ox rows':>8} {'ox fixed':>9} {'ox µs/row':>10} "
+          f"{'rd rows':>8} {'rd fixed':>9} {'rd µs/row':>10} {'fixed ratio':>12} "
+          f"{'per-row ratio':>14}")  # fmt: skip
+    for name, label, _ in work:
+        if label != "default":
+            continue
+        _, t, rows, fixed = optimized[name, label]
+        r = rd[name]
+        if not rows or fixed is None or r.seconds is None or not r.rows or r.fixed is None:
+            continue
+        co = max(t - fixed, 0.0) / rows
+        cr = max(r.seconds - r.fixed, 0.0) / r.rows
+        print(f"{name:<26} {rows:>8} {fixed * 1000:>7.1f}ms {co * 1e6:>10.1f} {r.rows:>8} "
+              f"{r.fixed * 1000:>7.0f}ms {cr * 1e6:>10.1f} {r.fixed / fixed:>11,.0f}x "
+              f"{(f'{cr / co:,.1f}x' if co else '—'):>14}")  # fmt: skip
 
 
 def _ms(t: float | None, cap: float) -> str:
