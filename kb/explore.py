@@ -74,35 +74,6 @@ METHODS = {
     "mesh": "MeSH indexing",
     "citation_context": "citation context (what the seed says)",
 }
-# MeSH qualifier names: the graph keeps a qualifier's UI only. These are the ones checked
-# against real PubMed records (../shared/eutils and the demo corpus); others show their UI.
-MESH_QUALIFIERS = {
-    "Q000000981": "diagnostic imaging",
-    "Q000008": "administration & dosage",
-    "Q000009": "adverse effects",
-    "Q000032": "analysis",
-    "Q000033": "anatomy & histology",
-    "Q000097": "blood",
-    "Q000139": "chemically induced",
-    "Q000150": "complications",
-    "Q000175": "diagnosis",
-    "Q000188": "drug therapy",
-    "Q000201": "enzymology",
-    "Q000209": "etiology",
-    "Q000235": "genetics",
-    "Q000302": "isolation & purification",
-    "Q000378": "metabolism",
-    "Q000379": "methods",
-    "Q000382": "microbiology",
-    "Q000453": "epidemiology",
-    "Q000473": "pathology",
-    "Q000502": "physiology",
-    "Q000503": "physiopathology",
-    "Q000601": "surgery",
-    "Q000627": "therapeutic use",
-    "Q000628": "therapy",
-    "Q000648": "ultrastructure",
-}
 SEARCH_MAX = 200  # characters of a search string kept
 PAGE_SIZE = 25
 
@@ -1110,11 +1081,15 @@ class Article:
 
 ARTICLE = "SELECT ?p ?o WHERE { ?article ?p ?o }"  # every property of the article: a lookup
 ARTICLE_MESH = """
-SELECT ?h ?label ?descriptor ?major ?q ?mq WHERE {
+SELECT ?h ?label ?descriptor ?major ?q ?qlabel ?mq WHERE {
   ?article cb:meshHeading ?h .
   ?h cb:descriptor ?descriptor ; rdfs:label ?label .
   OPTIONAL { ?h cb:majorTopic ?major }
-  OPTIONAL { ?h cb:qualifier ?q OPTIONAL { ?h cb:majorQualifier ?mq FILTER(?mq = ?q) } }
+  OPTIONAL {
+    ?h cb:qualifier ?q
+    OPTIONAL { ?q rdfs:label ?qlabel }
+    OPTIONAL { ?h cb:majorQualifier ?mq FILTER(?mq = ?q) }
+  }
 }
 """
 ARTICLE_NOTICES = """
@@ -1173,15 +1148,16 @@ def article(store: QueryStoreLike, doc_id: str) -> Article | None:
                 "q": {},
             },
         )
-        if r["q"]:
+        if r["q"]:  # a qualifier's name is its UI in a graph written before the labels
             ui = local_name(r["q"])
-            h["q"][ui] = h["q"].get(ui, False) or bool(r["mq"])
+            name, major = h["q"].get(ui, (r["qlabel"] or ui, False))
+            h["q"][ui] = (name, major or bool(r["mq"]))
     mesh = tuple(
         MeshHeading(
             h["ui"],
             h["name"] or h["ui"],
             h["major"],
-            tuple((ui, MESH_QUALIFIERS.get(ui, ui), m) for ui, m in sorted(h["q"].items())),
+            tuple((ui, name, m) for ui, (name, m) in sorted(h["q"].items())),
         )
         for _, h in sorted(headings.items(), key=lambda kv: _index(kv[0]))
     )

@@ -97,10 +97,20 @@ def graph_for_document(build: Build, document: str, src: Sources | None = None) 
     return _graph(iris.graph(document), document_triples(src or index(build), document))
 
 
-def vocabulary_graph(vocab: Vocabulary, extractions: Iterable[Extraction]) -> Graph:
+def vocabulary_graph(
+    vocab: Vocabulary, extractions: Iterable[Extraction], records: Iterable[PubmedRecord] = ()
+) -> Graph:
     """The whole vocabulary as SKOS, plus any concept the extractions use that it lacks
-    ("age", "sex", "mesh:D…"), so every cb:concept of a finding is a skos:Concept."""
+    ("age", "sex", "mesh:D…"), so every cb:concept of a finding is a skos:Concept; and the
+    name PubMed gives each MeSH qualifier the records use (``rdfs:label``, as NLM's MeSH RDF
+    labels it), written once here rather than in every article graph that uses it."""
     labels = used_concepts(extractions)
+    qualifiers: dict[str, str] = {}
+    for record in records:
+        for heading in record.mesh_headings:
+            for q in heading.qualifiers:
+                if q.name and (q.ui not in qualifiers or q.name < qualifiers[q.ui]):
+                    qualifiers[q.ui] = q.name
 
     def triples() -> Iterator[Triple]:
         yield (iris.VOCABULARY, RDF.type, SKOS.ConceptScheme)
@@ -116,6 +126,8 @@ def vocabulary_graph(vocab: Vocabulary, extractions: Iterable[Extraction]) -> Gr
             )
         for cid in sorted(set(labels) - set(vocab.concepts)):
             yield from concept_triples(cid, labels[cid], mesh=mesh_id(cid))
+        for ui, name in sorted(qualifiers.items()):
+            yield (iris.mesh_term(ui), RDFS.label, text(name))
 
     return _graph(iris.VOCABULARY_GRAPH, triples())
 
@@ -184,7 +196,10 @@ def build_dataset(build: Build, vocab: Vocabulary) -> Dataset:
     src = index(build)
     documents = document_ids(build)
     graphs = [graph_for_document(build, d, src) for d in documents]
-    graphs += [vocabulary_graph(vocab, build.extractions), run_graph(build, documents)]
+    graphs += [
+        vocabulary_graph(vocab, build.extractions, build.records),
+        run_graph(build, documents),
+    ]
     if build.topics:
         graphs.append(topics_graph(build))
     dataset = Dataset()

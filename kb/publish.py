@@ -91,7 +91,7 @@ def publish_changes(build: Build, data_dir: Path, documents: list[str]) -> str:
     src = index(build)
     graphs = {str(iris.graph(d)): _nquads(graph_for_document(build, d, src)) for d in documents}
     graphs[str(iris.VOCABULARY_GRAPH)] = _nquads(
-        vocabulary_graph(load_vocabulary(), build.extractions)
+        vocabulary_graph(load_vocabulary(), build.extractions, build.records)
     )
     graphs[str(iris.TOPICS_GRAPH)] = _nquads(topics_graph(build)) if build.topics else b""
     graphs[RUNS] = _nquads(run_graph(build, document_ids(build)))

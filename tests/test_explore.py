@@ -206,6 +206,9 @@ def test_article_page_data(kb):
     mesh = {h.name: h for h in a.mesh}
     assert "Calciphylaxis" in mesh and "Warfarin" in mesh
     assert any(q == "chemically induced" for h in a.mesh for _, q, _ in h.qualifiers)
+    pages = [x.article(kb, f"99{n:06d}") for n in range(1, 17)]
+    every = [q for page in pages if page for h in page.mesh for q in h.qualifiers]
+    assert len(every) > 5 and all(ui != name and name for ui, name, _ in every)  # from the graph
     assert x.article(kb, "pmid:1") is None
     with pytest.raises(ValueError):
         x.article(kb, "nonsense")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from ingest.nlp.vocab import Vocabulary, load_vocabulary
 from kb import iris
@@ -140,6 +140,19 @@ def test_authors_keep_the_articles_order(demo_build, dataset):
     assert [str(g.value(seq, RDF[f"_{i}"])) for i in range(1, len(names) + 1)] == names
     assert g.value(seq, RDF[f"_{len(names) + 1}"]) is None
     assert {str(o) for o in g.objects(article, DCTERMS.creator)} == set(names)
+
+
+def test_mesh_qualifiers_are_named_once_in_the_vocabulary_graph(demo_build, dataset):
+    """PubMed names each qualifier in the record; the graph keeps the name once (the vocabulary
+    graph), not per article graph, so a union query sees one label per qualifier."""
+    names = {
+        q.ui: q.name for r in demo_build.records for h in r.mesh_headings for q in h.qualifiers
+    }
+    assert names["Q000139"] == "chemically induced" and len(names) > 5
+    vocabulary = dataset.graph(iris.VOCABULARY_GRAPH)
+    for ui, name in names.items():
+        labels = [(g, o) for _, _, o, g in dataset.quads((iris.mesh_term(ui), RDFS.label, None))]
+        assert labels == [(vocabulary.identifier, Literal(name))]
 
 
 def test_finding_has_its_evidence_sentence_and_offsets(demo_build, dataset):
