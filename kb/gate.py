@@ -25,7 +25,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from kb.query import MAX_LENGTH, QueryRejected, check_query
+from kb.query import MAX_LENGTH, TRUNCATED, QueryRejected, check_query
 from kb.serve import HOST, endpoint, start_oxigraph, stop_server, wait_ready
 from kb.store import StoreError, current_version
 
@@ -39,7 +39,6 @@ MAX_BODY = 4 * MAX_LENGTH  # bytes of a POST body (a form-encoded query grows up
 MAX_BYTES = 64 * 1024 * 1024  # bytes of rows buffered per answer; more is cut (truncated)
 MAX_ERROR = 4096  # bytes of an engine's error message passed on
 CHUNK = 64 * 1024
-TRUNCATED = "X-Casebook-Truncated"
 CANCELLED = b"has been cancelled"  # how Oxigraph ends an answer it stopped at --timeout-s
 
 _TSV = "text/tab-separated-values"

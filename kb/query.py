@@ -20,6 +20,7 @@ MAX_LENGTH = 100_000
 MAX_DEPTH = 64
 TIMEOUT = 10.0
 ROW_LIMIT = 10_000
+TRUNCATED = "X-Casebook-Truncated"  # HTTP header: "true" when `kb serve` cut an answer at its cap
 _FORBIDDEN = re.compile(
     r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|SERVICE|WITH)\b", re.IGNORECASE
 )

@@ -30,8 +30,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from kb.derived import rules
-from kb.gate import TRUNCATED
-from kb.query import ROW_LIMIT
+from kb.query import ROW_LIMIT, TRUNCATED
 from kb.questions import Bindings, Question
 from kb.store import DERIVED, QueryResult, StoreError, bind, open_store, run_query, write_store
 
