@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.serve import stop_server
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,12 +72,7 @@ def server(demo_kb: Path) -> Iterator[str]:
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_server(proc, grace=10)
 
 
 @pytest.fixture

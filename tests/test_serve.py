@@ -30,7 +30,7 @@ from kb.gate import GRAPH_FORMATS, SOLUTION_FORMATS, Gate, check, negotiate
 from kb.query import QueryRejected
 from kb.questions import load_questions
 from kb.remote import EmbeddedStore, RemoteStore
-from kb.serve import register
+from kb.serve import register, stop_server
 from kb.store import StoreError, current_version, dump_nquads, write_store
 from tests.conftest import free_port
 
@@ -106,12 +106,7 @@ def serve(data_dir: Path, log_dir: Path, *options: str) -> Iterator[Served]:
         yield served
     finally:
         engines = served.engines()
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_server(proc, grace=15)
     assert proc.returncode == 0, served.log_text()
     assert not set(engines) & _pids(), "an oxigraph child outlived kb serve"
 
