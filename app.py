@@ -931,6 +931,10 @@ def page_concept(src: Source) -> None:
         parts.append(
             "MeSH: " + ", ".join(f"[{x.md_escape(ui)}]({x.mesh_url(ui)})" for ui in c.mesh)
         )
+    if c.matches:
+        parts.append(
+            "Also: " + ", ".join(f"[{x.md_escape(x.local_name(iri))}]({iri})" for iri in c.matches)
+        )
     if parts:
         st.markdown("  \n".join(parts))
     findings = src.get("concept_findings", c.id)

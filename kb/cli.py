@@ -88,10 +88,18 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser(
-        "extract", help="print every finding in an article (text, PubMed XML, PMC JATS)"
+        "extract", help="print every finding in articles (text, PubMed XML, PMC JATS)"
     )
-    p.add_argument("path", type=Path, help="text / Markdown article, PubMed XML or PMC JATS")
-    p.add_argument("--json", action="store_true", help="print the extractions as JSON")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="text / Markdown articles, PubMed XML or PMC JATS files, or directories of them",
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the documents as one JSON array")
+    out.add_argument("--jsonl", action="store_true", help="print one JSON object per document")
     p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
     p.add_argument("--nlp-config", type=Path, help="spaCy config for extraction (KB_NLP_CONFIG)")
     p.set_defaults(func=cmd_extract)
@@ -117,6 +125,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
     p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
     p.set_defaults(func=cmd_sparql)
+
+    p = sub.add_parser(
+        "train", help="train a learned recogniser from the shared corpora (data/models/NAME)"
+    )
+    p.add_argument("name", choices=["abstracts", "cases"], help="which model")
+    p.add_argument("--corpora", type=Path, help="the corpora folder (default ../shared/corpora)")
+    p.add_argument("--output", type=Path, help="where to write it (default data/models/NAME)")
+    p.add_argument("--limit", type=int, help="only the first N train and dev documents")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--max-steps", type=int, help="stop after N training steps")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="precision and recall of extraction against a gold file")
     p.add_argument("seed", type=Path, help="the seed the gold file was written for")
@@ -298,14 +317,43 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from ingest.nlp.files import extract_file
+    """Each file on its own: one that cannot be read is reported (one line) and the rest go on;
+    exit code 1 when any failed."""
+    from ingest.nlp.files import extract_file, input_files
 
-    extractions = extract_file(args.path, settings_from(args).nlp_config)
+    nlp_config = settings_from(args).nlp_config
+    failed = 0
+    documents = []
+    for source, path in input_files(args.paths):
+        try:
+            found = extract_file(path, nlp_config, source)
+        except SeedError as exc:
+            print(f"kb extract: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if args.jsonl:
+            for d in found:
+                print(json.dumps(document_json(d), ensure_ascii=False), flush=True)
+        elif args.json:
+            documents += found
+        else:
+            print("\n\n".join(format_extraction(d.extraction) for d in found), flush=True)
     if args.json:
-        print(json.dumps([to_dict(e) for e in extractions], ensure_ascii=False, indent=2))
-    else:
-        print("\n\n".join(format_extraction(e) for e in extractions))
-    return 0
+        print(json.dumps([document_json(d) for d in documents], ensure_ascii=False, indent=2))
+    return 1 if failed else 0
+
+
+def document_json(d) -> dict:
+    """The output contract of ``kb extract --jsonl`` (docs/data-format.md)."""
+    e = d.extraction
+    return {
+        "source": d.source,
+        "document": d.document,
+        "text": d.text,
+        "cases": [to_dict(c) for c in e.cases],
+        "relations": [to_dict(r) for r in e.relations],
+        "findings": [to_dict(f) for f in e.findings],
+    }
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -382,6 +430,29 @@ def format_result(result, fmt: str) -> str:
     return "\n".join(lines)
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from ingest.nlp.train.run import DEFAULT_CORPORA, train_model
+
+    corpora = args.corpora or DEFAULT_CORPORA
+    if not corpora.is_dir():
+        raise SeedError(f"{corpora}: no corpora folder here (give --corpora DIR)")
+    report = train_model(
+        args.name,
+        corpora,
+        args.output,
+        limit=args.limit,
+        seed=args.seed,
+        max_steps=args.max_steps,
+    )
+    figures = "; ".join(
+        f"{corpus} {label} F1 {s['f']:.3f}"
+        for corpus, labels in report.dev.items()
+        for label, s in labels.items()
+    )
+    print(f"{args.name}: written to {report.output} in {report.seconds:.0f} s; dev: {figures}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from ingest.nlp.evaluate import evaluate_generated, evaluate_seed, format_report
 
@@ -415,8 +486,10 @@ def format_extraction(ex) -> str:
         for f in sorted(findings, key=lambda f: f.evidence.span_start):
             flag = "" if f.assertion == "present" else f" [{f.assertion.upper()}]"
             value = f" = {f.value}" if f.value else ""
+            ids = f" [{', '.join(f.ids[:2])}]" if f.ids else ""
             out.append(
-                f"    {f.kind:<17} {f.label}{value}{flag}   «{f.text}» ({f.evidence.section})"
+                f"    {f.kind:<17} {f.category or '':<12} {f.label}{value}{flag}{ids}"
+                f"   «{f.text}» ({f.evidence.section})"
             )
     for r in ex.relations:
         src, dst = by_id.get(r.source), by_id.get(r.target)

@@ -1542,8 +1542,10 @@ class Concept:
     broader: tuple[tuple[str, str], ...]  # (id, label)
     narrower: tuple[tuple[str, str], ...]
     mesh: tuple[str, ...]  # MeSH UIs (skos:exactMatch)
+    matches: tuple[str, ...] = ()  # the other skos:exactMatch IRIs (DrugBank, DOID, HPO, …)
 
 
+MESH_BASE = "http://id.nlm.nih.gov/mesh/"
 CONCEPT = """
 SELECT ?p ?o ?oid ?olabel WHERE {
   { ?concept ?p ?o . VALUES ?p { skos:prefLabel skos:altLabel skos:broader skos:exactMatch cb:conceptType } }
@@ -1561,6 +1563,7 @@ def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
         values[local_name(r["p"])].append((r["o"], r["oid"], r["olabel"]))
     if not values.get("prefLabel"):
         return None
+    exact = values.get("exactMatch", [])
     return Concept(
         id=concept_id,
         iri=iri,
@@ -1573,7 +1576,8 @@ def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
         narrower=tuple(
             sorted({(i or local_name(o), lab or "") for o, i, lab in values.get("narrower", [])})
         ),
-        mesh=tuple(sorted({local_name(o) for o, _, _ in values.get("exactMatch", [])})),
+        mesh=tuple(sorted({local_name(o) for o, _, _ in exact if o.startswith(MESH_BASE)})),
+        matches=tuple(sorted({o for o, _, _ in exact if not o.startswith(MESH_BASE)})),
     )
 
 

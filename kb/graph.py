@@ -36,7 +36,13 @@ from kb.graph_articles import (
     seed_document_id,
     seed_triples,
 )
-from kb.graph_findings import concept_triples, extraction_triples, mesh_id, used_concepts
+from kb.graph_findings import (
+    concept_ids,
+    concept_triples,
+    extraction_triples,
+    mesh_id,
+    used_concepts,
+)
 from kb.graph_terms import CB, PREFIXES, Triple, date_time, text
 from kb.records import CitedBy, Extraction, FullText, PubmedRecord
 
@@ -104,7 +110,9 @@ def vocabulary_graph(
     ("age", "sex", "mesh:D…"), so every cb:concept of a finding is a skos:Concept; and the
     name PubMed gives each MeSH qualifier the records use (``rdfs:label``, as NLM's MeSH RDF
     labels it), written once here rather than in every article graph that uses it."""
+    extractions = list(extractions)
     labels = used_concepts(extractions)
+    grounded = concept_ids(extractions)
     qualifiers: dict[str, str] = {}
     for record in records:
         for heading in record.mesh_headings:
@@ -123,9 +131,12 @@ def vocabulary_graph(
                 broader=c.broader,
                 mesh=c.mesh,
                 concept_type=c.type,
+                matches=sorted(grounded.get(c.id, ())),
             )
         for cid in sorted(set(labels) - set(vocab.concepts)):
-            yield from concept_triples(cid, labels[cid], mesh=mesh_id(cid))
+            yield from concept_triples(
+                cid, labels[cid], mesh=mesh_id(cid), matches=sorted(grounded.get(cid, ()))
+            )
         for ui, name in sorted(qualifiers.items()):
             yield (iris.mesh_term(ui), RDFS.label, text(name))
 

@@ -33,6 +33,7 @@ KINDS = {
     "test": CB.kindTest,
     "anatomy": CB.kindAnatomy,
     "patient_attribute": CB.kindPatientAttribute,
+    "duration": CB.kindDuration,
 }
 RELATIONS = {"caused_by": CB.causedBy, "treated_with": CB.treatedWith, "led_to": CB.ledTo}
 
@@ -79,6 +80,11 @@ def finding_triples(f: Finding, pmc_to_pmid: Mapping[str, str]) -> Iterator[Trip
     yield (node, CB.assertion, text(f.assertion))
     yield (node, CB.text, text(f.text))
     yield from optional(node, CB.value, f.value, value)
+    yield from optional(node, CB.category, f.category)
+    yield from optional(node, CB.matchedTerm, f.matched)
+    yield from optional(node, CB.matchScore, f.match_score, decimal)
+    if f.general:
+        yield (node, CB.general, Literal(True))
     if f.about:
         yield (node, CB.about, iris.article(f.about, pmc_to_pmid))
     yield (node, CB.evidence, iris.evidence(f.id))
@@ -112,6 +118,8 @@ def relation_triples(r: Relation) -> Iterator[Triple]:
     yield (node, CB.relation, prop)
     yield (node, CB.target, target)
     yield from optional(node, CB.timeToOutcome, r.time, value)
+    yield from optional(node, CB.cue, r.cue)
+    yield (node, CB.relationScore, decimal(r.score))
     if r.evidence:
         yield (node, CB.evidence, iris.evidence(r.evidence))
 
@@ -127,8 +135,10 @@ def concept_triples(
     broader: str | None = None,
     mesh: str | None = None,
     concept_type: str | None = None,
+    matches: Iterable[str] = (),
 ) -> Iterator[Triple]:
-    """A skos:Concept of the Casebook vocabulary; exactMatch to MeSH only where the id is known."""
+    """A skos:Concept of the Casebook vocabulary; exactMatch to MeSH (and ``matches``: CURIEs
+    such as "drugbank:DB00907", "doid:1234") only where the id is known."""
     node = iris.concept(concept_id)
     yield (node, RDF.type, SKOS.Concept)
     yield (node, SKOS.inScheme, iris.VOCABULARY)
@@ -138,14 +148,26 @@ def concept_triples(
         yield (node, SKOS.altLabel, Literal(s, lang="en"))
     if broader:
         yield (node, SKOS.broader, iris.concept(broader))
-    if mesh:
-        yield (node, SKOS.exactMatch, iris.mesh_term(mesh))
+    targets = {iris.mesh_term(mesh)} if mesh else set()
+    targets.update(t for t in map(iris.curie_iri, matches) if t is not None)
+    for target in sorted(targets):
+        yield (node, SKOS.exactMatch, target)
     yield from optional(node, CB.conceptType, concept_type)
 
 
 def mesh_id(concept_id: str) -> str | None:
     """The MeSH descriptor a "mesh:D…" concept id names, else None."""
     return concept_id.removeprefix("mesh:") if concept_id.startswith("mesh:") else None
+
+
+def concept_ids(extractions: Iterable[Extraction]) -> dict[str, set[str]]:
+    """The identifiers (CURIEs) each concept was grounded to, over every finding that uses it."""
+    ids: dict[str, set[str]] = {}
+    for e in extractions:
+        for f in e.findings:
+            if f.ids:
+                ids.setdefault(f.concept, set()).update(f.ids)
+    return ids
 
 
 def used_concepts(extractions: Iterable[Extraction]) -> dict[str, str]:

@@ -106,6 +106,32 @@ def mesh_term(ui: str) -> URIRef:
 # --------------------------------------------------------------------------- the seed's references
 
 
+_OBO = {"doid": "DOID", "hp": "HP", "mondo": "MONDO", "uberon": "UBERON", "symp": "SYMP",
+        "bto": "BTO", "ncit": "NCIT", "chebi": "CHEBI", "cl": "CL", "go": "GO"}  # fmt: skip
+_CURIE_BASES = {
+    "drugbank": "https://go.drugbank.com/drugs/",
+    "omim": "https://omim.org/entry/",
+    "efo": "http://www.ebi.ac.uk/efo/EFO_",
+}
+
+
+def curie_iri(curie: str) -> URIRef | None:
+    """The IRI a CURIE of the grounding vocabularies names (``mesh:D003042`` → NLM's MeSH RDF,
+    ``doid:1234`` → OBO PURL ``DOID_1234``, ``drugbank:DB00907`` → DrugBank), None for a prefix
+    with no known IRI form or a malformed local id."""
+    prefix, sep, local = curie.partition(":")
+    if not sep or not local or not all(c.isalnum() or c in "._-" for c in local):
+        return None
+    prefix = prefix.lower()
+    if prefix == "mesh":
+        return mesh_term(local)
+    if prefix in _OBO:
+        return check_iri(f"http://purl.obolibrary.org/obo/{_OBO[prefix]}_{local.split(':')[-1]}")
+    if prefix in _CURIE_BASES:
+        return check_iri(_CURIE_BASES[prefix] + local.removeprefix("EFO_"))
+    return None
+
+
 def reference(sha12: str, number: int) -> URIRef:
     return _iri("reference", sha12, int(number))
 

@@ -358,9 +358,40 @@ def _by_count(item: tuple[str, int]) -> tuple[int, str]:
 # --------------------------------------------------------------------------- extraction
 
 FindingKind = Literal[
-    "condition", "etiology", "treatment", "outcome", "test", "anatomy", "patient_attribute"
+    "condition",
+    "etiology",
+    "treatment",
+    "outcome",
+    "test",
+    "anatomy",
+    "patient_attribute",
+    "duration",
 ]
-Assertion = Literal["present", "negated", "possible", "hypothetical", "historical", "family"]
+Category = Literal[
+    "disease",
+    "sign_symptom",
+    "chemical",
+    "procedure",
+    "test",
+    "anatomy",
+    "outcome",
+    "age",
+    "sex",
+    "duration",
+]
+"""What a span names, whatever its role: the kind says what it is *for* in the case (a chemical
+is a treatment or an etiology), the category what it *is*."""
+Assertion = Literal[
+    "present",
+    "negated",
+    "possible",
+    "hypothetical",
+    "historical",
+    "family",
+    "refused",
+    "stopped",
+    "resolved",
+]
 EvidenceMethod = Literal["text", "mesh", "citation_context"]
 RelationKind = Literal["caused_by", "treated_with", "led_to"]
 
@@ -396,6 +427,12 @@ class Finding:
     evidence: Evidence
     value: str | None = None  # normalised value: "P30D" for ages, "P4M" for durations, "male"
     about: str | None = None  # for citation contexts: the reference the seed speaks of
+    category: Category | None = None  # None only in data written before categories existed
+    ids: list[str] = field(default_factory=list)  # CURIEs, best first: "mesh:D003042", …
+    matched: str | None = None  # the vocabulary term the span was grounded by
+    match_score: float | None = None  # how close that match is (1.0: the exact preferred term)
+    general: bool = False  # a general claim (introduction, discussion, conclusion), not a fact
+    # about a patient or the study: "calcinosis cutis can follow extravasation"
 
 
 @dataclass
@@ -405,6 +442,8 @@ class Relation:
     target: str  # finding id (etiology, treatment, outcome)
     time: str | None = None  # ISO 8601 duration to the outcome, e.g. "P4M", "P105D"
     evidence: str | None = None  # id of the finding whose sentence supports it
+    cue: str | None = None  # the words that link the two ends ("due to", "resolved with")
+    score: float = 1.0  # 1.0 for a cue in the sentence; lower across sentences or by the model
 
 
 @dataclass

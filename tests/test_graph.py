@@ -157,7 +157,7 @@ def test_mesh_qualifiers_are_named_once_in_the_vocabulary_graph(demo_build, data
 
 def test_finding_has_its_evidence_sentence_and_offsets(demo_build, dataset):
     f = seed_finding(
-        demo_build, lambda f: f.text == "Calcinosis cutis" and f.subject.startswith("article:")
+        demo_build, lambda f: f.text == "Calcinosis cutis" and f.evidence.section == "abstract"
     )
     g = named(dataset, SEED_DOC)
     node, ev = iris.finding(f.id), iris.evidence(f.id)

@@ -1,4 +1,5 @@
-"""A statistical component can be swapped in by config: sourced from a pipeline on disk.
+"""A further component can be added by config: sourced from a pipeline on disk, beside the two
+recognisers the project ships (which are sourced the same way, from ``data/models``).
 
 The stand-in 'model' is a tiny pipeline saved in tmp_path whose 'ner' recognises one SYNTHETIC
 term; a real user would source e.g. a scispaCy package the same way.
@@ -18,12 +19,15 @@ def test_a_sourced_ner_runs_before_the_vocabulary_and_both_are_kept(tmp_path):
     model.to_disk(tmp_path / "model")
 
     config = load_config()
-    config["nlp"]["pipeline"] = ["casebook_sentences", "ner", *config["nlp"]["pipeline"][1:]]
+    pipeline = config["nlp"]["pipeline"]
+    at = pipeline.index("casebook_entities")
+    config["nlp"]["pipeline"] = [*pipeline[:at], "ner", *pipeline[at:]]
     config["components"]["ner"] = {"source": str(tmp_path / "model")}
     config.to_disk(tmp_path / "config.cfg")
 
     nlp = build_nlp(tmp_path / "config.cfg")
-    assert nlp.pipe_names[:3] == ["casebook_sentences", "ner", "casebook_entities"]
+    assert nlp.pipe_names[at : at + 2] == ["ner", "casebook_entities"]
+    assert {"ner_abstracts", "ner_cases"} <= set(nlp.pipe_names)
     doc = nlp("A synthetic boy had frobnitz syndrome and no calcinosis cutis.")
     found = {(e.text, e.label_, e.ent_id_, e._.assertion) for e in doc.ents}
     assert ("frobnitz syndrome", "CONDITION", "frobnitz", "present") in found  # the model's

@@ -188,14 +188,18 @@ def test_a_topic_condition_is_caused_by_the_case_etiologies(nlp: Language):
     assert by_id[relation.source].subject == by_id[relation.target].subject == "case:test:1#1"
 
 
-def test_a_condition_outside_the_title_is_not_related_at_case_level(nlp: Language):
+def test_a_topic_the_text_does_not_link_to_the_exposure_is_not_related(nlp: Language):
+    # "He also had fever." says nothing of warfarin: sharing a case is no cause (the sentence
+    # that names warfarin and calciphylaxis together still relates them)
     extraction = read(nlp, CASE_TEXT, "Fever in an elderly man", CASE_SECTIONS)
-    assert relations(extraction) == {("caused_by", "fever", "warfarin", None)}
+    assert relations(extraction) == {("caused_by", "calciphylaxis", "warfarin", None)}
 
 
 def test_no_topic_no_case_level_relation(nlp: Language):
-    extraction = read(nlp, CASE_TEXT, "A report", CASE_SECTIONS)
-    assert relations(extraction) == set()
+    text = "Case 1: A 70-year-old man had received warfarin.\n\nHe later had calciphylaxis."
+    sections = (("case_presentation", "Case presentation", 0, len(text)),)
+    assert relations(read(nlp, text, "A report", sections)) == set()
+    assert relations(read(nlp, text, "Calciphylaxis", sections)) == set()  # no "developed"
 
 
 def test_case_level_relations_stay_within_their_case(nlp: Language):
@@ -284,3 +288,74 @@ def test_find_relations_keeps_historical_mentions():
     ]
     findings = {0: _finding(mentions[0], "f0"), 1: _finding(mentions[1], "f1")}
     assert [r.kind for r in find_relations(mentions, findings, [None, None])] == ["caused_by"]
+
+
+# --- issue 14: only what the text links ------------------------------------------------------------
+
+
+def test_a_treatment_is_aimed_at_the_condition_its_cue_names(nlp: Language):
+    text = (
+        "A neonate with calcinosis cutis had a patent ductus arteriosus for which ibuprofen "
+        "was given."
+    )
+    found = relations_in(nlp, text)
+    assert ("treated_with", "patent_ductus_arteriosus", "ibuprofen", None) in found
+    assert not any(r[1] == "calcinosis_cutis" and r[0] == "treated_with" for r in found)
+
+
+def test_ibuprofen_for_the_pda_is_about_the_pda():
+    from ingest.nlp.relations import CueRule, linking_cue
+
+    sentence = "Ibuprofen for the PDA."
+    ms = [
+        Mention("TREATMENT", "ibuprofen", "Ibuprofen", 0, 9, (0, 22), sentence, "x", "present"),
+        Mention("CONDITION", "pda", "PDA", 18, 21, (0, 22), sentence, "x", "present"),
+    ]
+    assert linking_cue(ms, 0, 1, CueRule("treated_with", "TREATMENT", "CONDITION", ("for",)))
+
+
+def test_a_reserved_treatment_led_to_nothing(nlp: Language):
+    text = "Surgical excision is reserved for persistent ulceration."
+    assert not any(r[0] == "led_to" for r in relations_in(nlp, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["After surgical excision, the lesion healed.", "The lesion healed after surgical excision."],
+)
+def test_after_a_treatment_the_lesion_healed(nlp: Language, text: str):
+    assert ("led_to", "surgical_excision", "healing", None) in relations_in(nlp, text)
+
+
+def test_resolved_with_two_listed_treatments(nlp: Language):
+    text = "The lesions resolved with conservative management and wound care."
+    found = relations_in(nlp, text)
+    assert {("led_to", "conservative_management", "resolution", None),
+            ("led_to", "wound_care", "resolution", None)} <= found  # fmt: skip
+
+
+def test_the_next_sentence_placing_the_outcome_after_the_treatment(nlp: Language):
+    text = (
+        "Case 1: A boy had calcinosis cutis. He was managed with a dressing. "
+        "Over the following weeks the lesion resolved."
+    )
+    sections = (("case_presentation", "Case presentation", 0, len(text)),)
+    extraction = read(nlp, text, "A report", sections)
+    assert ("led_to", "dressing", "resolution", None) in relations(extraction)
+    (link,) = [r for r in extraction.relations if r.kind == "led_to"]
+    assert (link.cue, link.score) == ("Over the following weeks", 0.7)
+
+
+def test_an_unrelated_sentence_between_breaks_the_link(nlp: Language):
+    text = (
+        "Case 1: A boy had calcinosis cutis. He was given antibiotics for sepsis. "
+        "An X-ray of the leg was done. After 4 months the lesion resolved."
+    )
+    sections = (("case_presentation", "Case presentation", 0, len(text)),)
+    assert not any(r[0] == "led_to" for r in relations(read(nlp, text, "A report", sections)))
+
+
+def test_every_relation_carries_its_cue_and_score(nlp: Language):
+    extraction = read(nlp, "Calciphylaxis was treated with sodium thiosulfate.")
+    (relation,) = extraction.relations
+    assert (relation.cue, relation.score) == ("treated with", 1.0)

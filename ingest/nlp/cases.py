@@ -25,6 +25,22 @@ _CAPTION = re.compile(
 )
 _FIGURE_REF = re.compile(r"\((?:Figure|Fig\.?)\s*[- ]?\s*(?P<n>\d{1,2})\)", re.IGNORECASE)
 CASE_SECTIONS = {"case_presentation", "abstract", "results", "other"}
+_REPORTED = re.compile(
+    r"\bcase\s+report\b|\b(?:we|this\s+(?:report|article|paper))\s+(?:report|present|describe)s?\b"
+    r"[^.]{0,60}?\b(?:case|patient|man|woman|boy|girl|infant|neonate|child)\b",
+    re.IGNORECASE,
+)
+_PATIENT = re.compile(
+    r"\b(?:an?|the)\s+(?P<age>\d{1,3}(?:[.,]\d)?)[- ](?P<unit>year|month|week|day)s?[- ]old\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:man|woman|male|female|boy|girl|patient|infant|neonate|child|"
+    r"gentleman|lady|baby)\b",
+    re.IGNORECASE,
+)
+_SERIES = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:\w+\s+)?(?:patients|cases|"
+    r"neonates|infants|children|men|women|boys|girls)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -61,6 +77,17 @@ def split_cases(text: str, sections: list[tuple[str, str, int, int]]) -> list[Ca
             last = number
     _attach_captions(text, cases, sections)
     return [cases[n] for n in sorted(cases)]
+
+
+def describes_one_patient(text: str) -> bool:
+    """Whether a text with no case markers reports one patient: it says it is a case report
+    ("We report a case of …", "case report") or introduces a patient ("A 34-year-old man …"),
+    and it neither introduces patients of different ages nor speaks of several ("three
+    neonates", "two cases")."""
+    ages = {(m.group("age"), m.group("unit").lower()) for m in _PATIENT.finditer(text)}
+    if len(ages) > 1 or _SERIES.search(text):
+        return False
+    return bool(ages) or bool(_REPORTED.search(text))
 
 
 def _attach_captions(

@@ -1,4 +1,5 @@
-"""Assertion status of each entity — present, negated, possible, hypothetical, historical, family.
+"""Assertion status of each entity — present, negated, possible, hypothetical, historical,
+family, for treatments refused or stopped, and for conditions resolved.
 
 A ConText-style algorithm (Harkema et al. 2009, J Biomed Inform 42:839) with our own rules in
 ``casebook_data/nlp/context_rules.tsv``. medspaCy is not used: it pins spaCy<3.8 and its default
@@ -16,11 +17,41 @@ another category, its ``max_scope`` (tokens) or the sentence boundary; a comma l
 scope ("no itchiness, pus discharge"). Stacked modifiers are read together: a trigger of another
 category that follows within ``STACK_GAP`` tokens, with no entity in between, does not end the
 scope ("no family history of X", "his father had a history of X"), so both apply and precedence
-decides (negated > family > historical > hypothetical > possible). Longest match wins among
-overlapping cues, so a PSEUDO cue ("not only", "no increase", "gram-negative") silences the
-shorter triggers inside it, and a longer trigger ("not be excluded") beats a shorter one ("not").
-A trigger never modifies an entity it overlaps, and a TERMINATE word inside an entity ("Still's
-disease") does not end a scope.
+decides (negated > refused > stopped > resolved > family > historical > hypothetical >
+possible). Longest match wins among overlapping cues, so a PSEUDO cue ("not only", "no
+increase", "gram-negative", "did not improve", "had not healed") silences the shorter triggers
+inside it, and a longer trigger ("not be excluded") beats a shorter one ("not"). One literal may
+carry rules for disjoint labels ("removed": a TREATMENT stopped, a CONDITION resolved); they
+match the same tokens and are read together.
+A trigger never modifies an entity it overlaps — except a NEGATED one that begins the entity
+("no signs of endocarditis", "no regular medication" tagged as one span: the tagger took the cue
+in, the meaning is still "none"), unless it is a prefix glued to the next word ("non-invasive
+ventilation" is a kind of ventilation) or the entity is a TEST ("not expressed" is a result) —
+and a TERMINATE word inside an entity ("Still's disease") does not end a scope.
+
+A rule may name the entity labels it applies to (the ``labels`` column): "refused" and "stopped"
+say something only of a TREATMENT ("declined" of a lab value is a fall), and what a TEST did not
+find is its result, not a test left undone ("cultures were negative", "no lesion on CT": the test
+was done), so "negative", "no", "without" … skip TESTs while "not performed" does not; "negative
+for X" still negates a CONDITION. "Resolved" is said of a CONDITION only ("his dyspnoea
+resolved", "resolution of the oedema"): the finding was there and is gone, which the knowledge
+base must not count as present, nor as never present; an OUTCOME entity "complete resolution"
+stays present. It ranks after negated (never there says more than gone), refused and stopped
+(other labels) and before family, historical, hypothetical and possible: "the possible abscess
+resolved" and "a history of asthma, which resolved" are findings that are gone, and a relative's
+finding that resolved is rare enough to lose nothing. A resolution verb reads back only a few
+tokens, to its subject ("pain improved within days and the ulcer healed": the pain did not heal).
+A cue that does not apply to an entity still ends other scopes.
+
+General claims are hypothetical ("treatment options include X", "X is used to treat",
+"first-line therapy is X"): a discussion's statements about a disease are not the case's facts.
+
+Clause coordination ends a scope: "not improved and eventually died", "without biopsy, and
+conservative management". Without a tagger this is lexical: "and" before an adverb, auxiliary or
+pronoun is a TERMINATE rule ("and eventually", "and was"), and a TERMINATE rule that starts with a
+comma (", and") is a clause joint unless a comma comes shortly before it with no TERMINATE cue
+between, which makes it the last joint of a list ("no fever, chills, and cough"). "Beyond",
+"except", "other than" … end scopes too ("no intervention beyond wound care").
 
 Deliberately absent from the rules: "?" (sentence splitters end the sentence at it, so
 "? cellulitis" never reaches its entity) and bare finding words such as "afebrile".
@@ -37,19 +68,53 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from spacy.attrs import IS_PUNCT, SENT_START
+from spacy.attrs import IS_PUNCT, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-ASSERTIONS = ("present", "negated", "possible", "hypothetical", "historical", "family")
-TRIGGER_CATEGORIES = ("NEGATED", "FAMILY", "HISTORICAL", "HYPOTHETICAL", "POSSIBLE")
+ASSERTIONS = (
+    "present",
+    "negated",
+    "possible",
+    "hypothetical",
+    "historical",
+    "family",
+    "refused",
+    "stopped",
+    "resolved",
+)
+TRIGGER_CATEGORIES = (
+    "NEGATED",
+    "REFUSED",
+    "STOPPED",
+    "RESOLVED",
+    "FAMILY",
+    "HISTORICAL",
+    "HYPOTHETICAL",
+    "POSSIBLE",
+)
 """In precedence order: when several apply to one entity, the first wins."""
 CATEGORIES = (*TRIGGER_CATEGORIES, "PSEUDO", "TERMINATE")
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL")
-HEADER = ("literal", "category", "direction", "max_scope")
+HEADER = ("literal", "category", "direction", "max_scope", "labels")
+"""The ``labels`` column is optional: a file whose header stops at ``max_scope`` is valid."""
+LABELS = (
+    "CONDITION",
+    "ETIOLOGY",
+    "TREATMENT",
+    "OUTCOME",
+    "ANATOMY",
+    "TEST",
+    "AGE",
+    "SEX",
+    "DURATION",
+)
+"""The entity labels a rule may name (``ingest.nlp.entities.LABELS``; a test keeps them equal)."""
 STACK_GAP = 3
 """Most tokens between stacked modifiers ("no known history of") for a scope to run through."""
+LIST_REACH = 12
+"""How far back a comma makes a following ", and" the last joint of a list, not a new clause."""
 
 _ASSERTION_OF = {category: category.lower() for category in TRIGGER_CATEGORIES}
 _RANK = {category: rank for rank, category in enumerate(TRIGGER_CATEGORIES)}
@@ -67,6 +132,8 @@ class ContextRule:
     category: str
     direction: str
     max_scope: int | None = None
+    labels: frozenset[str] | None = None
+    """The entity labels the rule applies to; None: every label."""
 
 
 class Cue(NamedTuple):
@@ -89,25 +156,33 @@ def load_rules(path: Path | None = None) -> list[ContextRule]:
 def parse_rules(text: str, name: str = "<rules>") -> list[ContextRule]:
     """Validated rules from TSV text; any bad row is an error, since a silent typo changes meaning.
 
-    PSEUDO and TERMINATE rows have no scope, so ``max_scope`` must be blank, and a PSEUDO row
-    must be BIDIRECTIONAL. A TERMINATE row's direction says which scopes it ends: FORWARD ones
-    only ("was" ends "no X" but not "X was not seen"), BACKWARD ones only, or both.
+    A literal appears once, or once per label set when the sets are disjoint ("removed" stops a
+    TREATMENT and resolves a CONDITION). PSEUDO and TERMINATE rows have no scope, so
+    ``max_scope`` must be blank, and a PSEUDO row must be BIDIRECTIONAL. A TERMINATE row's
+    direction says which scopes it ends: FORWARD ones only ("was" ends "no X" but not "X was not
+    seen"), BACKWARD ones only, or both. ``labels`` (blank: all) is a comma-separated list of
+    ``LABELS`` the rule applies to, or of labels it does not apply to when every item starts
+    with "!" ("!TEST"); only trigger rows have labels.
     """
     rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(rows, None)
-    if header is None or tuple(cell.strip() for cell in header) != HEADER:
+    columns = tuple(cell.strip() for cell in header) if header is not None else ()
+    if columns not in (HEADER, HEADER[:-1]):
         raise ContextRuleError(f"{name}:1: header must be {'<TAB>'.join(HEADER)!r}, got {header!r}")
     rules: list[ContextRule] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, frozenset[str] | None]] = {}
     for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         where = f"{name}:{line}"
-        if len(row) not in (3, 4):
-            raise ContextRuleError(f"{where}: expected 4 tab-separated columns, got {len(row)}")
+        if not 3 <= len(row) <= len(columns):
+            raise ContextRuleError(
+                f"{where}: expected {len(columns)} tab-separated columns, got {len(row)}"
+            )
         literal = " ".join(row[0].split()).lower()
         category, direction = row[1].strip(), row[2].strip()
-        scope = row[3].strip() if len(row) == 4 else ""
+        scope = row[3].strip() if len(row) > 3 else ""
+        labels = _parse_labels(row[4], where) if len(row) > 4 else None
         if not literal:
             raise ContextRuleError(f"{where}: empty literal")
         if category not in CATEGORIES:
@@ -116,9 +191,10 @@ def parse_rules(text: str, name: str = "<rules>") -> list[ContextRule]:
             raise ContextRuleError(
                 f"{where}: unknown direction {direction!r} (one of {DIRECTIONS})"
             )
-        if literal in seen:
+        if literal in seen and not _may_share(seen[literal][1], labels):
             raise ContextRuleError(
-                f"{where}: duplicate literal {literal!r} (first on line {seen[literal]})"
+                f"{where}: duplicate literal {literal!r} (first on line {seen[literal][0]}); "
+                "a literal may recur only for other labels"
             )
         max_scope: int | None = None
         if scope:
@@ -133,21 +209,61 @@ def parse_rules(text: str, name: str = "<rules>") -> list[ContextRule]:
             )
         if category == "PSEUDO" and direction != "BIDIRECTIONAL":
             raise ContextRuleError(f"{where}: PSEUDO rules have no direction: use BIDIRECTIONAL")
-        seen[literal] = line
-        rules.append(ContextRule(literal, category, direction, max_scope))
+        if category in ("PSEUDO", "TERMINATE") and labels is not None:
+            raise ContextRuleError(
+                f"{where}: {category} rules apply to every entity: leave labels blank"
+            )
+        prior = seen.get(literal)
+        seen[literal] = (line, labels) if prior is None else (prior[0], _union(prior[1], labels))
+        rules.append(ContextRule(literal, category, direction, max_scope, labels))
     return rules
 
 
+def _may_share(taken: frozenset[str] | None, labels: frozenset[str] | None) -> bool:
+    """Whether a literal's next rule is for labels none of its earlier rules had ("removed":
+    a TREATMENT stopped, a CONDITION resolved); a rule for every label shares with none."""
+    return taken is not None and labels is not None and taken.isdisjoint(labels)
+
+
+def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    """The labels two rules cover together; None (every label) absorbs."""
+    return None if a is None or b is None else a | b
+
+
+def _parse_labels(cell: str, where: str) -> frozenset[str] | None:
+    """``"TREATMENT"`` → {TREATMENT}; ``"!TEST"`` → every label but TEST; blank → None (all)."""
+    items = [item.strip() for item in cell.split(",")] if cell.strip() else []
+    if not items:
+        return None
+    negative = [item.startswith("!") for item in items]
+    if any(negative) and not all(negative):
+        raise ContextRuleError(f"{where}: labels {cell!r} mix kept and excluded (!) labels")
+    names = [item.removeprefix("!") for item in items]
+    for label in names:
+        if label not in LABELS:
+            raise ContextRuleError(f"{where}: unknown label {label!r} (one of {LABELS})")
+    if len(set(names)) != len(names):
+        raise ContextRuleError(f"{where}: labels {cell!r} name a label twice")
+    return frozenset(LABELS) - set(names) if all(negative) else frozenset(names)
+
+
 def select_cues(cues: Iterable[Cue]) -> list[Cue]:
-    """Non-overlapping cues by start, longest first (ties: PSEUDO, then earliest); PSEUDO dropped."""
+    """Non-overlapping cues by start, longest first (ties: PSEUDO, then earliest); PSEUDO dropped.
+
+    Rules that share a literal (for disjoint labels) match the same tokens and are all kept.
+    """
     ranked = sorted(cues, key=lambda c: (c.start - c.end, c.rule.category != "PSEUDO", c.start))
     taken: set[int] = set()
+    spans: set[tuple[int, int]] = set()
     kept: list[Cue] = []
     for cue in ranked:
         tokens = range(cue.start, cue.end)
         if taken.isdisjoint(tokens):
             taken.update(tokens)
+            spans.add((cue.start, cue.end))
             kept.append(cue)
+        elif (cue.start, cue.end) in spans and cue.rule.category != "PSEUDO":
+            kept.append(cue)  # one literal, rules for other labels: siblings, read together
     kept.sort(key=lambda c: c.start)
     return [c for c in kept if c.rule.category != "PSEUDO"]
 
@@ -157,12 +273,18 @@ def assign_assertions(
     sentences: Sequence[tuple[int, int]],
     cues: Iterable[Cue],
     barriers: Container[int] = frozenset(),
+    labels: Sequence[str] | None = None,
+    commas: Container[int] = frozenset(),
+    glued: Container[int] = frozenset(),
 ) -> list[tuple[str, Cue | None]]:
     """(assertion, deciding cue) per entity; all offsets are token ``[start, end)`` of one doc.
 
     ``sentences`` must be sorted and disjoint (as ``doc.sents``); an entity belongs to the
     sentence its first token is in, and no scope crosses a sentence boundary. ``barriers`` are
     tokens (punctuation) that stacked modifiers cannot be read across: "no fever, possible X".
+    ``labels`` (parallel to ``entities``; None: unknown) let a rule apply to some labels only;
+    ``commas`` are the comma tokens, which tell a list's ", and" from a clause's; ``glued`` the
+    tokens with no space after them, so "non-" at the start of an entity is a prefix, not a cue.
     """
     result: list[tuple[str, Cue | None]] = [("present", None)] * len(entities)
     selected = select_cues(cues)
@@ -186,18 +308,29 @@ def assign_assertions(
     for k, sentence_cues in found.items():
         indices = members[k]
         ents = [entities[i] for i in indices]
-        assigned = _assign_sentence(ents, sentence_cues, *sentences[k], barriers)
+        ent_labels = [labels[i] for i in indices] if labels is not None else None
+        assigned = _assign_sentence(
+            ents, ent_labels, sentence_cues, *sentences[k], barriers, commas, glued
+        )
         for index, status in zip(indices, assigned, strict=True):
             result[index] = status
     return result
 
 
+ACTS = ("REFUSED", "STOPPED")
+"""Cue categories that name what was done to a treatment: inside a treatment's own words
+("discontinuation of IV calcium") they are its name, not a status."""
+
+
 def _assign_sentence(
     ents: list[tuple[int, int]],
+    ent_labels: list[str] | None,
     found: list[Cue],
     s_start: int,
     s_end: int,
     barriers: Container[int],
+    commas: Container[int],
+    glued: Container[int],
 ) -> list[tuple[str, Cue | None]]:
     def has_entity(lo: int, hi: int) -> bool:
         return any(a < hi and b > lo for a, b in ents)
@@ -211,22 +344,57 @@ def _assign_sentence(
             and not any(i in barriers for i in range(gap_lo, gap_hi))
         )
 
+    def within_entity(cue: Cue) -> bool:
+        """A cue that is part of an entity's own words names that entity, not the others: a
+        treatment called "discontinuation of IV calcium" is the act of stopping, it stops
+        nothing else. Only a cue opening the entity ("no signs of X", "suspected X") is read
+        as a cue, for it and what follows."""
+        for a, b in ents:
+            if a <= cue.start and cue.end <= b and (b - a) > (cue.end - cue.start):
+                return not (a == cue.start and cue.rule.category not in ACTS)
+        return False
+
     # a TERMINATE word inside an entity ("Still's disease") is part of a name, not a clause break
     cues = [
         cue
         for cue in found
-        if cue.rule.category != "TERMINATE" or not has_entity(cue.start, cue.end)
+        if (cue.rule.category != "TERMINATE" or not has_entity(cue.start, cue.end))
+        and not within_entity(cue)
     ]
     best: list[tuple[int, int, Cue] | None] = [None] * len(ents)
 
     def apply(cue: Cue, lo: int, hi: int, forward: bool) -> None:
         rank = _RANK[cue.rule.category]
+        only = cue.rule.labels
+        # a word that begins an entity modifies it ("no signs of X", "suspected X"), a prefix
+        # ("non-tender") does not
+        lead = forward and cue.rule.category not in ACTS and cue.end - 1 not in glued
         for i, (a, b) in enumerate(ents):
-            if a >= hi or b <= lo or (a < cue.end and b > cue.start):
-                continue  # out of scope, or the trigger is inside this entity: no self-modifying
+            if a < cue.end and b > cue.start:
+                if not (lead and a >= cue.start and b > cue.end) or (
+                    ent_labels is not None and ent_labels[i] == "TEST"
+                ):
+                    continue  # the trigger is inside this entity: no self-modifying
+            elif a >= hi or b <= lo:
+                continue  # out of scope
+            if only is not None and (ent_labels is None or ent_labels[i] not in only):
+                continue  # "refused" of a lab value, "negative" of a test
             distance = a - cue.end if forward else cue.start - b
             if best[i] is None or (rank, distance) < best[i][:2]:
                 best[i] = (rank, distance, cue)
+
+    terminators = [c.start for c in cues if c.rule.category == "TERMINATE"]
+
+    def list_joint(joint: Cue, after: int) -> bool:
+        """Whether a ", and" TERMINATE cue joins a list's last item: a comma within
+        ``LIST_REACH`` tokens before it (and from ``after`` on), with no TERMINATE cue between
+        ("count was 850, and bands were absent" is two clauses)."""
+        if not joint.rule.literal.startswith(","):
+            return False
+        for i in range(joint.start - 1, max(after, joint.start - LIST_REACH) - 1, -1):
+            if i in commas:
+                return not any(i < t < joint.start for t in terminators)
+        return False
 
     for k, cue in enumerate(cues):
         rule = cue.rule
@@ -239,10 +407,15 @@ def _assign_sentence(
             for other in cues[k + 1 :]:
                 if other.start >= hi:
                     break
-                if other.rule.category == rule.category or (
-                    other.rule.category == "TERMINATE" and other.rule.direction == "BACKWARD"
+                if (
+                    other.start == cue.start
+                    or other.rule.category == rule.category
+                    or (
+                        other.rule.category == "TERMINATE"
+                        and (other.rule.direction == "BACKWARD" or list_joint(other, cue.end))
+                    )
                 ):
-                    continue  # same category, or a TERMINATE that only ends backward scopes
+                    continue  # same category, a TERMINATE that only ends backward scopes, a list
                 if other.rule.category != "TERMINATE" and stacks(
                     lo, other.start, frontier, other.start
                 ):
@@ -260,8 +433,13 @@ def _assign_sentence(
             for other in reversed(cues[:k]):
                 if other.end <= lo:
                     break
-                if other.rule.category == rule.category or (
-                    other.rule.category == "TERMINATE" and other.rule.direction == "FORWARD"
+                if (
+                    other.start == cue.start
+                    or other.rule.category == rule.category
+                    or (
+                        other.rule.category == "TERMINATE"
+                        and (other.rule.direction == "FORWARD" or list_joint(other, s_start))
+                    )
                 ):
                     continue
                 if other.rule.category != "TERMINATE" and stacks(
@@ -298,17 +476,23 @@ class ContextComponent:
         self.rules = list(rules)
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._rule_of: dict[int, ContextRule] = {}
-        tokenized: dict[tuple[str, ...], str] = {}
+        tokenized: dict[tuple[str, ...], tuple[str, frozenset[str] | None]] = {}
         for index, rule in enumerate(self.rules):
             pattern = nlp.make_doc(rule.literal)
             words = tuple(token.lower_ for token in pattern)
             if not words:
                 raise ContextRuleError(f"literal {rule.literal!r} has no tokens")
             if words in tokenized:
-                raise ContextRuleError(
-                    f"literals {tokenized[words]!r} and {rule.literal!r} tokenize the same"
-                )
-            tokenized[words] = rule.literal
+                literal, labels = tokenized[words]
+                if literal != rule.literal:
+                    raise ContextRuleError(
+                        f"literals {literal!r} and {rule.literal!r} tokenize the same"
+                    )
+                if not _may_share(labels, rule.labels):
+                    raise ContextRuleError(f"literal {literal!r} recurs for the same labels")
+                tokenized[words] = (literal, _union(labels, rule.labels))
+            else:
+                tokenized[words] = (rule.literal, rule.labels)
             key = f"{name}:{index}"
             self.matcher.add(key, [pattern])
             self._rule_of[nlp.vocab.strings[key]] = rule
@@ -325,7 +509,13 @@ class ContextComponent:
         cues = [Cue(start, end, self._rule_of[key]) for key, start, end in self.matcher(doc)]
         statuses = (
             assign_assertions(
-                [(ent.start, ent.end) for ent in ents], sentences, cues, _Punctuation(doc)
+                [(ent.start, ent.end) for ent in ents],
+                sentences,
+                cues,
+                _Punctuation(doc),
+                [ent.label_ for ent in ents],
+                _Commas(doc),
+                _Glued(doc),
             )
             if cues
             else [("present", None)] * len(ents)
@@ -391,6 +581,34 @@ class _Punctuation:
         if self.flags is None:
             self.flags = self.doc.to_array(IS_PUNCT).tolist()
         return isinstance(index, int) and bool(self.flags[index])
+
+
+class _Commas:
+    """``i in`` tells whether token ``i`` is a comma; read on first use (at a ", and" cue)."""
+
+    __slots__ = ("commas", "doc")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.commas: set[int] | None = None
+
+    def __contains__(self, index: object) -> bool:
+        if self.commas is None:
+            orth = self.doc.vocab.strings[","]
+            self.commas = set((self.doc.to_array(ORTH) == orth).nonzero()[0].tolist())
+        return index in self.commas
+
+
+class _Glued:
+    """``i in`` tells whether token ``i`` has no whitespace after it (read lazily: rare)."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+
+    def __contains__(self, index: object) -> bool:
+        return isinstance(index, int) and not self.doc[index].whitespace_
 
 
 def _sentences(doc: Doc, name: str) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.nlp.cases import describes_one_patient
 from ingest.nlp.extract import TextDocument
 from ingest.seed import SECTION_KINDS
 from kb.records import FullText, PubmedRecord, SeedDocument
@@ -31,8 +32,39 @@ _LABEL_KINDS = {
 
 
 def seed_document(seed: SeedDocument, text: str) -> TextDocument:
-    sections = tuple((s.kind, s.title, s.start, s.end) for s in seed.sections)
-    return TextDocument(f"seed:{seed.sha256[:12]}", seed.metadata.title or "", text, sections)
+    """The whole file as read: the sections the seed reader found, and every stretch between or
+    around them (a title line, a heading run on inline) as an ``other`` section, so no text is
+    skipped because of how it was laid out."""
+    found = [(s.kind, s.title, s.start, s.end) for s in seed.sections]
+    sections = tuple(cover(text, found))
+    return TextDocument(
+        f"seed:{seed.sha256[:12]}",
+        seed.metadata.title or "",
+        text,
+        sections,
+        case_report=describes_one_patient(text),
+    )
+
+
+def cover(text: str, sections: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
+    """``sections`` plus an ``other`` section for each stretch of non-blank text they miss."""
+    out: list[tuple[str, str, int, int]] = []
+    pos = 0
+    for section in sorted(sections, key=lambda s: s[2]):
+        out += _gap(text, pos, section[2])
+        out.append(section)
+        pos = max(pos, section[3])
+    out += _gap(text, pos, len(text))
+    return out
+
+
+def _gap(text: str, start: int, end: int) -> list[tuple[str, str, int, int]]:
+    stretch = text[start:end]
+    if not stretch.strip():
+        return []
+    lead = len(stretch) - len(stretch.lstrip())
+    trail = len(stretch) - len(stretch.rstrip())
+    return [("other", "", start + lead, end - trail)]
 
 
 def pubmed_document(record: PubmedRecord) -> TextDocument:

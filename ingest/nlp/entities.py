@@ -10,14 +10,22 @@ Vocabulary terms are phrase patterns (fast); a term with a word the abbreviation
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
+from ingest.nlp.merge import (
+    TYPE_CATEGORY,
+    Candidate,
+    merge_models,
+    merge_vocabulary,
+    model_candidates,
+    to_spans,
+    with_patterns,
+)
 from ingest.nlp.values import NUMBER, UNIT, parse_quantity
 from ingest.nlp.vocab import Vocabulary, load_vocabulary
 
@@ -36,6 +44,9 @@ _SEX = {
     "boy": "male", "male": "male", "man": "male", "son": "male", "gentleman": "male",
     "girl": "female", "female": "female", "woman": "female", "daughter": "female", "lady": "female",
 }  # fmt: skip
+EXTENSIONS = ("value", "assertion", "assertion_cue", "category", "ids", "matched", "match_score",
+              "name", "within")  # fmt: skip
+_SEX_WORD = re.compile(r"\b(?:" + "|".join(_SEX) + r")\b", re.IGNORECASE)
 _SIDE = {"left", "right", "bilateral", "both"}
 _ASPECT = {"medial", "lateral", "dorsal", "dorsum", "plantar", "palmar", "anterior", "posterior",
            "proximal", "distal", "upper", "lower"}  # fmt: skip
@@ -51,13 +62,21 @@ def term_variants(term: str, abbreviations: dict[str, str]) -> Iterator[str]:
 
 
 class EntityComponent:
-    """Sets ``doc.ents``: longest match wins; vocabulary over pattern entities on overlap."""
+    """Sets ``doc.ents`` from the curated vocabulary, the models' stashed spans (``model_keys``,
+    merged by ``ingest.nlp.merge``) and the age, sex and duration patterns."""
 
-    def __init__(self, nlp: Language, vocab: Vocabulary) -> None:
-        for name in ("value", "assertion", "assertion_cue"):
+    def __init__(
+        self,
+        nlp: Language,
+        vocab: Vocabulary,
+        research: Sequence[str] = (),
+        case_report: Sequence[str] = (),
+    ) -> None:
+        for name in EXTENSIONS:
             if not Span.has_extension(name):
                 Span.set_extension(name, default=None)
         self.vocabulary = vocab
+        self.orders = {False: parse_order(research), True: parse_order(case_report)}
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.concept_of: dict[str, tuple[str, str]] = {}  # match key → (label, concept id)
         by_key: dict[str, list[Doc]] = {}
@@ -70,42 +89,67 @@ class EntityComponent:
             self.matcher.add(key, docs)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [self._vocab_span(doc, key, s, e) for key, s, e in self.matcher(doc)]
-        spans += list(self._pattern_spans(doc))
-        # entities a statistical model set before us (sourced by config) stay unless they
-        # overlap ours: filter_spans keeps the longest, and ours on a tie (they come first)
-        spans = filter_spans([s for s in spans if s is not None] + list(doc.ents))
-        doc.ents = spans
+        curated = [self._curated(doc, key, s, e) for key, s, e in self.matcher(doc)]
+        # entities a statistical model set before us without a stash (sourced by config) join
+        # the curated ones, which win on a tie (they come first)
+        curated += [
+            Candidate(e.start, e.end, e.label_, TYPE_CATEGORY.get(e.label_), e.ent_id_, "doc")
+            for e in doc.ents
+        ]
+        text = doc.text  # spaCy joins it anew at every call
+        models: list[Candidate] = []
+        for i, (key, fill) in enumerate(self.orders[bool(doc.user_data.get(CASE_REPORT))]):
+            found = model_candidates(doc, key, text)
+            models = merge_models(models, found, fill) if i else found
+        spans = merge_vocabulary(models, _longest(curated))
+        doc.ents = to_spans(doc, with_patterns(spans, list(self._patterns(doc, text))))
         for ent in doc.ents:
-            if ent.label_ == "ANATOMY":
-                ent._.value = _laterality(doc, ent)
+            ent._.value = _value(doc, ent)
         return doc
 
-    def _vocab_span(self, doc: Doc, key_hash: int, start: int, end: int) -> Span | None:
+    def _curated(self, doc: Doc, key_hash: int, start: int, end: int) -> Candidate:
         label, concept = self.concept_of[doc.vocab.strings[key_hash]]
-        return Span(doc, start, end, label=label, span_id=concept)
+        return Candidate(start, end, label, None, concept)
 
-    def _pattern_spans(self, doc: Doc) -> Iterable[Span]:
-        text = doc.text
-        for regex, label, concept in ((_AGE, "AGE", "age"), (_DURATION, "DURATION", "duration")):
+    def _patterns(self, doc: Doc, text: str) -> Iterable[Candidate]:
+        for regex, label in ((_AGE, "AGE"), (_DURATION, "DURATION"), (_SEX_WORD, "SEX")):
             for match in regex.finditer(text):
-                span = doc.char_span(
-                    match.start(),
-                    match.end(),
-                    label=label,
-                    alignment_mode="expand",
-                    span_id=concept,
-                )
-                quantity = parse_quantity(match.group(0))
-                if span is not None and quantity is not None:
-                    span._.value = quantity.iso
-                    yield span
-        for token in doc:
-            sex = _SEX.get(token.lower_)
-            if sex:
-                span = Span(doc, token.i, token.i + 1, label="SEX", span_id="sex")
-                span._.value = sex
-                yield span
+                if label != "SEX" and parse_quantity(match.group(0)) is None:
+                    continue
+                mode = "strict" if label == "SEX" else "expand"  # a sex word is a whole token
+                span = doc.char_span(match.start(), match.end(), alignment_mode=mode)
+                if span is not None:
+                    yield Candidate(span.start, span.end, label, label.lower(), label.lower())
+
+
+CASE_REPORT = "casebook_case_report"
+"""``doc.user_data`` key: the text is (part of) a case report, so the case model leads."""
+
+
+def parse_order(order: Sequence[str]) -> list[tuple[str, frozenset[str] | None]]:
+    """["abstracts", "cases:procedure,test"] → the models in precedence order, each after the
+    first with the categories it may add (all when none are named)."""
+    out = []
+    for item in order:
+        key, _, fill = item.partition(":")
+        out.append((key, frozenset(fill.split(",")) if fill else None))
+    return out
+
+
+def _longest(candidates: list[Candidate]) -> list[Candidate]:
+    """Curated matches without overlaps: the longest, the earliest on a tie."""
+    return with_patterns(candidates, [])
+
+
+def _value(doc: Doc, ent: Span) -> str | None:
+    if ent.label_ in ("AGE", "DURATION"):
+        quantity = parse_quantity(ent.text)
+        return quantity.iso if quantity else None
+    if ent.label_ == "SEX":
+        return _SEX.get(ent.text.lower())
+    if ent.label_ == "ANATOMY":
+        return _laterality(doc, ent)
+    return ent._.value
 
 
 def _laterality(doc: Doc, ent: Span) -> str | None:
@@ -123,6 +167,18 @@ def _laterality(doc: Doc, ent: Span) -> str | None:
     return value or None
 
 
-@Language.factory("casebook_entities", default_config={"vocab_path": None})
-def make_entities(nlp: Language, name: str, vocab_path: str | None) -> EntityComponent:
-    return EntityComponent(nlp, load_vocabulary(Path(vocab_path) if vocab_path else None))
+@Language.factory(
+    "casebook_entities",
+    default_config={"vocab_path": None, "research": [], "case_report": []},
+)
+def make_entities(
+    nlp: Language,
+    name: str,
+    vocab_path: str | None,
+    research: list[str],
+    case_report: list[str],
+) -> EntityComponent:
+    """``research`` / ``case_report``: the stashed model spans to merge for each kind of text,
+    in precedence order (``parse_order``)."""
+    vocab = load_vocabulary(Path(vocab_path) if vocab_path else None)
+    return EntityComponent(nlp, vocab, research, case_report)

@@ -31,6 +31,7 @@ reference). What is in scope for precision is spelled out in ``seed_facts`` and
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -432,10 +433,16 @@ def _int(raw: Any, where: str, fail) -> int:
     return raw
 
 
+_MESH_CONCEPT = re.compile(r"mesh:D\d{6,9}\Z")
+
+
 def unknown_concepts(gold: Gold, vocab: Vocabulary) -> list[str]:
-    """Concept ids in the gold that are neither vocabulary ids nor "age"/"sex"."""
+    """Concept ids in the gold that are neither vocabulary ids, MeSH descriptors ("mesh:D…",
+    the concept of a grounded finding the curated vocabulary lacks) nor "age"/"sex"."""
     return sorted(
-        c for c in gold.concept_ids() if c not in vocab.concepts and c not in PSEUDO_CONCEPTS
+        c
+        for c in gold.concept_ids()
+        if c not in vocab.concepts and c not in PSEUDO_CONCEPTS and not _MESH_CONCEPT.match(c)
     )
 
 

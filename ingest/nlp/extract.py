@@ -7,7 +7,9 @@ are general claims of the article. Relations come from ``relations.py`` (pure, o
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -15,6 +17,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ingest.nlp.cases import CaseSpan, split_cases
+from ingest.nlp.cause import CauseModel
+from ingest.nlp.entities import CASE_REPORT
 from ingest.nlp.relations import Mention, find_relations
 from ingest.nlp.values import parse_iso
 from kb import __version__
@@ -31,9 +35,14 @@ KIND_OF_LABEL = {
     "ANATOMY": "anatomy",
     "AGE": "patient_attribute",
     "SEX": "patient_attribute",
+    "DURATION": "duration",
 }
-SKIP_SECTIONS = {"references", "how_to_cite", "author_contributions", "front_matter", "title",
-                 "keywords", "acknowledgements", "declarations"}  # fmt: skip
+SKIP_SECTIONS = {"references", "how_to_cite", "author_contributions", "keywords",
+                 "acknowledgements", "declarations"}  # fmt: skip
+"""Not prose: reference lists, keyword lists and the back matter. Titles are read: they name
+the report's conditions and exposures."""
+GENERAL_SECTIONS = {"introduction", "discussion", "conclusion"}
+"""Where an article speaks of a condition in general: its findings there are general claims."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,11 @@ def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
                     section=section,
                     assertion=ent._.assertion or "present",
                     value=ent._.value,
+                    category=ent._.category,
+                    ids=tuple(ent._.ids or ()),
+                    matched=ent._.matched,
+                    match_score=ent._.match_score,
+                    name=ent._.name,
                 )
             )
     return out
@@ -76,14 +90,19 @@ def extract(
     """Cases, findings and relations of one document. ``labels``: concept id → preferred label;
     ``broader``: concept id → its broader concepts (a narrower condition of a title topic —
     iatrogenic calcinosis cutis under calcinosis cutis — is a topic too)."""
-    sections = [s for s in document.sections if s[0] not in SKIP_SECTIONS and s[3] > s[2]]
-    texts = (document.text[start:end] for _, _, start, end in sections)
-    mentions: list[Mention] = []
-    for (kind, _title, start, _end), doc in zip(sections, nlp.pipe(texts), strict=True):
-        mentions += mentions_of(doc, start, kind)
+    sections = prose(
+        document.text, [s for s in document.sections if s[0] not in SKIP_SECTIONS and s[3] > s[2]]
+    )
     spans = split_cases(document.text, list(document.sections)) or _single_case(document)
-    named = {e.ent_id_ for e in nlp(document.title).ents if e.label_ == "CONDITION"}
-    return assemble(document, mentions, spans, labels, _with_narrower(named, mentions, broader))
+    docs = [nlp.make_doc(document.text[start:end]) for _, _, start, end in sections]
+    for doc in docs:
+        doc.user_data[CASE_REPORT] = bool(spans)  # the case model leads in a case report
+    mentions: list[Mention] = []
+    for (kind, _title, start, _end), doc in zip(sections, nlp.pipe(docs), strict=True):
+        mentions += mentions_of(doc, start, kind)
+    named = _title_conditions(nlp, document, mentions)
+    topics = _with_narrower(named, mentions, broader)
+    return assemble(document, mentions, spans, labels, topics, title=title_span(document))
 
 
 def assemble(
@@ -94,23 +113,35 @@ def assemble(
     topics: frozenset[str] = frozenset(),
     subject: str | None = None,
     method: str = "text",
+    title: tuple[int, int] | None = None,
 ) -> Extraction:
-    """Mentions → findings (with evidence), cases with their attributes, relations."""
+    """Mentions → findings (with evidence), cases with their attributes, relations; ``title``:
+    where the title stands in the text (a cause it states holds for the cases)."""
     cases = [_case(document, span, mentions) for span in spans]
     findings: list[Finding] = []
     by_mention: dict[int, Finding] = {}
     for i, m in enumerate(mentions):
         kind = KIND_OF_LABEL.get(m.label)
         if kind is None:
-            continue  # DURATION: carried as the time of an outcome or relation
+            continue
         case = next(
             (c for c, s in zip(cases, spans, strict=True) if s.contains(m.start, m.end)), None
         )
         who = subject or (case.id if case else f"article:{document.id}")
         finding = make_finding(document.id, kind, m, who, labels, method, _time_of(m, mentions))
+        finding.general = case is None and subject is None and m.section in GENERAL_SECTIONS
         findings.append(finding)
         by_mention[i] = finding
-    relations = find_relations(mentions, by_mention, _case_index(mentions, spans), topics)
+    model = cause_model()
+    relations = find_relations(
+        mentions,
+        by_mention,
+        _case_index(mentions, spans),
+        topics,
+        cause=model.score,
+        threshold=model.threshold,
+        title=title,
+    )
     return Extraction(document.id, cases, _unique(findings), relations)
 
 
@@ -145,13 +176,17 @@ def make_finding(
         id=hashlib.sha256(key.encode()).hexdigest()[:20],
         kind=kind,  # type: ignore[arg-type]
         concept=m.concept,
-        label=labels.get(m.concept, m.concept),
+        label=labels.get(m.concept) or m.name or m.concept,
         text=m.text,
         subject=subject,
         assertion=m.assertion,  # type: ignore[arg-type]
         evidence=evidence,
         value=value,
         about=about,
+        category=m.category,  # type: ignore[arg-type]
+        ids=list(m.ids),
+        matched=m.matched,
+        match_score=m.match_score,
     )
 
 
@@ -185,6 +220,59 @@ def _case(document: TextDocument, span: CaseSpan, mentions: list[Mention]) -> Ca
     )
 
 
+_LIST_LINE = re.compile(
+    r"^[ \t*_#>-]*(?:key\s*-?\s*words?|mesh(?:\s+(?:terms|headings|descriptors))?|"
+    r"index\s+terms|abbreviations)[ \t*_]*[:：][^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def prose(text: str, sections: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
+    """The sections without their keyword, MeSH and abbreviation list lines ("Keywords: A, B"):
+    a list of terms is not a statement about the patient."""
+    cut = [(m.start(), m.end()) for m in _LIST_LINE.finditer(text)]
+    if not cut:
+        return sections
+    out = []
+    for kind, title, start, end in sections:
+        pos = start
+        for a, b in cut:
+            if b <= pos or a >= end:
+                continue
+            if a > pos:
+                out.append((kind, title, pos, a))
+            pos = max(pos, b)
+        if pos < end:
+            out.append((kind, title, pos, end))
+    return [s for s in out if text[s[2] : s[3]].strip()]
+
+
+@functools.lru_cache(maxsize=1)
+def cause_model() -> CauseModel:
+    """The shipped chemical-induced-disease scorer (``data/models/cause.json.gz``), loaded once."""
+    return CauseModel.load()
+
+
+def title_span(document: TextDocument) -> tuple[int, int] | None:
+    """Where the title stands in the document's text, if it does."""
+    title = document.title.strip()
+    at = document.text.find(title) if title else -1
+    return (at, at + len(title)) if at >= 0 else None
+
+
+def _title_conditions(nlp: Language, document: TextDocument, mentions: list[Mention]) -> set[str]:
+    """The conditions the title names: the mentions read where the title stands in the text,
+    else (a title the text does not hold) the title read on its own."""
+    span = title_span(document)
+    if span is None:
+        title = document.title.strip()
+        return {e.ent_id_ for e in nlp(title).ents if e.label_ == "CONDITION"} if title else set()
+    at, end = span
+    return {
+        m.concept for m in mentions if at <= m.start and m.end <= end and m.label == "CONDITION"
+    }
+
+
 def _with_narrower(
     topics: set[str], mentions: list[Mention], broader: Callable[[str], Iterable[str]]
 ) -> frozenset[str]:
@@ -193,10 +281,11 @@ def _with_narrower(
 
 
 def _single_case(document: TextDocument) -> list[CaseSpan]:
-    """A case report without markers describes one patient: its case section, else its abstract."""
+    """A case report without markers describes one patient: its case section, else its abstract,
+    else (a plain text read whole) every part but the introduction and discussion."""
     if not document.case_report:
         return []
-    for kinds in ({"case_presentation"}, {"abstract", "results"}):
+    for kinds in ({"case_presentation"}, {"abstract", "results"}, {"front_matter", "other"}):
         spans = [(s, e) for kind, _, s, e in document.sections if kind in kinds]
         if spans:
             return [CaseSpan(1, "Case", spans)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
+from ingest.nlp.lexicon import Lexicon
 from ingest.nlp.vocab import Vocabulary, normalize_term
 from kb import __version__
 from kb.records import Evidence, Extraction, Finding, PubmedRecord, Relation
@@ -23,7 +24,12 @@ CONDITION = {"chemically induced", "etiology", "therapy", "drug therapy", "surge
 INDUCED = {"chemically induced", "etiology", "complications"}
 
 
-def mesh_findings(record: PubmedRecord, vocab: Vocabulary) -> Extraction:
+KIND_CATEGORY = {"etiology": "chemical", "treatment": "chemical", "condition": "disease"}
+
+
+def mesh_findings(
+    record: PubmedRecord, vocab: Vocabulary, lexicon: Lexicon | None = None
+) -> Extraction:
     document = f"pmid:{record.pmid}"
     subject = f"article:{document}"
     findings: list[Finding] = []
@@ -41,7 +47,10 @@ def mesh_findings(record: PubmedRecord, vocab: Vocabulary) -> Extraction:
             continue  # check tags (Humans, Male, Infant) and plain descriptors say little
         concept, label = _concept(heading.descriptor_ui, heading.descriptor_name, vocab)
         pairs = "; ".join(f"{heading.descriptor_name}/{q}" for q in sorted(qualifiers))
-        finding = _finding(document, subject, kind, concept, label, pairs)
+        category = _category(heading.descriptor_ui, heading.descriptor_name, kind, lexicon)
+        finding = _finding(document, subject, kind, concept, label, pairs, category)
+        finding.ids = [f"mesh:{heading.descriptor_ui}"]
+        finding.matched = heading.descriptor_name
         findings.append(finding)
         if kind == "condition" and qualifiers & INDUCED:
             induced.append(finding)
@@ -61,8 +70,16 @@ def _concept(ui: str, name: str, vocab: Vocabulary) -> tuple[str, str]:
     return f"mesh:{ui}", name
 
 
+def _category(ui: str, name: str, kind: str, lexicon: Lexicon | None) -> str:
+    """What the descriptor is (its MeSH tree, through the lexicon), else what its role implies."""
+    grounding = lexicon.ground(name, KIND_CATEGORY[kind]) if lexicon is not None else None
+    if grounding is not None and f"mesh:{ui}" in grounding.ids and grounding.category:
+        return grounding.category
+    return KIND_CATEGORY[kind]
+
+
 def _finding(
-    document: str, subject: str, kind: str, concept: str, label: str, pairs: str
+    document: str, subject: str, kind: str, concept: str, label: str, pairs: str, category: str
 ) -> Finding:
     key = f"{kind}|{concept}|{subject}|mesh|{pairs}"
     evidence = Evidence(document, "mesh", EXTRACTOR, __version__, "mesh", pairs, 0, 0, 0, 0, 1.0)
@@ -75,4 +92,6 @@ def _finding(
         subject=subject,
         assertion="present",
         evidence=evidence,
+        category=category,  # type: ignore[arg-type]
+        match_score=1.0,  # the indexer's own descriptor
     )

@@ -9,16 +9,17 @@ from pathlib import Path
 from ingest.nlp.citations import citation_findings
 from ingest.nlp.documents import fulltext_document, pubmed_document, seed_document
 from ingest.nlp.extract import extract
+from ingest.nlp.lexicon import load_lexicon
 from ingest.nlp.mesh import mesh_findings
 from ingest.nlp.pipeline import shared_nlp
-from ingest.nlp.vocab import load_vocabulary
+from ingest.nlp.vocab import shared_vocabulary
 from kb.records import Extraction, FullText, PubmedRecord, Resolution, SeedDocument
 
 
 def _tools(nlp_config: Path | None):
     """The pipeline, the vocabulary, concept labels and a concept's broader concepts."""
     nlp = shared_nlp(nlp_config)
-    vocab = load_vocabulary()
+    vocab = shared_vocabulary()
     labels = {c.id: c.label for c in vocab.concepts.values()}
 
     def broader(concept: str) -> list[str]:
@@ -38,7 +39,7 @@ def extract_all(
 ) -> list[Extraction]:
     nlp, _, labels, broader = _tools(nlp_config)
     out: list[Extraction] = []
-    if seed_text is not None and seed.sections:
+    if seed_text is not None and seed_text.strip():
         out.append(extract(nlp, seed_document(seed, seed_text), labels, broader))
     if seed.citations:
         out.append(citation_findings(nlp, seed, resolutions, labels))
@@ -59,7 +60,7 @@ def extract_articles(
     for record in records:
         out.append(extract(nlp, pubmed_document(record), labels, broader))
         if record.mesh_headings:
-            mesh = mesh_findings(record, vocab)
+            mesh = mesh_findings(record, vocab, load_lexicon())
             out.append(Extraction(f"{mesh.document}#mesh", [], mesh.findings, mesh.relations))
         progress(1)
     case_reports = {f"PMC{r.pmcid.removeprefix('PMC')}" for r in records

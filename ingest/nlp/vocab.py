@@ -14,6 +14,7 @@ A concepts row (tab-separated, ``|`` between synonyms)::
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -146,6 +147,12 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         len(vocabulary.abbreviations),
     )
     return vocabulary
+
+
+@functools.lru_cache(maxsize=1)
+def shared_vocabulary() -> Vocabulary:
+    """The shipped vocabulary, read and validated once per process (it is immutable)."""
+    return load_vocabulary()
 
 
 def _shipped_directory() -> Traversable:

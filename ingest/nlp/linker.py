@@ -1,0 +1,129 @@
+"""Grounding: every entity gets its identifiers (CURIEs), matched term, score and concept.
+
+Runs after the merge (``casebook_entities``) and the abbreviation step. A short form defined in
+the document ("low molecular weight heparin (LMWH)") is grounded by its long form first. The
+concept a finding is stored under is, in order: the curated concept the span matched; the
+curated concept whose MeSH id the span grounds to (so "Calcium Gluconate" from the model joins
+the curated ``calcium_gluconate`` and keeps its role); the span's first identifier (MeSH
+preferred, so text findings join MeSH-indexing findings across articles); else the words
+themselves (``text:chest pain``), kept rather than dropped, with no identifier.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ingest.nlp.lexicon import Grounding, Lexicon, load_lexicon
+from ingest.nlp.merge import TYPE_CATEGORY
+from ingest.nlp.shortforms import find_abbreviations
+from ingest.nlp.vocab import Concept, Vocabulary, load_vocabulary, normalize_term
+
+UNGROUNDED = {"AGE", "SEX", "DURATION"}
+EXACT = 0.9
+"""A grounding at least this close names the whole span (the exact term or a synonym); below
+it, a curated term inside the span says more than a head-word match."""
+CONDITION_CATEGORIES = {"disease", "sign_symptom"}
+
+
+def text_concept(text: str) -> str:
+    """The concept id of words no vocabulary knows: ``text:`` and the case-folded words."""
+    return "text:" + normalize_term(text)
+
+
+class Linker:
+    """Grounds ``doc.ents`` in place (rebuilding them when a span's concept or role changes)."""
+
+    def __init__(self, lexicon: Lexicon, vocab: Vocabulary) -> None:
+        self.lexicon = lexicon
+        self.vocab = vocab
+
+    @cached_property
+    def by_mesh(self) -> dict[str, Concept]:
+        out: dict[str, Concept] = {}
+        for concept in self.vocab.concepts.values():
+            if concept.mesh:
+                out.setdefault(f"mesh:{concept.mesh}", concept)
+        return out
+
+    def _curated_category(self, concept: Concept) -> str | None:
+        """What a curated concept is, by its MeSH descriptor's tree ("extravasation" is a
+        pathological process, not a chemical), when its words ground to nothing."""
+        if not concept.mesh:
+            return None
+        name = self.lexicon.name(f"mesh:{concept.mesh}")
+        found = self.lexicon.ground(name, "disease") if name else None
+        return found.category if found and f"mesh:{concept.mesh}" in found.ids else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not doc.ents:
+            return doc
+        short = find_abbreviations(doc.text)
+        doc.ents = [self._ground(doc, ent, short.get(ent.text)) for ent in doc.ents]
+        return doc
+
+    def _ground(self, doc: Doc, ent: Span, expansion: str | None) -> Span:
+        label, concept = ent.label_, ent.ent_id_
+        category = ent._.category or TYPE_CATEGORY.get(label)
+        if label in UNGROUNDED:
+            ent._.category = category
+            return ent
+        grounding = self.lexicon.ground(ent.text, category or "disease", expansion)
+        if grounding is not None:
+            ent._.ids = list(grounding.ids)
+            ent._.matched = grounding.term
+            ent._.match_score = round(grounding.score, 3)
+            if ent._.category is None and grounding.category:
+                category = grounding.category
+            elif category == "disease" and grounding.category == "sign_symptom":
+                category = "sign_symptom"
+        curated = self.vocab.concepts.get(concept) or self._curated(ent, expansion, grounding)
+        if curated is not None:
+            concept, label, name = curated.id, curated.type, curated.label
+            if grounding is None and ent._.category is None:
+                category = self._curated_category(curated) or category
+        elif grounding is not None:
+            mesh = [i for i in grounding.ids if i.startswith("mesh:")]
+            concept, name = (mesh or list(grounding.ids))[0], grounding.name
+        else:
+            concept, name = text_concept(ent.text), " ".join(ent.text.split())
+        ent._.category = category
+        ent._.name = name
+        if (label, concept) == (ent.label_, ent.ent_id_):
+            return ent
+        return Span(doc, ent.start, ent.end, label=label, span_id=concept)  # extension values
+        # are kept by character offsets: they carry over
+
+    def _curated(
+        self, ent: Span, expansion: str | None, grounding: Grounding | None
+    ) -> Concept | None:
+        """The curated concept a model span stands for: the long form of its abbreviation as a
+        curated term ("ICC" → iatrogenic calcinosis cutis), the concept of its MeSH id, or the
+        curated term inside it — always for a body site ("left leg": the leg, the side is a
+        value), else when the whole span grounds to nothing exact ("painful calcinosis
+        cutis")."""
+        if expansion:
+            same_role = [c for c in self.vocab.lookup(expansion) if c.type == ent.label_]
+            if same_role:
+                return same_role[0]
+        if grounding is not None:
+            mesh = next((self.by_mesh[i] for i in grounding.ids if i in self.by_mesh), None)
+            if mesh is not None:
+                return mesh
+        within = self.vocab.concepts.get(ent._.within or "")
+        if within is not None and (
+            ent.label_ == "ANATOMY" or grounding is None or grounding.score < EXACT
+        ):
+            return within
+        return None
+
+@Language.factory("casebook_linker", default_config={"lexicon_path": None, "vocab_path": None})
+def make_linker(
+    nlp: Language, name: str, lexicon_path: str | None, vocab_path: str | None
+) -> Linker:
+    from pathlib import Path
+
+    lexicon = load_lexicon(Path(lexicon_path) if lexicon_path else None)
+    return Linker(lexicon, load_vocabulary(Path(vocab_path) if vocab_path else None))
