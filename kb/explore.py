@@ -49,7 +49,8 @@ PREFIX prism: <http://prismstandard.org/namespaces/basic/2.0/>
 PREFIX bibo: <http://purl.org/ontology/bibo/>
 """
 
-KINDS = ("condition", "etiology", "treatment", "outcome", "test", "anatomy", "patient_attribute")
+KINDS = ("condition", "etiology", "treatment", "outcome", "test", "anatomy", "patient_attribute",
+         "duration")  # fmt: skip
 BROWSE_KINDS = ("condition", "etiology", "treatment", "outcome")
 KIND_IRI = {
     "condition": CB + "kindCondition",
@@ -59,6 +60,7 @@ KIND_IRI = {
     "test": CB + "kindTest",
     "anatomy": CB + "kindAnatomy",
     "patient_attribute": CB + "kindPatientAttribute",
+    "duration": CB + "kindDuration",
 }
 KIND_COLORS = {
     "condition": "red",
@@ -68,6 +70,7 @@ KIND_COLORS = {
     "test": "violet",
     "anatomy": "gray",
     "patient_attribute": "gray",
+    "duration": "gray",
 }
 METHODS = {
     "text": "text",

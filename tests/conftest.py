@@ -54,6 +54,15 @@ def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp / "kb"
 
 
+@pytest.fixture(scope="session")
+def demo_findings(demo_kb: Path) -> list:
+    """Every finding the demo build extracted, read back from its data directory: what counts
+    in the store and the explorer must add up to (rather than a number written into a test)."""
+    from kb.datadir import Build
+
+    return [f for e in Build.load(demo_kb).extractions for f in e.findings]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     _isolate(monkeypatch, tmp_path)

@@ -17,6 +17,10 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 ID = "https://casebook.invalid/id/"
 SEED = "seed:f0036fb653a4"
 SENTENCE = "He was managed conservatively with a non-adherent dressing and weekly review."
+RESOLVED = (
+    "The papules discharged a little chalky material over the following weeks, and the lesion "
+    "resolved completely after 3 months, leaving no scar."
+)  # the sentence that states the resolution and, by "over the following weeks", its link
 HOSTILE = [
     '"} ; DROP ALL ; {"',
     'a" . } DELETE WHERE { ?s ?p ?o } #',
@@ -73,18 +77,20 @@ def test_no_knowledge_base_yet_says_how_to_build_one(tmp_path, monkeypatch):
     assert not (tmp_path / "empty").exists()  # the app created nothing
 
 
-def test_overview_counts_references_and_last_refresh(kb):
+def test_overview_counts_references_and_last_refresh(kb, demo_findings):
     at = run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Articles"] == "12" and metrics["Cases"] == "14"
-    assert metrics["Findings"] == "577" and metrics["References resolved"] == "7 / 10"
+    assert metrics["Findings"] == str(len(demo_findings))
+    assert metrics["References resolved"] == "7 / 10"
     assert metrics["Full texts (PMC)"] == "1"
     page = texts(at)
     last = x.last_refresh(x.KB(kb))
     assert f"Last refresh: {last}" in page
     assert "7 resolved (4 doi, 1 ecitmatch, 1 pmid, 1 title), 3 unresolved" in page
     kinds, types, refs = frames(at)[0], frames(at)[1], frames(at)[2]
-    assert dict(zip(kinds["kind"], kinds["findings"], strict=True))["condition"] == 178
+    conditions = sum(f.kind == "condition" for f in demo_findings)
+    assert dict(zip(kinds["kind"], kinds["findings"], strict=True))["condition"] == conditions
     assert dict(zip(types["type"], types["articles"], strict=True))["Review"] == 3
     by_number = refs.set_index("#")
     assert by_number.loc[6, "resolved by"] == "ecitmatch" and by_number.loc[6, "fetched"] == "yes"
@@ -99,7 +105,9 @@ def test_questions_page_runs_a_question_and_shows_a_rows_evidence(kb):
     assert at.selectbox(key="w_q").value == "treatments_that_resolved"
     assert at.selectbox(key="w_condition").value == "calcinosis_cutis_iatrogenic"
     df = frames(at)[0]
-    assert len(df) == 12 and {"dressing", "conservative management"} <= set(df["treatment"])
+    assert len(df) >= 5 and {"dressing", "conservative management"} <= set(df["treatment"])
+    keys = list(zip(df["case"], df["treatment"], df["outcome"], strict=True))
+    assert len(keys) == len(set(keys))  # each case, treatment and outcome once
     row = next(
         i
         for i, r in df.iterrows()
@@ -108,14 +116,14 @@ def test_questions_page_runs_a_question_and_shows_a_rows_evidence(kb):
     at.selectbox(key="w_row").set_value(row).run()
     assert at.query_params["row"] == [str(row)] or at.query_params["row"] == str(row)
     page = texts(at)
-    assert SENTENCE in page
+    assert RESOLVED in page
     assert "A diagnosis of iatrogenic calcinosis cutis was made" in page  # its paragraph
     assert "section case_presentation" in page and "assertion present" in page
     assert "https://doi.org/10.99999/synth.2024.101" in page
     facts = at.table[-1].value["value"]
-    assert facts["finding"] == "conservative management" and facts["kind"] == "treatment"
+    assert facts["finding"] == "complete resolution" and facts["kind"] == "outcome"
     assert facts["extractor"].startswith("casebook.nlp ") and facts["method"] == "text"
-    assert any(":green-background[**managed conservatively**]" in m.value for m in at.markdown)
+    assert any("background[**resolved completely**]" in m.value for m in at.markdown)
 
 
 def test_questions_are_chosen_and_filled_from_their_declarations(kb):
@@ -222,17 +230,18 @@ def test_seed_article_page_has_its_cases(kb):
 def test_case_page_with_findings_and_evidence(kb):
     at = run(page="case", id="seed:f0036fb653a4/1", cf_row="0")
     assert "Case 1" in plain(at.header[0].value)
-    assert "age P21D, male, hand:left dorsum" in texts(at)
+    assert "age P21D, male, " in texts(at) and "hand:left dorsum" in texts(at)
     assert "Evidence" in texts(at)
 
 
-def test_concepts_page_and_concept_page(kb):
+def test_concepts_page_and_concept_page(kb, demo_findings):
     at = run(page="concepts")
     df = frames(at)[0]
     assert "calcinosis cutis" in set(df["label"])
     at.selectbox(key="w_kind").set_value("treatment").run()
     df = frames(at)[0].set_index("label")
-    assert df.loc["sodium thiosulfate", "findings"] == 9
+    thiosulfate = [f for f in demo_findings if f.concept == "sodium_thiosulfate"]
+    assert df.loc["sodium thiosulfate", "findings"] == len(thiosulfate)
     at = run(page="concept", id="sodium_thiosulfate")
     assert plain(at.header[0].value) == "sodium thiosulfate"
     findings = frames(at)[1]
@@ -251,8 +260,8 @@ def test_concepts_page_and_concept_page(kb):
 def test_synthesis_matrix_chart_and_cell(kb):
     at = run(page="synthesis")
     matrix = frames(at)[0]
-    assert matrix.loc["dressing", "complete resolution"] == 4
-    assert matrix.loc["surgical treatment", "scarring"] == 2
+    assert matrix.loc["dressing", "complete resolution"] == 4  # the text links all four
+    assert matrix.loc["intravenous sodium thiosulfate", "healing"] == 2
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     at.selectbox(key="w_treatment").set_value("dressing").run()
     at.selectbox(key="w_outcome").set_value("complete resolution").run()

@@ -3,6 +3,8 @@ search strings, Markdown escaping, and a store that stays unchanged."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import re
 from pathlib import Path
 
@@ -43,11 +45,13 @@ def unmark(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
-def test_counts_of_the_demo(kb):
+def test_counts_of_the_demo(kb, demo_findings):
     c = x.counts(kb)
     assert (c.articles, c.seed_articles, c.cases, c.references, c.resolved) == (12, 1, 14, 10, 7)
-    assert sum(c.findings.values()) == 577
-    assert c.findings["condition"] == 178 and c.findings["treatment"] == 63
+    assert sum(c.findings.values()) == len(demo_findings)
+    by_kind = Counter(f.kind for f in demo_findings)
+    assert c.findings["condition"] == by_kind["condition"] > 100
+    assert c.findings["treatment"] == by_kind["treatment"] > 50
     assert list(c.findings)[:4] == ["condition", "etiology", "treatment", "outcome"]
     assert dict(x.publications_by_year(kb))["2016"] == 1
     types = dict(x.publication_types(kb))
@@ -227,7 +231,7 @@ def test_seed_cases_and_case_page(kb):
     cases = x.article_cases(kb, SEED)
     assert [c.label for c in cases] == ["Case 1", "Case 2"]
     one = cases[0]
-    assert (one.age, one.sex, one.sites) == ("P21D", "male", ("hand:left dorsum",))
+    assert (one.age, one.sex) == ("P21D", "male") and "hand:left dorsum" in one.sites
     assert "iatrogenic calcinosis cutis" in one.findings["condition"]
     assert one.id == "seed:f0036fb653a4/1"
     assert x.case(kb, one.id).iri == one.iri
@@ -238,9 +242,10 @@ def test_seed_cases_and_case_page(kb):
         x.case_iri("no number")
 
 
-def test_concepts_browse_page_and_cooccurrence(kb):
+def test_concepts_browse_page_and_cooccurrence(kb, demo_findings):
     treatments = {c.id: c for c in x.concepts_of_kind(kb, "treatment")}
-    assert treatments["sodium_thiosulfate"].findings == 9
+    thiosulfate = [f for f in demo_findings if f.concept == "sodium_thiosulfate"]
+    assert treatments["sodium_thiosulfate"].findings == len(thiosulfate) > 5
     with pytest.raises(StoreError):
         x.concepts_of_kind(kb, "nonsense")
     c = x.concept(kb, "calcinosis_cutis_iatrogenic")
@@ -294,9 +299,9 @@ def test_network_around_the_seed(kb):
     assert x._dot('a "quoted" \\ label\nx') == '"a \\"quoted\\" \\\\ label x"'
 
 
-def test_evidence_table_matches_the_build(kb, demo_kb):
+def test_evidence_table_matches_the_build(kb, demo_kb, demo_findings):
     rows, truncated = x.evidence_table(kb)
-    assert not truncated and len(rows) == 577
+    assert not truncated and len(rows) == len(demo_findings)
     assert all(list(r) == EVIDENCE_COLUMNS for r in rows[:5])
     built = evidence_rows(read_jsonl(demo_kb / "extractions.jsonl", Extraction))
 
@@ -340,9 +345,10 @@ def test_bibliography_from_the_graph(kb):
     assert "@article{" in to_bibtex(entries)
 
 
-def test_downloads_are_made_in_memory_from_the_store(kb, demo_kb):
+def test_downloads_are_made_in_memory_from_the_store(kb, demo_kb, demo_findings):
     csv = x.download(kb, demo_kb, "evidence").decode()
-    assert csv.startswith(",".join(EVIDENCE_COLUMNS)) and csv.count("\r\n") == 578
+    assert csv.startswith(",".join(EVIDENCE_COLUMNS))
+    assert csv.count("\r\n") == len(demo_findings) + 1
     assert x.download(kb, demo_kb, "ris").decode().count("ER  - ") == 10
     assert x.download(kb, demo_kb, "bibtex").decode().count("@article{") == 10
     nquads = x.download(kb, demo_kb, "nquads")

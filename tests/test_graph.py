@@ -192,7 +192,7 @@ def test_case_age_and_sex(dataset):
     assert g.value(case, CB.sex) == Literal("male")
     assert g.value(case, CB.number) == Literal(1, datatype=xsd("integer"))
     assert g.value(case, CB.document) == SEED
-    assert g.value(case, CB.siteConcept) == iris.concept("hand")
+    assert iris.concept("hand") in set(g.objects(case, CB.siteConcept))
 
 
 def test_caused_by_from_case_1_condition_to_iv_calcium_gluconate(dataset):
@@ -225,7 +225,7 @@ def test_led_to_keeps_its_time_on_the_relation_node(dataset):
         if g.value(node, CB.timeToOutcome) is not None
     ]
     assert timed
-    assert {t for _, t in timed} == {Literal("P3M", datatype=xsd("duration"))}
+    assert {t for _, t in timed} == {Literal(f"P{n}M", datatype=xsd("duration")) for n in (3, 5)}
     node = timed[0][0]
     assert (g.value(node, CB.source), CB.ledTo, g.value(node, CB.target)) in g
 

@@ -562,7 +562,7 @@ def test_demo_seed_offsets_index_the_file(demo):
 
 def test_sites_keep_sides_apart_and_merge_aspects():
     from ingest.nlp.extract import _sites
-    from ingest.nlp.relations import Mention
+    from ingest.nlp.mentions import Mention
 
     def leg(value):
         return Mention("ANATOMY", "leg", "leg", 0, 3, (0, 3), "leg", "case_presentation",

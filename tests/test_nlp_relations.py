@@ -10,8 +10,9 @@ import pytest
 from spacy.language import Language
 
 from ingest.nlp.extract import TextDocument, extract
+from ingest.nlp.mentions import Mention
 from ingest.nlp.pipeline import build_nlp
-from ingest.nlp.relations import Mention, find_relations
+from ingest.nlp.relations import find_relations
 from kb.records import Evidence, Extraction, Finding
 
 Rel = tuple[str, str, str, str | None]
@@ -304,7 +305,7 @@ def test_a_treatment_is_aimed_at_the_condition_its_cue_names(nlp: Language):
 
 
 def test_ibuprofen_for_the_pda_is_about_the_pda():
-    from ingest.nlp.relations import CueRule, linking_cue
+    from ingest.nlp.cues import CueRule, linking_cue
 
     sentence = "Ibuprofen for the PDA."
     ms = [

@@ -98,9 +98,9 @@ class EntityComponent:
         ]
         text = doc.text  # spaCy joins it anew at every call
         models: list[Candidate] = []
-        for i, (key, fill) in enumerate(self.orders[bool(doc.user_data.get(CASE_REPORT))]):
+        for i, (key, fill, win) in enumerate(self.orders[bool(doc.user_data.get(CASE_REPORT))]):
             found = model_candidates(doc, key, text)
-            models = merge_models(models, found, fill) if i else found
+            models = merge_models(models, found, fill, win) if i else found
         spans = merge_vocabulary(models, _longest(curated))
         doc.ents = to_spans(doc, with_patterns(spans, list(self._patterns(doc, text))))
         for ent in doc.ents:
@@ -126,13 +126,24 @@ CASE_REPORT = "casebook_case_report"
 """``doc.user_data`` key: the text is (part of) a case report, so the case model leads."""
 
 
-def parse_order(order: Sequence[str]) -> list[tuple[str, frozenset[str] | None]]:
-    """["abstracts", "cases:procedure,test"] → the models in precedence order, each after the
-    first with the categories it may add (all when none are named)."""
-    out = []
+Order = list[tuple[str, frozenset[str] | None, frozenset[str]]]
+
+
+def parse_order(order: Sequence[str]) -> Order:
+    """["abstracts", "cases:procedure,test", "abstracts>chemical"] → the models in precedence
+    order, each after the first with the categories it may add where the others found nothing
+    (``:``; all when none are named) and those whose spans win over the others' (``>``)."""
+    out: Order = []
     for item in order:
+        item, _, win = item.partition(">")
         key, _, fill = item.partition(":")
-        out.append((key, frozenset(fill.split(",")) if fill else None))
+        out.append(
+            (
+                key,
+                frozenset(fill.split(",")) if fill else None,
+                frozenset(filter(None, win.split(","))),
+            )
+        )
     return out
 
 

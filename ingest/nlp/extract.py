@@ -19,7 +19,8 @@ from spacy.tokens import Doc
 from ingest.nlp.cases import CaseSpan, split_cases
 from ingest.nlp.cause import CauseModel
 from ingest.nlp.entities import CASE_REPORT
-from ingest.nlp.relations import Mention, find_relations
+from ingest.nlp.mentions import Mention
+from ingest.nlp.relations import find_relations
 from ingest.nlp.values import parse_iso
 from kb import __version__
 from kb.records import Case, Evidence, Extraction, Finding

@@ -22,6 +22,8 @@ from ingest.nlp.shortforms import find_abbreviations
 from ingest.nlp.vocab import Concept, Vocabulary, load_vocabulary, normalize_term
 
 UNGROUNDED = {"AGE", "SEX", "DURATION"}
+MIN_SCORE = 0.5
+"""Below this a grounding is dropped: what is left of the span (a head word) says too little."""
 EXACT = 0.9
 """A grounding at least this close names the whole span (the exact term or a synonym); below
 it, a curated term inside the span says more than a head-word match."""
@@ -71,6 +73,8 @@ class Linker:
             ent._.category = category
             return ent
         grounding = self.lexicon.ground(ent.text, category or "disease", expansion)
+        if grounding is not None and grounding.score < MIN_SCORE:
+            grounding = None  # "frobnitz syndrome" → Syndrome: a head word says too little
         if grounding is not None:
             ent._.ids = list(grounding.ids)
             ent._.matched = grounding.term
@@ -79,8 +83,12 @@ class Linker:
                 category = grounding.category
             elif category == "disease" and grounding.category == "sign_symptom":
                 category = "sign_symptom"
-        curated = self.vocab.concepts.get(concept) or self._curated(ent, expansion, grounding)
-        if curated is not None:
+        curated = self.vocab.concepts.get(concept) or (
+            None if concept else self._curated(ent, expansion, grounding)
+        )
+        if concept and curated is None:
+            name = " ".join(ent.text.split())  # a concept another component gave: kept
+        elif curated is not None:
             concept, label, name = curated.id, curated.type, curated.label
             if grounding is None and ent._.category is None:
                 category = self._curated_category(curated) or category
@@ -118,6 +126,7 @@ class Linker:
         ):
             return within
         return None
+
 
 @Language.factory("casebook_linker", default_config={"lexicon_path": None, "vocab_path": None})
 def make_linker(

@@ -57,9 +57,7 @@ TYPE_CATEGORY = {
     "DURATION": "duration",
 }
 DIRECTIONS = frozenset(
-    "left right both bilateral medial lateral anterior posterior proximal distal upper lower "
-    "dorsal ventral superior inferior aspect aspects side sides part parts region surface "
-    "of the".split()
+    ["left", "right", "both", "bilateral", "medial", "lateral", "anterior", "posterior", "proximal", "distal", "upper", "lower", "dorsal", "ventral", "superior", "inferior", "aspect", "aspects", "side", "sides", "part", "parts", "region", "surface", "of", "the"]
 )  # fmt: skip
 # a chemical named as a cause: "cocaine-induced", "induced by cocaine", "after cocaine use"
 _CAUSE_AFTER_CHEMICAL = re.compile(
@@ -104,10 +102,17 @@ def merge_models(
     primary: Sequence[Candidate],
     secondary: Sequence[Candidate],
     fill: frozenset[str] | None = None,
+    win: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """The primary model's spans, plus the secondary's that overlap none of them (only those of
-    the ``fill`` categories, when given); a secondary sign overlapping a primary disease lends
-    it its category."""
+    the ``fill`` categories, when given); a secondary span of a ``win`` category replaces the
+    primary spans it overlaps (the abstracts model knows chemicals best, even in a case
+    report); a secondary sign overlapping a primary disease lends it its category."""
+    winners = [s for s in secondary if s.category in win]
+    if winners:
+        held = {i for s in winners for i in range(s.start, s.end)}
+        primary = [p for p in primary if held.isdisjoint(range(p.start, p.end))] + winners
+        primary.sort(key=lambda c: c.start)
     out = []
     by_token = {i: s for s in secondary for i in range(s.start, s.end)}
     for p in primary:

@@ -1,0 +1,211 @@
+"""Cues between two mentions of one sentence (pure): the words that link a relation's ends.
+
+The cue table is data (``data/nlp/relation_cues.tsv``: kind, which label comes first, the cue's
+words). ``linking_cue`` accepts the text between two mentions when it is the cue, filler words
+(articles, auxiliaries, adverbs, a duration) and mentions listed beside the second end ("T1 and
+T2"); any other mention of the pairing's labels in between, or a clause break before the cue,
+means the two are not each other's nearest partners.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from ingest.nlp.mentions import Mention
+
+KINDS = ("caused_by", "treated_with", "led_to")
+LABELS = ("CONDITION", "ETIOLOGY", "TREATMENT", "OUTCOME")
+MAX_EXTRA = 2  # words beside the cue that are neither filler nor listed mentions
+FILLER = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "had",
+        "has",
+        "have",
+        "then",
+        "subsequently",
+        "successfully",
+        "completely",
+        "partially",
+        "fully",
+        "also",
+        "which",
+        "that",
+        "this",
+        "these",
+        "those",
+        "he",
+        "she",
+        "they",
+        "it",
+        "its",
+        "his",
+        "her",
+        "their",
+        "patient",
+        "patients",
+        "gradually",
+        "eventually",
+        "finally",
+        "rapidly",
+        "later",
+        "soon",
+        "promptly",
+        "quickly",
+        "dramatically",
+        "significantly",
+        "markedly",
+        "slowly",
+        "spontaneously",
+        "further",
+        "both",
+        "all",
+        "several",
+        "of",
+        "initial",
+        "initially",
+        "prompt",
+        "treatment",
+        "therapy",
+        "course",
+    ]
+)
+PASSIVE = ("CONDITION", "TREATMENT", "OUTCOME", "ETIOLOGY")
+"""Labels whose mentions between two ends block a pairing (each end takes its nearest)."""
+BREAK = re.compile(r"[;:]|\b(?:but|whereas|while|although|however|though|except)\b", re.I)
+BREAK_WORDS = frozenset({";", ":", "but", "whereas", "while", "although", "however", "though",
+                         "except"})  # fmt: skip
+_DENIED = re.compile(r"\b(?:not|never|nor|no|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_WORD = re.compile(r"-?[a-z0-9]+(?:[-'][a-z0-9]+)*|[,();:]")
+
+
+@dataclass(frozen=True)
+class CueRule:
+    kind: str
+    first: str  # the label of the mention that comes first in the sentence
+    second: str
+    words: tuple[str, ...]
+
+    @property
+    def source_first(self) -> bool:
+        """Whether the relation's source (condition; treatment for led_to) comes first."""
+        return self.first == ("TREATMENT" if self.kind == "led_to" else "CONDITION")
+
+
+@lru_cache(maxsize=1)
+def load_cues() -> tuple[CueRule, ...]:
+    """The shipped cue table, validated: a bad row fails at load with its line."""
+    text = (resources.files("casebook_data") / "nlp" / "relation_cues.tsv").read_text("utf-8")
+    return parse_cues(text)
+
+
+def parse_cues(text: str, name: str = "relation_cues.tsv") -> tuple[CueRule, ...]:
+    rows = list(csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
+    if not rows or rows[0] != ["kind", "first", "second", "cue"]:
+        raise ValueError(f"{name}:1: header must be kind<TAB>first<TAB>second<TAB>cue")
+    rules = []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != 4 or row[0] not in KINDS or not {row[1], row[2]} <= set(LABELS):
+            raise ValueError(f"{name}:{line}: expected a kind, two labels and a cue: {row!r}")
+        words = tuple(_WORD.findall(row[3].lower()))
+        if not words:
+            raise ValueError(f"{name}:{line}: empty cue")
+        rules.append(CueRule(row[0], row[1], row[2], words))
+    return tuple(rules)
+
+
+COORDINATION = frozenset({"<first>", "and", "or", ",", "as", "well", "both"})
+
+
+def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | None:
+    """The cue's words when the text between mentions ``x`` and ``y`` (x first) is the rule's
+    cue, filler, and mentions listed beside the second end; None otherwise."""
+    first, second = ms[x], ms[y]
+    s0 = first.sentence[0]
+    between = first.sentence_text[first.end - s0 : second.start - s0]
+    words: list[str] = []
+    pos = first.end
+    for m in ms[x + 1 : y]:
+        if (
+            m.label in PASSIVE
+            and m.label not in (second.label, first.label)
+            and not (rule.kind == "led_to" and m.label == "CONDITION")
+        ):  # the lesion that resolved may stand between a treatment and its outcome
+            return None  # another kind of end in between: not the nearest pairing
+        words += _WORD.findall(first.sentence_text[pos - s0 : m.start - s0].lower())
+        words.append("<same>" if m.label == second.label else "<first>" if (
+            m.label == first.label) else "<other>")  # fmt: skip
+        pos = m.end
+    words += _WORD.findall(first.sentence_text[pos - s0 : second.start - s0].lower())
+    breaks = [i for i, w in enumerate(words) if w in BREAK_WORDS]
+    if breaks:  # only the second end's clause may hold the cue: "not due to A but due to B"
+        words = words[breaks[-1] + 1 :]
+        between = between[_last_break(between) :]
+    at = _find(words, rule.words)
+    if at is None:
+        return None
+    before, after = words[:at], words[at + len(rule.words) :]
+    if "<first>" in after or "<same>" in before:
+        return None  # the first end is not the nearest to the cue
+    if "<first>" in before:  # only a list of first ends may stand between: "C1 and C2 treated
+        # with T" — but a relative pronoun binds the nearest ("ASD and PDA for which …": the PDA)
+        last = len(before) - before[::-1].index("<first>")
+        if "which" in rule.words or any(w not in COORDINATION for w in before[:last]):
+            return None
+        before = before[last:]
+    listed = {"<same>", "and", "or", ",", "as", "well", "<other>"}
+    extra = [w for w in before if w not in FILLER and w != "<other>" and not w.isdigit()]
+    extra += [w for w in after if w not in FILLER and w not in listed and not w.isdigit()]
+    if len(extra) > MAX_EXTRA:
+        return None
+    cue_text = " ".join(rule.words).replace(" -", "-")
+    head = between[: between.lower().find(rule.words[0].lstrip("-"))]
+    if _DENIED.search(head):
+        return None
+    return cue_text
+
+
+_LEAD = re.compile(
+    r"(?:^|[,;:]\s*)(?P<cue>after|following|upon|with|post)\s+(?:\w+\s+){0,3}$", re.IGNORECASE
+)
+
+
+def lead_cue(ms: Sequence[Mention], x: int) -> str | None:
+    """ "after" when the clause opens on "After <treatment>, …" (its outcome then follows)."""
+    m = ms[x]
+    if m.label != "TREATMENT":
+        return None
+    s0 = m.sentence[0]
+    match = _LEAD.search(m.sentence_text[: m.start - s0])
+    return match.group("cue").lower() if match else None
+
+
+def _last_break(text: str) -> int:
+    return max((m.end() for m in BREAK.finditer(text)), default=0)
+
+
+def _find(words: list[str], cue: tuple[str, ...]) -> int | None:
+    n = len(cue)
+    for i in range(len(words) - n + 1):
+        if tuple(words[i : i + n]) == cue:
+            return i
+    if n == 1 and cue[0].startswith("-"):  # "-induced" written "X- induced" or "X induced"
+        bare = cue[0][1:]
+        if words[:2] == ["-", bare] or (words and words[0] == bare):
+            return 0
+    return None
