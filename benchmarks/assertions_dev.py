@@ -30,7 +30,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ingest.nlp.context import ASSERTIONS
+from ingest.nlp.context_rules import ASSERTIONS
 from ingest.nlp.segment import clinical_tokenizer
 from ingest.nlp.train.brat import read_maccrobat
 from ingest.nlp.train.corpus import AnnotatedText

@@ -39,23 +39,25 @@ def dev_documents(corpora: Path, corpus: str) -> list[AnnotatedText]:
     return [t for t in texts if side(t.id, corpus, ids) == "dev"]
 
 
-def predicted_spans(text: str) -> list[tuple[int, int, str]]:
+def predicted_spans(text: str, nlp_config: Path | None = None) -> list[tuple[int, int, str]]:
     """(start, end, category) of every text finding, as ``kb extract`` gives them."""
     seed = read_seed(text, source="dev")
     out = set()
-    for e in extract_all(seed, text, [], [], []):
+    for e in extract_all(seed, text, [], [], [], nlp_config=nlp_config):
         for f in e.findings:
             if f.evidence.method == "text" and f.category:
                 out.add((f.evidence.span_start, f.evidence.span_end, f.category))
     return sorted(out)
 
 
-def evaluate(corpus: str, documents: list[AnnotatedText]) -> tuple[dict[str, GroupScore], float]:
+def evaluate(
+    corpus: str, documents: list[AnnotatedText], nlp_config: Path | None = None
+) -> tuple[dict[str, GroupScore], float]:
     scores: dict[str, GroupScore] = {}
     started = time.perf_counter()
     for doc in documents:
         gold = [(a.start, a.end, a.label) for a in doc.annotations]
-        score_document(corpus, gold, predicted_spans(doc.text), scores)
+        score_document(corpus, gold, predicted_spans(doc.text, nlp_config), scores)
     return scores, time.perf_counter() - started
 
 
@@ -75,13 +77,15 @@ def main() -> None:
     parser.add_argument("--corpora", type=Path, default=CORPORA)
     parser.add_argument("--limit", type=int, default=None, help="first N dev documents of each")
     parser.add_argument("--only", choices=["bc5cdr", "ncbi-disease", "maccrobat"], default=None)
+    parser.add_argument("--nlp-config", type=Path, default=None, help="another pipeline config")
     args = parser.parse_args()
-    extract_all(read_seed("warm up.", source="dev"), "warm up.", [], [], [])  # load models once
+    warm = read_seed("warm up.", source="dev")
+    extract_all(warm, "warm up.", [], [], [], nlp_config=args.nlp_config)  # load models once
     for corpus in ("bc5cdr", "ncbi-disease", "maccrobat"):
         if args.only and corpus != args.only:
             continue
         documents = dev_documents(args.corpora, corpus)[: args.limit]
-        scores, seconds = evaluate(corpus, documents)
+        scores, seconds = evaluate(corpus, documents, args.nlp_config)
         report(corpus, len(documents), scores, seconds)
 
 

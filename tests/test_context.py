@@ -10,15 +10,14 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ingest.nlp.context import (
+from ingest.nlp.context import Cue, assign_assertions
+from ingest.nlp.context_component import ContextComponent
+from ingest.nlp.context_rules import (
     ASSERTIONS,
     CATEGORIES,
     LABELS,
-    ContextComponent,
     ContextRule,
     ContextRuleError,
-    Cue,
-    assign_assertions,
     load_rules,
     parse_rules,
 )

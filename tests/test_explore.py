@@ -3,9 +3,8 @@ search strings, Markdown escaping, and a store that stays unchanged."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import re
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox

@@ -41,7 +41,9 @@ def test_treatments_that_resolved_iatrogenic_cases(kb_dir):
 
 def test_etiologies_ranked_by_cases(kb_dir):
     rows = ask(kb_dir, "etiologies_of", condition="calcinosis_cutis")
-    assert rows[0]["etiology"] == "extravasation"  # what most of the demo's cases are said to follow
+    assert (
+        rows[0]["etiology"] == "extravasation"
+    )  # what most of the demo's cases are said to follow
     counts = [int(r["cases"]) for r in rows]
     assert counts == sorted(counts, reverse=True)
     assert {"warfarin", "low molecular weight heparin", "calcium gluconate"} <= {

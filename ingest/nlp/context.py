@@ -8,9 +8,8 @@ every cue in the doc, and the scope walk is plain Python over token offsets, run
 sentences that hold both an entity and a cue.
 
 The algorithm (``assign_assertions``) is pure — token offsets in, statuses out — so it can be
-tested and reused without spaCy; ``ContextComponent`` is the thin spaCy wrapper, registered as
-the ``casebook_context`` factory. Span extensions are registered when a component is built, not
-at import time.
+tested and reused without spaCy; ``context_component.ContextComponent`` is the thin spaCy
+wrapper (the ``casebook_context`` factory) and ``context_rules`` reads the rules.
 
 Scope: a trigger reaches from itself in its direction until a TERMINATE cue, a trigger of
 another category, its ``max_scope`` (tokens) or the sentence boundary; a comma list stays in
@@ -59,58 +58,15 @@ Deliberately absent from the rules: "?" (sentence splitters end the sentence at 
 
 from __future__ import annotations
 
-import csv
-import io
 from bisect import bisect_right
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import NamedTuple
 
-from spacy.attrs import IS_PUNCT, ORTH, SENT_START
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from ingest.nlp.context_rules import (
+    TRIGGER_CATEGORIES,
+    ContextRule,
+)
 
-ASSERTIONS = (
-    "present",
-    "negated",
-    "possible",
-    "hypothetical",
-    "historical",
-    "family",
-    "refused",
-    "stopped",
-    "resolved",
-)
-TRIGGER_CATEGORIES = (
-    "NEGATED",
-    "REFUSED",
-    "STOPPED",
-    "RESOLVED",
-    "FAMILY",
-    "HISTORICAL",
-    "HYPOTHETICAL",
-    "POSSIBLE",
-)
-"""In precedence order: when several apply to one entity, the first wins."""
-CATEGORIES = (*TRIGGER_CATEGORIES, "PSEUDO", "TERMINATE")
-DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL")
-HEADER = ("literal", "category", "direction", "max_scope", "labels")
-"""The ``labels`` column is optional: a file whose header stops at ``max_scope`` is valid."""
-LABELS = (
-    "CONDITION",
-    "ETIOLOGY",
-    "TREATMENT",
-    "OUTCOME",
-    "ANATOMY",
-    "TEST",
-    "AGE",
-    "SEX",
-    "DURATION",
-)
-"""The entity labels a rule may name (``ingest.nlp.entities.LABELS``; a test keeps them equal)."""
 STACK_GAP = 3
 """Most tokens between stacked modifiers ("no known history of") for a scope to run through."""
 LIST_REACH = 12
@@ -120,131 +76,12 @@ _ASSERTION_OF = {category: category.lower() for category in TRIGGER_CATEGORIES}
 _RANK = {category: rank for rank, category in enumerate(TRIGGER_CATEGORIES)}
 
 
-class ContextRuleError(ValueError):
-    """A rules file that cannot be trusted; the message names the file and line."""
-
-
-@dataclass(frozen=True, slots=True)
-class ContextRule:
-    """One cue: the literal is matched case-insensitively, token by token."""
-
-    literal: str
-    category: str
-    direction: str
-    max_scope: int | None = None
-    labels: frozenset[str] | None = None
-    """The entity labels the rule applies to; None: every label."""
-
-
 class Cue(NamedTuple):
     """A rule matched at tokens ``[start, end)`` of a doc (a tuple: made ~30 times per abstract)."""
 
     start: int
     end: int
     rule: ContextRule
-
-
-def load_rules(path: Path | None = None) -> list[ContextRule]:
-    """The rules at ``path`` (default: the shipped ``casebook_data/nlp/context_rules.tsv``)."""
-    if path is None:
-        source = resources.files("casebook_data") / "nlp" / "context_rules.tsv"
-        return parse_rules(source.read_text(encoding="utf-8"), name="context_rules.tsv")
-    path = Path(path)
-    return parse_rules(path.read_text(encoding="utf-8"), name=str(path))
-
-
-def parse_rules(text: str, name: str = "<rules>") -> list[ContextRule]:
-    """Validated rules from TSV text; any bad row is an error, since a silent typo changes meaning.
-
-    A literal appears once, or once per label set when the sets are disjoint ("removed" stops a
-    TREATMENT and resolves a CONDITION). PSEUDO and TERMINATE rows have no scope, so
-    ``max_scope`` must be blank, and a PSEUDO row must be BIDIRECTIONAL. A TERMINATE row's
-    direction says which scopes it ends: FORWARD ones only ("was" ends "no X" but not "X was not
-    seen"), BACKWARD ones only, or both. ``labels`` (blank: all) is a comma-separated list of
-    ``LABELS`` the rule applies to, or of labels it does not apply to when every item starts
-    with "!" ("!TEST"); only trigger rows have labels.
-    """
-    rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(rows, None)
-    columns = tuple(cell.strip() for cell in header) if header is not None else ()
-    if columns not in (HEADER, HEADER[:-1]):
-        raise ContextRuleError(f"{name}:1: header must be {'<TAB>'.join(HEADER)!r}, got {header!r}")
-    rules: list[ContextRule] = []
-    seen: dict[str, tuple[int, frozenset[str] | None]] = {}
-    for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        where = f"{name}:{line}"
-        if not 3 <= len(row) <= len(columns):
-            raise ContextRuleError(
-                f"{where}: expected {len(columns)} tab-separated columns, got {len(row)}"
-            )
-        literal = " ".join(row[0].split()).lower()
-        category, direction = row[1].strip(), row[2].strip()
-        scope = row[3].strip() if len(row) > 3 else ""
-        labels = _parse_labels(row[4], where) if len(row) > 4 else None
-        if not literal:
-            raise ContextRuleError(f"{where}: empty literal")
-        if category not in CATEGORIES:
-            raise ContextRuleError(f"{where}: unknown category {category!r} (one of {CATEGORIES})")
-        if direction not in DIRECTIONS:
-            raise ContextRuleError(
-                f"{where}: unknown direction {direction!r} (one of {DIRECTIONS})"
-            )
-        if literal in seen and not _may_share(seen[literal][1], labels):
-            raise ContextRuleError(
-                f"{where}: duplicate literal {literal!r} (first on line {seen[literal][0]}); "
-                "a literal may recur only for other labels"
-            )
-        max_scope: int | None = None
-        if scope:
-            if not scope.isdigit() or int(scope) < 1:
-                raise ContextRuleError(
-                    f"{where}: max_scope must be a positive integer or blank, got {scope!r}"
-                )
-            max_scope = int(scope)
-        if category in ("PSEUDO", "TERMINATE") and max_scope:
-            raise ContextRuleError(
-                f"{where}: {category} rules have no scope: leave max_scope blank"
-            )
-        if category == "PSEUDO" and direction != "BIDIRECTIONAL":
-            raise ContextRuleError(f"{where}: PSEUDO rules have no direction: use BIDIRECTIONAL")
-        if category in ("PSEUDO", "TERMINATE") and labels is not None:
-            raise ContextRuleError(
-                f"{where}: {category} rules apply to every entity: leave labels blank"
-            )
-        prior = seen.get(literal)
-        seen[literal] = (line, labels) if prior is None else (prior[0], _union(prior[1], labels))
-        rules.append(ContextRule(literal, category, direction, max_scope, labels))
-    return rules
-
-
-def _may_share(taken: frozenset[str] | None, labels: frozenset[str] | None) -> bool:
-    """Whether a literal's next rule is for labels none of its earlier rules had ("removed":
-    a TREATMENT stopped, a CONDITION resolved); a rule for every label shares with none."""
-    return taken is not None and labels is not None and taken.isdisjoint(labels)
-
-
-def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    """The labels two rules cover together; None (every label) absorbs."""
-    return None if a is None or b is None else a | b
-
-
-def _parse_labels(cell: str, where: str) -> frozenset[str] | None:
-    """``"TREATMENT"`` → {TREATMENT}; ``"!TEST"`` → every label but TEST; blank → None (all)."""
-    items = [item.strip() for item in cell.split(",")] if cell.strip() else []
-    if not items:
-        return None
-    negative = [item.startswith("!") for item in items]
-    if any(negative) and not all(negative):
-        raise ContextRuleError(f"{where}: labels {cell!r} mix kept and excluded (!) labels")
-    names = [item.removeprefix("!") for item in items]
-    for label in names:
-        if label not in LABELS:
-            raise ContextRuleError(f"{where}: unknown label {label!r} (one of {LABELS})")
-    if len(set(names)) != len(names):
-        raise ContextRuleError(f"{where}: labels {cell!r} name a label twice")
-    return frozenset(LABELS) - set(names) if all(negative) else frozenset(names)
 
 
 def select_cues(cues: Iterable[Cue]) -> list[Cue]:
@@ -455,177 +292,3 @@ def _assign_sentence(
     return [
         ("present", None) if b is None else (_ASSERTION_OF[b[2].rule.category], b[2]) for b in best
     ]
-
-
-class ContextComponent:
-    """spaCy component: sets ``ent._.assertion`` and ``ent._.assertion_cue`` on ``doc.ents``.
-
-    Needs sentence boundaries (a parser, senter or sentencizer earlier in the pipeline).
-    """
-
-    def __init__(
-        self,
-        nlp: Language,
-        name: str = "casebook_context",
-        rules_path: str | Path | None = None,
-        rules: Sequence[ContextRule] | None = None,
-    ) -> None:
-        self.name = name
-        if rules is None:
-            rules = load_rules(Path(rules_path) if rules_path else None)
-        self.rules = list(rules)
-        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self._rule_of: dict[int, ContextRule] = {}
-        tokenized: dict[tuple[str, ...], tuple[str, frozenset[str] | None]] = {}
-        for index, rule in enumerate(self.rules):
-            pattern = nlp.make_doc(rule.literal)
-            words = tuple(token.lower_ for token in pattern)
-            if not words:
-                raise ContextRuleError(f"literal {rule.literal!r} has no tokens")
-            if words in tokenized:
-                literal, labels = tokenized[words]
-                if literal != rule.literal:
-                    raise ContextRuleError(
-                        f"literals {literal!r} and {rule.literal!r} tokenize the same"
-                    )
-                if not _may_share(labels, rule.labels):
-                    raise ContextRuleError(f"literal {literal!r} recurs for the same labels")
-                tokenized[words] = (literal, _union(labels, rule.labels))
-            else:
-                tokenized[words] = (rule.literal, rule.labels)
-            key = f"{name}:{index}"
-            self.matcher.add(key, [pattern])
-            self._rule_of[nlp.vocab.strings[key]] = rule
-        for attr, default in (("assertion", "present"), ("assertion_cue", None)):
-            if not Span.has_extension(attr):
-                Span.set_extension(attr, default=default)
-        self._direct = _writes_user_data_directly(nlp)
-
-    def __call__(self, doc: Doc) -> Doc:
-        ents = doc.ents
-        if not ents:
-            return doc
-        sentences = _sentences(doc, self.name)
-        cues = [Cue(start, end, self._rule_of[key]) for key, start, end in self.matcher(doc)]
-        statuses = (
-            assign_assertions(
-                [(ent.start, ent.end) for ent in ents],
-                sentences,
-                cues,
-                _Punctuation(doc),
-                [ent.label_ for ent in ents],
-                _Commas(doc),
-                _Glued(doc),
-            )
-            if cues
-            else [("present", None)] * len(ents)
-        )
-        cue_text: dict[tuple[int, int], str] = {}
-        values = []
-        for assertion, cue in statuses:
-            if cue is None:
-                values.append((assertion, None))
-                continue
-            where = (cue.start, cue.end)
-            if where not in cue_text:
-                cue_text[where] = _text(doc, cue.start, cue.end)
-            values.append((assertion, cue_text[where]))
-        if self._direct:
-            data = doc.user_data
-            for ent, (assertion, cue_string) in zip(ents, values, strict=True):
-                start, end = ent.start_char, ent.end_char
-                data[("._.", "assertion", start, end)] = assertion
-                data[("._.", "assertion_cue", start, end)] = cue_string
-        else:
-            for ent, (assertion, cue_string) in zip(ents, values, strict=True):
-                ent._.assertion = assertion
-                ent._.assertion_cue = cue_string
-        return doc
-
-
-def _text(doc: Doc, start: int, end: int) -> str:
-    """The text of tokens ``[start, end)``, without building a Span (the cue is a few tokens)."""
-    return "".join([doc[i].text_with_ws for i in range(start, end - 1)]) + doc[end - 1].text
-
-
-def _writes_user_data_directly(nlp: Language) -> bool:
-    """Whether span extension values live at ``doc.user_data[("._.", name, start, end)]``.
-
-    Setting ``ent._.x`` builds an Underscore object per call, which cost more than the whole
-    scope walk; spaCy has kept values under that key since v2, but we probe rather than assume,
-    and fall back to ``ent._`` if the layout (or someone's getter/setter) differs.
-    """
-    probe = Doc(nlp.vocab, words=["a", "b"])
-    span = probe[1:2]
-    try:
-        span._.assertion = "probe"
-        span._.assertion_cue = "probe"
-    except Exception:
-        return False
-    return all(
-        probe.user_data.get(("._.", attr, span.start_char, span.end_char)) == "probe"
-        for attr in ("assertion", "assertion_cue")
-    )
-
-
-class _Punctuation:
-    """``i in`` tells whether token ``i`` is punctuation; the array is read on first use (rare)."""
-
-    __slots__ = ("doc", "flags")
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        self.flags: list[int] | None = None
-
-    def __contains__(self, index: object) -> bool:
-        if self.flags is None:
-            self.flags = self.doc.to_array(IS_PUNCT).tolist()
-        return isinstance(index, int) and bool(self.flags[index])
-
-
-class _Commas:
-    """``i in`` tells whether token ``i`` is a comma; read on first use (at a ", and" cue)."""
-
-    __slots__ = ("commas", "doc")
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        self.commas: set[int] | None = None
-
-    def __contains__(self, index: object) -> bool:
-        if self.commas is None:
-            orth = self.doc.vocab.strings[","]
-            self.commas = set((self.doc.to_array(ORTH) == orth).nonzero()[0].tolist())
-        return index in self.commas
-
-
-class _Glued:
-    """``i in`` tells whether token ``i`` has no whitespace after it (read lazily: rare)."""
-
-    __slots__ = ("doc",)
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-
-    def __contains__(self, index: object) -> bool:
-        return isinstance(index, int) and not self.doc[index].whitespace_
-
-
-def _sentences(doc: Doc, name: str) -> list[tuple[int, int]]:
-    """Sentence token offsets, read from the SENT_START array: ``doc.sents`` builds a Span each."""
-    if "sents" in doc.user_hooks:
-        return [(sent.start, sent.end) for sent in doc.sents]
-    flags = doc.to_array(SENT_START).astype("int64")  # 1 start, -1 inside, 0 unknown
-    if len(doc) > 1 and not flags[1:].any():
-        raise ValueError(
-            f"{name} needs sentence boundaries: add a 'sentencizer', 'senter' or 'parser' "
-            "before it in the pipeline"
-        )
-    starts = [0, *(int(i) for i in (flags[1:] == 1).nonzero()[0] + 1)]
-    return list(zip(starts, [*starts[1:], len(doc)], strict=True))
-
-
-@Language.factory("casebook_context", default_config={"rules_path": None})
-def make_context(nlp: Language, name: str, rules_path: str | None) -> ContextComponent:
-    """The ``casebook_context`` pipe; ``rules_path`` None means the shipped rules."""
-    return ContextComponent(nlp, name, rules_path=rules_path)

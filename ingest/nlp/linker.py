@@ -89,6 +89,10 @@ class Linker:
         if concept and curated is None:
             name = " ".join(ent.text.split())  # a concept another component gave: kept
         elif curated is not None:
+            if curated.type != label:  # "ICC" read as a drug, defined as a disease
+                category = (grounding.category if grounding else None) or TYPE_CATEGORY[
+                    curated.type
+                ]
             concept, label, name = curated.id, curated.type, curated.label
             if grounding is None and ent._.category is None:
                 category = self._curated_category(curated) or category
@@ -112,10 +116,10 @@ class Linker:
         curated term inside it — always for a body site ("left leg": the leg, the side is a
         value), else when the whole span grounds to nothing exact ("painful calcinosis
         cutis")."""
-        if expansion:
-            same_role = [c for c in self.vocab.lookup(expansion) if c.type == ent.label_]
-            if same_role:
-                return same_role[0]
+        if expansion:  # the text defines the short form: its long form decides, role included
+            named = sorted(self.vocab.lookup(expansion), key=lambda c: c.type != ent.label_)
+            if named:
+                return named[0]
         if grounding is not None:
             mesh = next((self.by_mesh[i] for i in grounding.ids if i in self.by_mesh), None)
             if mesh is not None:

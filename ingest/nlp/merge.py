@@ -59,6 +59,7 @@ TYPE_CATEGORY = {
 DIRECTIONS = frozenset(
     ["left", "right", "both", "bilateral", "medial", "lateral", "anterior", "posterior", "proximal", "distal", "upper", "lower", "dorsal", "ventral", "superior", "inferior", "aspect", "aspects", "side", "sides", "part", "parts", "region", "surface", "of", "the"]
 )  # fmt: skip
+_FIGURE = re.compile(r"(?:fig(?:ure)?s?|table)\b\.?\s*-?\s*\d", re.IGNORECASE)
 # a chemical named as a cause: "cocaine-induced", "induced by cocaine", "after cocaine use"
 _CAUSE_AFTER_CHEMICAL = re.compile(
     r"^\s*(?:-\s*)?(?:induced|related|associated|mediated|evoked|provoked|toxicity|"
@@ -197,6 +198,8 @@ def model_candidates(doc: Doc, key: str, text: str | None = None) -> list[Candid
             continue
         if category == "anatomy" and all(t.lower_ in DIRECTIONS for t in span):
             continue  # "medial aspect", "left side": where on a site, not a site
+        if _FIGURE.match(span.text):
+            continue  # "Figure-1", "Fig. 2": a pointer to a picture
         if category == "chemical":
             role = chemical_role(doc, span.start, span.end, text)
         out.append(Candidate(span.start, span.end, role, category, source=key))

@@ -11,7 +11,14 @@ from spacy.language import Language
 from thinc.api import NumpyOps, set_current_ops
 
 # the factories register themselves when their modules are imported
-from ingest.nlp import abbreviations, context, entities, linker, merge, segment  # noqa: F401
+from ingest.nlp import (  # noqa: F401
+    abbreviations,
+    context_component,
+    entities,
+    linker,
+    merge,
+    segment,
+)
 
 
 def models_directory() -> Path:

@@ -14,128 +14,33 @@ Training data is written to a work directory outside the repository (corpus text
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin, Span
+from spacy.tokens import DocBin
 from spacy.training import Example
 from thinc.api import Config
 
 import ingest.nlp.segment  # registers casebook.clinical_tokenizer.v1
 from ingest.nlp.train import split
 from ingest.nlp.train.corpus import AnnotatedText
-from ingest.nlp.train.docbin import ConversionReport, Unknown, to_docbin
-from ingest.nlp.train.pubtator import read_corpus
+from ingest.nlp.train.docbin import ConversionReport, to_docbin
+from ingest.nlp.train.missing import lexicon, unknown_from_lexicon
+from ingest.nlp.train.specs import CORPORA, MODELS, ModelSpec, read_pubtator
 
 log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
 DEFAULT_VOCAB = REPO.parent / "shared" / "vocab"
-MAX_TERM_TOKENS = 8  # longest lexicon term (in tokens) looked up for missing labels
-
-
-@dataclass(frozen=True)
-class CorpusInfo:
-    name: str
-    licence: str
-    citation: str
-    source: str
-
-
-CORPORA = {
-    "bc5cdr": CorpusInfo(
-        "bc5cdr",
-        "public domain",
-        "Li J. et al., BioCreative V CDR task corpus: a resource for chemical disease relation "
-        "extraction, Database 2016",
-        "BC5CDR training and development sets (PubTator), pooled and re-split by PMID",
-    ),
-    "ncbi-disease": CorpusInfo(
-        "ncbi-disease",
-        "public domain (United States Government work)",
-        "Doğan R.I., Leaman R., Lu Z., NCBI disease corpus: a resource for disease name "
-        "recognition and concept normalization, J Biomed Inform 2014;47:1-10",
-        "NCBI disease training and development sets, pooled and re-split by PMID",
-    ),
-    "maccrobat": CorpusInfo(
-        "maccrobat",
-        "CC BY 4.0",
-        "Caufield J.H. et al., A comprehensive typing system for information extraction from "
-        "clinical narratives, medRxiv 2019 (MACCROBAT2018)",
-        "MACCROBAT2018 (brat)",
-    ),
-}
-
-
-def read_pubtator(corpora: Path, names: tuple[str, ...]) -> list[AnnotatedText]:
-    return [t for name in names for t in read_corpus(corpora, name)]
-
-
-def read_cases(corpora: Path) -> list[AnnotatedText]:
-    from ingest.nlp.train.brat import read_maccrobat  # written beside this module (issue: cases)
-
-    return read_maccrobat(corpora / "maccrobat")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What one learned recogniser is trained on and with."""
-
-    name: str
-    config: str  # file in data/nlp/
-    corpora: tuple[str, ...]
-    read: Callable[[Path], list[AnnotatedText]]
-    labels: tuple[str, ...] | None = None  # None: every label the texts annotate
-    lexicon_label: str | None = None  # label filled in as *missing* from a lexicon, where the
-    # corpus does not annotate it
-    dev_only: tuple[str, ...] = ()  # PubTator corpora whose dev side is scored, never trained on
-    missing_from: str | None = None  # a model (key of ``MODELS``) trained first, in the work
-    # directory, whose ``lexicon_label`` predictions are missing too where the corpus lacks it
-
-
-MODELS: dict[str, ModelSpec] = {
-    # BC5CDR + NCBI disease, in two stages: "abstracts-bc5cdr" first, then this model, whose NCBI
-    # chemicals are missing wherever the lexicon or the stage-1 model finds a CHEMICAL. Measured
-    # at 3,400 steps against BC5CDR alone: BC5CDR-dev Chemical F1 0.865 vs 0.873, Disease 0.788
-    # vs 0.800, but NCBI disease dev Disease F1 0.832 vs 0.422; the product reads both kinds of
-    # abstract, so the small BC5CDR cost buys a recogniser that carries over.
-    "abstracts": ModelSpec(
-        name="abstracts",
-        config="train_abstracts.cfg",
-        corpora=("bc5cdr", "ncbi-disease"),
-        read=partial(read_pubtator, names=("bc5cdr", "ncbi-disease")),
-        labels=("CHEMICAL", "DISEASE"),
-        lexicon_label="CHEMICAL",
-        missing_from="abstracts-bc5cdr",
-    ),
-    # stage 1 of "abstracts" (and the one-stage alternative): BC5CDR alone, NCBI dev scored only
-    "abstracts-bc5cdr": ModelSpec(
-        name="abstracts-bc5cdr",
-        config="train_abstracts.cfg",
-        corpora=("bc5cdr",),
-        read=partial(read_pubtator, names=("bc5cdr",)),
-        labels=("CHEMICAL", "DISEASE"),
-        dev_only=("ncbi-disease",),
-    ),
-    "cases": ModelSpec(
-        name="cases",
-        config="train_cases.cfg",
-        corpora=("maccrobat",),
-        read=read_cases,
-    ),
-}
 
 
 @dataclass
@@ -152,86 +57,6 @@ class TrainReport:
     lexicon_terms: int = 0  # terms matched to leave unannotated labels missing (0: none needed)
     first_stage: dict | None = None  # the ``missing_from`` model's own report (its dev figures)
     seconds: float = 0.0
-
-
-# --- the chemical lexicon (which NCBI tokens are unknown) ---------------------------------------
-
-
-def mesh_chemical_terms(vocab: Path) -> set[str]:
-    """Entry terms of MeSH descriptors in tree D (chemicals and drugs), lower-cased."""
-    chemicals: set[str] = set()
-    with gzip.open(vocab / "mesh-2024" / "descriptors.tsv.gz", "rt", encoding="utf-8") as f:
-        for row in csv.DictReader(f, delimiter="\t"):
-            if any(t.startswith("D") for t in row["tree_numbers"].split("|")):
-                chemicals.add(row["descriptor_ui"])
-    terms: set[str] = set()
-    with gzip.open(vocab / "mesh-2024" / "terms.tsv.gz", "rt", encoding="utf-8") as f:
-        for row in csv.DictReader(f, delimiter="\t"):
-            if row["descriptor_ui"] in chemicals and row["permuted"] != "Y":
-                terms.add(row["term"].lower())
-    return terms
-
-
-def drugbank_terms(vocab: Path) -> set[str]:
-    """DrugBank open vocabulary: common names and synonyms, lower-cased."""
-    terms: set[str] = set()
-    path = vocab / "drugbank-open" / "drugbank_vocabulary.csv"
-    with path.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            terms.add(row["Common name"].lower())
-            terms.update(s.strip().lower() for s in row["Synonyms"].split(" | ") if s.strip())
-    return terms
-
-
-def lexicon(vocab: Path, texts: Iterable[AnnotatedText], label: str) -> frozenset[str]:
-    """Lexicon terms plus ``label``'s gold mentions in ``texts`` (the training side only)."""
-    terms = set()
-    if (vocab / "mesh-2024").is_dir():
-        terms |= mesh_chemical_terms(vocab)
-    if (vocab / "drugbank-open").is_dir():
-        terms |= drugbank_terms(vocab)
-    for t in texts:
-        terms.update(t.text[a.start : a.end].lower() for a in t.annotations if a.label == label)
-    return frozenset(x for x in terms if len(x) >= 3)
-
-
-def lexicon_spans(doc: Doc, terms: frozenset[str], label: str) -> list[Span]:
-    """Every token n-gram (up to ``MAX_TERM_TOKENS``) whose lower-cased text is a term."""
-    text = doc.text.lower()
-    starts = [t.idx for t in doc]
-    ends = [t.idx + len(t) for t in doc]
-    n = len(doc)
-    return [
-        Span(doc, i, j, label=label)
-        for i in range(n)
-        for j in range(i + 1, min(n, i + MAX_TERM_TOKENS) + 1)
-        if text[starts[i] : ends[j - 1]] in terms
-    ]
-
-
-def predicted_spans(doc: Doc, model: Language, label: str) -> list[Span]:
-    """``model``'s ``label`` entities, on ``doc``'s tokens (widened to token boundaries)."""
-    spans = (
-        doc.char_span(e.start_char, e.end_char, label=label, alignment_mode="expand")
-        for e in model(doc.text).ents
-        if e.label_ == label
-    )
-    return [s for s in spans if s is not None]
-
-
-def unknown_from_lexicon(
-    terms: frozenset[str], label: str, model: Language | None = None
-) -> Unknown:
-    """Where a text's corpus does not annotate ``label``: lexicon matches and ``model``'s
-    predictions of it."""
-
-    def unknown(doc: Doc, text: AnnotatedText) -> list[Span]:
-        if label in text.labels:
-            return []
-        predicted = predicted_spans(doc, model, label) if model is not None else []
-        return predicted + lexicon_spans(doc, terms, label)
-
-    return unknown
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -357,6 +182,17 @@ def finish(best: Path, output: Path, meta_extra: dict, report: TrainReport) -> N
     meta.update(meta_extra)
     meta["casebook"] = asdict(report)
     (output / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    prune_strings(output / "vocab" / "strings.json", set(meta["labels"].get("ner", ())))
+
+
+def prune_strings(path: Path, labels: set[str]) -> None:
+    """Keep only spaCy's own English strings and the labels: the rest are the training corpus's
+    words, which the model never reads (its features are hashes) and the repository must not
+    ship; predictions are unchanged."""
+    blank = set(spacy.blank("en").vocab.strings)
+    strings = json.loads(path.read_text(encoding="utf-8"))
+    kept = [s for s in strings if s in blank or s in labels]
+    path.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
 
 
 def train_model(
@@ -382,6 +218,8 @@ def train_model(
     texts = unique(spec.read(corpora))
     labels = spec.labels or tuple(sorted({lab for t in texts for lab in t.labels}))
     train, dev = split_texts(texts, limit)
+    if spec.train_docs is not None:
+        train = spec.train_docs(train)
     scored = split_texts(unique(read_pubtator(corpora, spec.dev_only)), limit)[1]
     report = TrainReport(
         name=name,
