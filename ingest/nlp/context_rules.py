@@ -10,18 +10,12 @@ import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import get_args
 
-ASSERTIONS = (
-    "present",
-    "negated",
-    "possible",
-    "hypothetical",
-    "historical",
-    "family",
-    "refused",
-    "stopped",
-    "resolved",
-)
+from kb.records import Assertion
+
+ASSERTIONS: tuple[str, ...] = get_args(Assertion)
+"""What a finding can be asserted as (``kb.records.Assertion``): "present" and one a category."""
 TRIGGER_CATEGORIES = (
     "NEGATED",
     "REFUSED",
