@@ -106,9 +106,12 @@ def sentence_relations(
         s0 = ms[0].sentence[0] if ms else 0
         pairs = list(_chemical_pairs(ms))
         ends = {i for pair in pairs for i in pair}
+        aimed = {(a, b) for k, a, b, _, _ in found if k == "treated_with"}
         for c, e in pairs:
-            if ("caused_by", c, e) in linked or _denied_between(ms[c], ms[e]):
+            if ("caused_by", c, e) in linked or (c, e) in aimed or _denied_between(ms[c], ms[e]):
                 continue
+            if ms[c].text.lower() == ms[e].text.lower():
+                continue  # one abbreviation read twice
             others = tuple(
                 ("CHEMICAL" if ms[i].category == "chemical" else "DISEASE", _local(ms[i], s0))
                 for i in sorted(ends - {c, e})
@@ -120,15 +123,21 @@ def sentence_relations(
 
 
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|without|neither)\b", re.IGNORECASE)
+_AIMED = re.compile(
+    r"\b(?:for|treat\w*|therap\w*|despite|manag\w*|against|prevent\w*|prophyla\w*|stain\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def _denied_between(a: Mention, b: Mention) -> bool:
-    """Whether a negation or a clause break stands between two mentions of one sentence: the
-    learned scorer reads cue words, not what denies them ("was not due to")."""
+    """Whether a negation, a clause break or a treatment's aim stands between two mentions of
+    one sentence: the learned scorer reads cue words, not what denies them ("was not due to"),
+    and a drug given *for* a condition ("anticoagulant therapy for acute coronary syndrome",
+    "seizures persisted despite anticonvulsants") is its treatment, not its cause."""
     s0 = a.sentence[0]
     lo, hi = sorted(((a.start, a.end), (b.start, b.end)))
     between = a.sentence_text[lo[1] - s0 : hi[0] - s0]
-    return bool(_NEGATION.search(between) or BREAK.search(between))
+    return bool(_NEGATION.search(between) or BREAK.search(between) or _AIMED.search(between))
 
 
 def _chemical_pairs(ms: Sequence[Mention]) -> Iterable[tuple[int, int]]:
