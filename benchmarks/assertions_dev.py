@@ -30,6 +30,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+import ingest.nlp.context_component  # noqa: F401  (registers casebook_context)
 from ingest.nlp.context_rules import ASSERTIONS
 from ingest.nlp.segment import clinical_tokenizer
 from ingest.nlp.train.brat import read_maccrobat
