@@ -90,7 +90,7 @@ PASSIVE = ("CONDITION", "TREATMENT", "OUTCOME", "ETIOLOGY")
 BREAK = re.compile(r"[;:]|\b(?:but|whereas|while|although|however|though|except)\b", re.I)
 BREAK_WORDS = frozenset({";", ":", "but", "whereas", "while", "although", "however", "though",
                          "except"})  # fmt: skip
-_DENIED = re.compile(r"\b(?:not|never|nor|no|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
+DENIED = re.compile(r"\b(?:not|never|nor|no|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _WORD = re.compile(r"-?[a-z0-9]+(?:[-'][a-z0-9]+)*|[,();:]")
 
 
@@ -175,7 +175,7 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
         return None
     cue_text = " ".join(rule.words).replace(" -", "-")
     head = between[: between.lower().find(rule.words[0].lstrip("-"))]
-    if _DENIED.search(head):
+    if DENIED.search(head):
         return None
     return cue_text
 

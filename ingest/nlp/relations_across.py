@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from itertools import pairwise
 
-from ingest.nlp.cues import _DENIED
+from ingest.nlp.cues import DENIED
 from ingest.nlp.mentions import Mention
 
 _OPENER = re.compile(
@@ -141,6 +141,6 @@ def _cause_mark(m: Mention) -> str | None:
     before = m.sentence_text[max(0, m.start - s0 - 40) : m.start - s0]
     for text in (after, before):
         match = _CAUSE_MARK.search(text) if text is before else _CAUSE_MARK.match(text)
-        if match and not _DENIED.search(before):
+        if match and not DENIED.search(before):
             return " ".join(match.group(0).split())
     return None
