@@ -561,7 +561,7 @@ def test_demo_seed_offsets_index_the_file(demo):
 
 
 def test_sites_keep_sides_apart_and_merge_aspects():
-    from ingest.nlp.extract import _sites
+    from ingest.nlp.case_facts import sites as _sites
     from ingest.nlp.mentions import Mention
 
     def leg(value):

@@ -164,9 +164,11 @@ def _value(doc: Doc, ent: Span) -> str | None:
 
 
 def _laterality(doc: Doc, ent: Span) -> str | None:
-    """'medial aspect of left leg' → 'left medial' (five tokens back in the sentence); also a
-    side written after the site: 'the knee on the left side', 'knee, left side'."""
+    """'medial aspect of left leg' → 'left medial' (five tokens back in the sentence, not past
+    another entity: in "the right hand and the scalp" the side is the hand's); also a side
+    written after the site: 'the knee on the left side', 'knee, left side'."""
     start = max(ent.sent.start if doc.has_annotation("SENT_START") else 0, ent.start - 5)
+    start = max([start] + [e.end for e in doc.ents if start < e.end <= ent.start])
     words = [t.lower_ for t in doc[start : ent.end]]
     side = next((w for w in reversed(words) if w in _SIDE), None)
     if side is None:

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ingest.nlp.case_facts import case_record, case_region, owners, skipped, time_of, unmarked_cases
 from ingest.nlp.cases import CaseSpan, split_cases
 from ingest.nlp.cause import CauseModel
 from ingest.nlp.entities import CASE_REPORT
 from ingest.nlp.mentions import Mention
 from ingest.nlp.relations import find_relations
-from ingest.nlp.values import parse_iso
+from ingest.nlp.series import Series, find_series
+from ingest.sentences import split_sentences
 from kb import __version__
-from kb.records import Case, Evidence, Extraction, Finding
+from kb.records import Evidence, Extraction, Finding, Relation
 
 EXTRACTOR = "casebook.nlp"
 SIDES = {"left", "right", "bilateral", "both"}
@@ -94,7 +96,9 @@ def extract(
     sections = prose(
         document.text, [s for s in document.sections if s[0] not in SKIP_SECTIONS and s[3] > s[2]]
     )
-    spans = split_cases(document.text, list(document.sections)) or _single_case(document)
+    marked = split_cases(document.text, list(document.sections))
+    series = None if marked else _series(document)
+    spans = marked or unmarked_cases(document.sections, document.case_report, series)
     docs = [nlp.make_doc(document.text[start:end]) for _, _, start, end in sections]
     for doc in docs:
         doc.user_data[CASE_REPORT] = bool(spans)  # the case model leads in a case report
@@ -103,7 +107,18 @@ def extract(
         mentions += mentions_of(doc, start, kind)
     named = _title_conditions(nlp, document, mentions)
     topics = _with_narrower(named, mentions, broader)
-    return assemble(document, mentions, spans, labels, topics, title=title_span(document))
+    return assemble(
+        document, mentions, spans, labels, topics, title=title_span(document), series=series
+    )
+
+
+def _series(document: TextDocument) -> Series | None:
+    """Patients the report introduces together, in the part where it describes them."""
+    text = document.text
+    sentences = [
+        s for a, b in case_region(document.sections) for s in split_sentences(text[a:b], a)
+    ]
+    return find_series(text, sentences, document.case_report)
 
 
 def assemble(
@@ -115,35 +130,49 @@ def assemble(
     subject: str | None = None,
     method: str = "text",
     title: tuple[int, int] | None = None,
+    series: Series | None = None,
 ) -> Extraction:
     """Mentions → findings (with evidence), cases with their attributes, relations; ``title``:
-    where the title stands in the text (a cause it states holds for the cases)."""
-    cases = [_case(document, span, mentions) for span in spans]
+    where the title stands in the text (a cause it states holds for the cases); ``series``:
+    patients introduced together, who share the text that does not list them one by one."""
+    owned = owners(mentions, spans, series)
+    dropped = skipped(mentions, series)
+    cases = [
+        case_record(
+            document.id, span, [m for m, o in zip(mentions, owned, strict=True) if c in o], series
+        )
+        for c, span in enumerate(spans)
+    ]
     findings: list[Finding] = []
-    by_mention: dict[int, Finding] = {}
+    views: dict[int | None, dict[int, Finding]] = {}  # case index (None: article) → findings
     for i, m in enumerate(mentions):
         kind = KIND_OF_LABEL.get(m.label)
-        if kind is None:
+        if kind is None or i in dropped:
             continue
-        case = next(
-            (c for c, s in zip(cases, spans, strict=True) if s.contains(m.start, m.end)), None
-        )
-        who = subject or (case.id if case else f"article:{document.id}")
-        finding = make_finding(document.id, kind, m, who, labels, method, _time_of(m, mentions))
-        finding.general = case is None and subject is None and m.section in GENERAL_SECTIONS
-        findings.append(finding)
-        by_mention[i] = finding
+        for c in owned[i] or [None]:
+            case = cases[c] if c is not None else None
+            who = subject or (case.id if case else f"article:{document.id}")
+            time = time_of(m, mentions, series, c)
+            finding = make_finding(document.id, kind, m, who, labels, method, time)
+            finding.general = case is None and subject is None and m.section in GENERAL_SECTIONS
+            findings.append(finding)
+            views.setdefault(c, {})[i] = finding
     model = cause_model()
-    relations = find_relations(
-        mentions,
-        by_mention,
-        _case_index(mentions, spans),
-        topics,
-        cause=model.score,
-        threshold=model.threshold,
-        title=title,
-    )
-    return Extraction(document.id, cases, _unique(findings), relations)
+    relations: dict[tuple[str, str, str], Relation] = {}
+    article = views.get(None, {})
+    for c in range(len(cases)) or [None]:
+        cases_of = [spans[c].number if c is not None and c in o else None for o in owned]
+        for relation in find_relations(
+            mentions,
+            {**article, **views.get(c, {})} if c is not None else article,
+            cases_of,
+            topics,
+            cause=model.score,
+            threshold=model.threshold,
+            title=title,
+        ):
+            relations.setdefault((relation.kind, relation.source, relation.target), relation)
+    return Extraction(document.id, cases, _unique(findings), list(relations.values()))
 
 
 def make_finding(
@@ -188,36 +217,6 @@ def make_finding(
         ids=list(m.ids),
         matched=m.matched,
         match_score=m.match_score,
-    )
-
-
-def _time_of(m: Mention, mentions: list[Mention]) -> str | None:
-    """An outcome's time: the duration in its sentence ("after 04 months … complete resolution")."""
-    if m.label != "OUTCOME":
-        return None
-    durations = [d for d in mentions if d.label == "DURATION" and d.sentence == m.sentence]
-    if not durations:
-        return None
-    return min(durations, key=lambda d: abs(d.start - m.start)).value
-
-
-def _case(document: TextDocument, span: CaseSpan, mentions: list[Mention]) -> Case:
-    inside = [m for m in mentions if span.contains(m.start, m.end) and m.assertion == "present"]
-    age = next((m.value for m in inside if m.label == "AGE"), None)
-    sex = next((m.value for m in inside if m.label == "SEX"), None)
-    sites = _sites([m for m in inside if m.label == "ANATOMY"])
-    quantity = parse_iso(age) if age else None
-    return Case(
-        id=f"case:{document.id}#{span.number}",
-        document=document.id,
-        number=span.number,
-        title=span.title,
-        start=min(s for s, _ in span.spans),
-        end=max(e for _, e in span.spans),
-        age=age,
-        age_days=quantity.days if quantity else None,
-        sex=sex,
-        sites=sites,
     )
 
 
@@ -279,39 +278,6 @@ def _with_narrower(
 ) -> frozenset[str]:
     conditions = {m.concept for m in mentions if m.label == "CONDITION"}
     return frozenset(topics | {c for c in conditions if topics & set(broader(c))})
-
-
-def _single_case(document: TextDocument) -> list[CaseSpan]:
-    """A case report without markers describes one patient: its case section, else its abstract,
-    else (a plain text read whole) every part but the introduction and discussion."""
-    if not document.case_report:
-        return []
-    for kinds in ({"case_presentation"}, {"abstract", "results"}, {"front_matter", "other"}):
-        spans = [(s, e) for kind, _, s, e in document.sections if kind in kinds]
-        if spans:
-            return [CaseSpan(1, "Case", spans)]
-    return []
-
-
-def _sites(anatomy: list[Mention]) -> list[str]:
-    """One entry per site and side, aspects merged: "leg:left medial"; an unsided mention joins
-    the side its site already has, so "left leg … medial aspect of leg" stays one site."""
-    sites: dict[tuple[str, str | None], list[str]] = {}
-    for m in anatomy:
-        words = (m.value or "").split()
-        side = next((w for w in words if w in SIDES), None)
-        if side is None:
-            sided = [k for k in sites if k[0] == m.concept and k[1]]
-            side = sided[0][1] if len(sided) == 1 else None
-        seen = sites.setdefault((m.concept, side), [side] if side else [])
-        seen += [w for w in words if w not in seen and w not in SIDES]
-    merged = {k: v for k, v in sites.items() if k[1] or not any(
-        s[0] == k[0] and s[1] for s in sites)}  # fmt: skip
-    return [f"{c}:{' '.join(w)}" if w else c for (c, _), w in merged.items()]
-
-
-def _case_index(mentions: list[Mention], spans: list[CaseSpan]) -> list[int | None]:
-    return [next((s.number for s in spans if s.contains(m.start, m.end)), None) for m in mentions]
 
 
 def _unique(findings: Iterable[Finding]) -> list[Finding]:

@@ -1,0 +1,138 @@
+"""Which patient each mention is about, and each patient's case record (pure, over mentions).
+
+Cases come from markers ("Case 1"), from a series introduced in one sentence (``series.py``),
+or — a case report with neither — one patient. Within a series the shared text is about every
+patient; a list the text gives per patient (ages, "respectively", one time per patient) goes to
+each in order.
+"""
+
+from __future__ import annotations
+
+from ingest.nlp.cases import CaseSpan
+from ingest.nlp.mentions import Mention
+from ingest.nlp.series import Series, per_patient_values, respectively
+from ingest.nlp.values import parse_iso
+from kb.records import Case
+
+SIDES = {"left", "right", "bilateral", "both"}
+Sections = tuple[tuple[str, str, int, int], ...]
+_CASE_REGIONS = ({"case_presentation"}, {"abstract", "results"}, {"front_matter", "other"})
+
+
+def case_region(sections: Sections) -> list[tuple[int, int]]:
+    """Where a report without markers describes its patients: its case section, else its
+    abstract, else (a plain text read whole) every part but the introduction and discussion."""
+    for kinds in _CASE_REGIONS:
+        spans = [(s, e) for kind, _, s, e in sections if kind in kinds and e > s]
+        if spans:
+            return spans
+    return []
+
+
+def unmarked_cases(sections: Sections, case_report: bool, series: Series | None) -> list[CaseSpan]:
+    """The cases of a report without markers: one per patient of its series, else one."""
+    region = case_region(sections)
+    if not region:
+        return []
+    if series is not None:
+        return [CaseSpan(n, f"Patient {n}", list(region)) for n in range(1, series.count + 1)]
+    return [CaseSpan(1, "Case", region)] if case_report else []
+
+
+def owners(
+    mentions: list[Mention], spans: list[CaseSpan], series: Series | None
+) -> list[list[int]]:
+    """For each mention, the indexes (into ``spans``) of the cases it is about; [] for the
+    article. A list per patient in a series sentence goes one item to each patient."""
+    out = [[c for c, s in enumerate(spans) if s.contains(m.start, m.end)] for m in mentions]
+    if series is None or len(spans) != series.count:
+        return out
+    by_sentence: dict[tuple[tuple[int, int], str], list[int]] = {}
+    for i, m in enumerate(mentions):
+        if len(out[i]) > 1:
+            by_sentence.setdefault((m.sentence, m.label), []).append(i)
+    for (_, label), members in by_sentence.items():
+        sentence = mentions[members[0]].sentence_text
+        listed = respectively(sentence) or (
+            label == "DURATION" and per_patient_values(sentence, series.count) is not None
+        )
+        if listed and len(members) == series.count:
+            for case, i in enumerate(sorted(members, key=lambda i: mentions[i].start)):
+                out[i] = [case]
+    return out
+
+
+def skipped(mentions: list[Mention], series: Series | None) -> set[int]:
+    """Mentions that are no finding of their own: the durations of a series' age list."""
+    if series is None or series.ages_at is None:
+        return set()
+    a, b = series.ages_at
+    return {
+        i
+        for i, m in enumerate(mentions)
+        if m.label in {"DURATION", "AGE"} and a <= m.start and m.end <= b
+    }
+
+
+def time_of(
+    m: Mention, mentions: list[Mention], series: Series | None = None, patient: int | None = None
+) -> str | None:
+    """An outcome's time: the patient's own in a series sentence that lists one per patient
+    ("resolved at 3 weeks, 4 weeks and 6 months"), else the duration nearest it in its sentence
+    ("after 04 months … complete resolution")."""
+    if m.label != "OUTCOME":
+        return None
+    if series is not None and patient is not None:
+        values = per_patient_values(m.sentence_text, series.count)
+        if values:
+            return values[patient]
+    durations = [d for d in mentions if d.label == "DURATION" and d.sentence == m.sentence]
+    if not durations:
+        return None
+    return min(durations, key=lambda d: abs(d.start - m.start)).value
+
+
+def case_record(
+    document: str,
+    span: CaseSpan,
+    own: list[Mention],
+    series: Series | None = None,
+) -> Case:
+    """A patient's case from the mentions about them (present ones only); a series' lists give
+    the age and sex where the text gave them per patient."""
+    present = [m for m in own if m.assertion == "present"]
+    age = next((m.value for m in present if m.label == "AGE"), None)
+    sex = next((m.value for m in present if m.label == "SEX"), None)
+    if series is not None and span.number <= series.count:
+        age = series.ages[span.number - 1] if series.ages else age
+        sex = series.sexes[span.number - 1] if series.sexes else sex
+    quantity = parse_iso(age) if age else None
+    return Case(
+        id=f"case:{document}#{span.number}",
+        document=document,
+        number=span.number,
+        title=span.title,
+        start=min(s for s, _ in span.spans),
+        end=max(e for _, e in span.spans),
+        age=age,
+        age_days=quantity.days if quantity else None,
+        sex=sex,
+        sites=sites([m for m in present if m.label == "ANATOMY"]),
+    )
+
+
+def sites(anatomy: list[Mention]) -> list[str]:
+    """One entry per site and side, aspects merged: "leg:left medial"; an unsided mention joins
+    the side its site already has, so "left leg … medial aspect of leg" stays one site."""
+    found: dict[tuple[str, str | None], list[str]] = {}
+    for m in anatomy:
+        words = (m.value or "").split()
+        side = next((w for w in words if w in SIDES), None)
+        if side is None:
+            sided = [k for k in found if k[0] == m.concept and k[1]]
+            side = sided[0][1] if len(sided) == 1 else None
+        seen = found.setdefault((m.concept, side), [side] if side else [])
+        seen += [w for w in words if w not in seen and w not in SIDES]
+    merged = {k: v for k, v in found.items() if k[1] or not any(
+        s[0] == k[0] and s[1] for s in found)}  # fmt: skip
+    return [f"{c}:{' '.join(w)}" if w else c for (c, _), w in merged.items()]
