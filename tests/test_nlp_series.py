@@ -118,3 +118,26 @@ def test_relations_stay_within_each_patient(three):
     assert three.relations
     for relation in three.relations:
         assert by_id[relation.source].subject == by_id[relation.target].subject
+
+
+def test_patients_introduced_one_by_one_in_a_sentence_are_each_a_case():
+    text = (
+        "A 2-week-old boy and a 4-week-old girl were admitted with firm nodules on the legs. "
+        "Both were treated with warm compresses."
+    )
+    series = series_of(text)
+    assert series is not None
+    assert (series.count, series.ages, series.sexes) == (2, ("P2W", "P4W"), ("male", "female"))
+    document = TextDocument("seed:pair", "", text, (("other", "", 0, len(text)),))
+    extraction = extract(shared_nlp(), document, {})
+    cases = sorted(extraction.cases, key=lambda c: c.number)
+    assert [(c.age, c.sex) for c in cases] == [("P2W", "male"), ("P4W", "female")]
+    ages = {f.subject: f.value for f in extraction.findings if f.text.endswith("-old")}
+    assert ages == {"case:seed:pair#1": "P2W", "case:seed:pair#2": "P4W"}
+    sexes = {f.subject: f.value for f in extraction.findings if f.text in {"boy", "girl"}}
+    assert sexes == {"case:seed:pair#1": "male", "case:seed:pair#2": "female"}
+
+
+def test_one_patient_named_twice_is_one_patient():
+    text = "A 34-year-old man had chest pain; the 34-year-old man was given aspirin."
+    assert series_of(text) is None

@@ -53,8 +53,11 @@ def owners(
             by_sentence.setdefault((m.sentence, m.label), []).append(i)
     for (_, label), members in by_sentence.items():
         sentence = mentions[members[0]].sentence_text
-        listed = respectively(sentence) or (
-            label == "DURATION" and per_patient_values(sentence, series.count) is not None
+        first = mentions[members[0]]
+        listed = (
+            respectively(sentence)
+            or (label == "DURATION" and per_patient_values(sentence, series.count) is not None)
+            or (label in {"AGE", "SEX"} and series.intro[0] <= first.start < series.intro[1])
         )
         if listed and len(members) == series.count:
             for case, i in enumerate(sorted(members, key=lambda i: mentions[i].start)):

@@ -30,9 +30,9 @@ _REPORTED = re.compile(
     r"[^.]{0,60}?\b(?:case|patient|man|woman|boy|girl|infant|neonate|child)\b",
     re.IGNORECASE,
 )
-_PATIENT = re.compile(
+PATIENT = re.compile(
     r"\b(?:an?|the)\s+(?P<age>\d{1,3}(?:[.,]\d)?)[- ](?P<unit>year|month|week|day)s?[- ]old\s+"
-    r"(?:[\w-]+\s+){0,2}?(?:man|woman|male|female|boy|girl|patient|infant|neonate|child|"
+    r"(?:[\w-]+\s+){0,2}?(?P<noun>man|woman|male|female|boy|girl|patient|infant|neonate|child|"
     r"gentleman|lady|baby)\b",
     re.IGNORECASE,
 )
@@ -84,7 +84,7 @@ def describes_one_patient(text: str) -> bool:
     ("We report a case of …", "case report") or introduces a patient ("A 34-year-old man …"),
     and it neither introduces patients of different ages nor speaks of several ("three
     neonates", "two cases")."""
-    ages = {(m.group("age"), m.group("unit").lower()) for m in _PATIENT.finditer(text)}
+    ages = {(m.group("age"), m.group("unit").lower()) for m in PATIENT.finditer(text)}
     if len(ages) > 1 or _SERIES.search(text):
         return False
     return bool(ages) or bool(_REPORTED.search(text))

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.nlp.cases import PATIENT
+
 COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 COUNTS |= {"nine": 9, "ten": 10, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9}
 _NOUNS = {
@@ -41,6 +43,8 @@ _ELSEWHERE = re.compile(
     re.IGNORECASE,
 )
 """Patients someone else reported: "two cases have been reported", "in the literature"."""
+_SEX_OF = {"man": "male", "boy": "male", "male": "male", "gentleman": "male", "woman": "female",
+           "girl": "female", "female": "female", "lady": "female"}  # fmt: skip
 _UNIT = r"(?:days?|weeks?|months?|years?|d|wk|mo|y)"
 _NUMBER = r"\d{1,3}(?:\.\d)?"
 _ITEM = rf"{_NUMBER}(?:\s*{_UNIT})?"
@@ -72,8 +76,13 @@ def find_series(
     """
     for start, end in sentences:
         sentence = text[start:end]
+        if _ELSEWHERE.search(sentence):
+            continue
+        pair = _each_introduced(sentence, start)
+        if pair is not None:
+            return pair
         intro = _INTRO.search(sentence)
-        if intro is None or _ELSEWHERE.search(sentence):
+        if intro is None:
             continue
         ages = _AGES.search(sentence, intro.end())
         opens = case_report and not sentence[: intro.start()].strip(" \t\r\n(*")
@@ -90,6 +99,29 @@ def find_series(
             sexes=(sex,) * count if sex else None,
         )
     return None
+
+
+def _each_introduced(sentence: str, start: int) -> Series | None:
+    """Patients introduced one by one in one sentence: "a 2-week-old boy and a 4-week-old girl
+    were admitted …" — each with the age and sex of their own phrase."""
+    found = list(PATIENT.finditer(sentence))
+    if len(found) < 2:
+        return None
+    ages = []
+    for match in found:
+        listed = iso_list(f"{match.group('age')} {match.group('unit')}")
+        ages.append(listed[0] if listed else None)
+    people = {(age, match.group("noun").lower()) for age, match in zip(ages, found, strict=True)}
+    if len(people) < len(found):
+        return None  # the same age and noun twice: one patient named again
+    sexes = [_SEX_OF.get(match.group("noun").lower()) for match in found]
+    return Series(
+        count=len(found),
+        intro=(start, start + len(sentence)),
+        ages=tuple(a for a in ages if a) if all(ages) else None,
+        ages_at=None,
+        sexes=tuple(s for s in sexes if s) if all(sexes) else None,
+    )
 
 
 def per_patient_values(sentence: str, count: int) -> list[str] | None:
