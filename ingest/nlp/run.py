@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ingest.nlp.citations import citation_findings
 from ingest.nlp.documents import fulltext_document, pubmed_document, seed_document
-from ingest.nlp.extract import extract
+from ingest.nlp.extract import extract, extract_many
 from ingest.nlp.lexicon import load_lexicon
 from ingest.nlp.mesh import mesh_findings
 from ingest.nlp.pipeline import shared_nlp
@@ -57,17 +57,19 @@ def extract_articles(
     redoes for the articles that changed."""
     nlp, vocab, labels, broader = _tools(nlp_config)
     out: list[Extraction] = []
-    for record in records:
-        out.append(extract(nlp, pubmed_document(record), labels, broader))
+    abstracts = extract_many(nlp, (pubmed_document(r) for r in records), labels, broader)
+    for record, extraction in zip(records, abstracts, strict=True):
+        out.append(extraction)
         if record.mesh_headings:
             mesh = mesh_findings(record, vocab, load_lexicon())
             out.append(Extraction(f"{mesh.document}#mesh", [], mesh.findings, mesh.relations))
         progress(1)
     case_reports = {f"PMC{r.pmcid.removeprefix('PMC')}" for r in records
                     if r.pmcid and "Case Reports" in r.publication_types}  # fmt: skip
-    for text in fulltexts:
-        if text.open_access:
-            document = fulltext_document(text, text.pmcid in case_reports)
-            out.append(extract(nlp, document, labels, broader))
+    bodies = [t for t in fulltexts if t.open_access]
+    documents = (fulltext_document(t, t.pmcid in case_reports) for t in bodies)
+    for extraction in extract_many(nlp, documents, labels, broader):
+        out.append(extraction)
         progress(1)
+    progress(len(fulltexts) - len(bodies))
     return out
