@@ -227,3 +227,22 @@ def _unknown(query: Query, text: str, kind: str | None, names: list[tuple[str, s
     what = f"no {kind} concept" if kind else "no concept"
     hint = "; closest: " + ", ".join(f"{labels.get(i, i)} ({i})" for i in ids) if ids else ""
     return f"{what} named {text!r} in this knowledge base{hint}"
+
+
+# --------------------------------------------------------------------------- the explorer's pickers
+
+
+def concept_choices(store, kind: str | None = None) -> list[tuple[str, str]]:
+    """(id, label) of the concepts a picker offers, by label: those of ``kind`` (a question's
+    ``condition`` parameter offers conditions, not tests or anatomy), or every concept."""
+    labels = concepts_of_kind(store.query, kind) if kind else _labels(store.query)
+    return sorted(labels.items(), key=lambda item: (item[1].lower(), item[0]))
+
+
+def concept_lookup(store, value: str, kind: str | None = None) -> tuple[str | None, str]:
+    """(concept id, "") for a value a deep link gives (an id, label, synonym or identifier), or
+    (None, why) when no concept goes by it — the explorer says so instead of picking another."""
+    try:
+        return resolve_concept(store.query, value, kind).id, ""
+    except UnknownConcept as exc:
+        return None, str(exc)
