@@ -47,13 +47,19 @@ def test_construct_and_describe_give_their_triples(small_kb):
         open_store(small_kb), f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ <{A}> }} ?s ?p ?o }}"
     )
     assert construct.columns == ["subject", "predicate", "object"]
-    assert sorted(r[2] for r in construct.rows) == ["A title", "https://casebook.invalid/id/article/pmid/2"]
+    assert sorted(r[2] for r in construct.rows) == [
+        "A title",
+        "https://casebook.invalid/id/article/pmid/2",
+    ]
     describe = user_query(small_kb, f"DESCRIBE <{A}>")
     assert {r[2] for r in describe.rows} == {r[2] for r in construct.rows}
 
 
 def test_kb_sparql_ask_on_the_command_line(small_kb, capsys):
-    assert main(["sparql", f"ASK {{ <{A}> ?p ?o }}", "--data-dir", str(small_kb), "--format", "json"]) == 0
+    assert (
+        main(["sparql", f"ASK {{ <{A}> ?p ?o }}", "--data-dir", str(small_kb), "--format", "json"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["rows"] == [{"ask": "true"}]
     assert main(["sparql", "ASK { ?s <urn:x:none> ?o }", "--data-dir", str(small_kb)]) == 0
     out = capsys.readouterr().out
