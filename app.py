@@ -211,6 +211,8 @@ def bound_select(
         value = options[0]
     if value is None and options:
         value = options[0]
+        if raw is not None:  # a deep link's value that is not among the choices: say so
+            st.warning(f"{x.md_escape(label)}: no choice {x.md_escape(raw)!r}; showing the first.")
     st.session_state[key] = value
 
     def changed() -> None:
@@ -493,11 +495,19 @@ def page_questions(src: Source) -> None:
     for p in question.params:
         label = f"{p.name} ({p.type})" + (f": {p.description}" if p.description else "")
         if p.type == "concept":
-            vocab = src.get("vocabulary")
-            ids = [c for c, _, _ in vocab]
-            labels = {c: lab for c, lab, _ in vocab}
+            kind = p.name if p.name in x.KIND_IRI else None  # a "condition" offers conditions
+            choices = src.get("concept_choices", kind)
+            ids, labels = [c for c, _ in choices], dict(choices)
             if p.default and p.default not in labels:
                 ids.insert(0, p.default)
+            raw = qp(p.name)
+            if raw is not None and raw not in labels:  # a deep link's label, or an unknown name
+                found, problem = src.get("concept_lookup", raw, kind)
+                if found is None:
+                    st.warning(f"{x.md_escape(problem)}: showing {p.default or 'the first'}.")
+                if found not in labels and found is not None:
+                    ids.insert(0, found)
+                set_param(p.name, found or p.default)
             value = bound_select(
                 label,
                 ids,

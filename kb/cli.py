@@ -14,12 +14,14 @@ from pathlib import Path
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
-from kb import export, serve
+from kb import export, serve, show
 from kb.config import ConfigError, Settings, load_settings
+from kb.errors import InputError, message, read_text_file
 from kb.jsonl import to_dict
 from kb.lock import Busy, exclusive
 from kb.questions import QuestionError
 from kb.records import SeedDocument
+from kb.reports import document_json, format_extraction, format_seed
 from kb.store import StoreError
 
 log = logging.getLogger("kb")
@@ -34,38 +36,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
+        level=_log_level(args.verbose, args.quiet),
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     try:
         with logging_redirect_tqdm():
             return args.func(args)
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (
         SeedError,
         ConfigError,
-        FileNotFoundError,
-        IsADirectoryError,
+        OSError,
+        UnicodeError,
+        InputError,
         StoreError,
         QuestionError,
     ) as exc:
-        print(f"kb: error: {exc}", file=sys.stderr)
+        print(f"kb: error: {message(exc)}", file=sys.stderr)
         return 2
     except Busy as exc:  # cron's "try again later"
         print(f"kb: busy: {exc}", file=sys.stderr)
         return EX_TEMPFAIL
-    except BrokenPipeError:  # output piped into `head` and the like: not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     except KeyboardInterrupt:
         print("kb: interrupted; nothing half-written was kept (rerun to finish)", file=sys.stderr)
         return 130
 
 
+def _log_level(verbose: int, quiet: bool) -> int:
+    """Quiet by default (warnings); -v says what each stage does, -vv debugs, -q errors only."""
+    if verbose:
+        return logging.DEBUG if verbose > 1 else logging.INFO
+    return logging.ERROR if quiet else logging.WARNING
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="say what each stage does (-vv: debug)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="errors only, no progress bars")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("seed", help="read a seed article and show what was found")
@@ -108,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="question name (omit to list them)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--wide", action="store_true", help="table cells whole, on one line (no wrap)")
     pages = p.add_mutually_exclusive_group()
     pages.add_argument("--page", type=int, default=1, help="page of a paged question (from 1)")
     pages.add_argument("--all", action="store_true", help="every page of a paged question")
@@ -119,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sparql", help="run a read-only SPARQL query ('QUERY' or @file.rq)")
     p.add_argument("query", help="the query text, or @path to a file")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--wide", action="store_true", help="table cells whole, on one line (no wrap)")
     p.add_argument(
         "--timeout", type=float, default=10.0, help="seconds before the query is stopped"
     )
@@ -175,6 +189,7 @@ def _parser() -> argparse.ArgumentParser:
 
     export.register(sub)
     serve.register(sub)
+    show.register(sub)
     return parser
 
 
@@ -305,15 +320,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from kb.errors import require_data_dir
     from kb.schedule import refresh_once
 
-    return refresh_once(settings_from(args), progress=not (args.no_progress or args.quiet))
+    settings = settings_from(args)
+    require_data_dir(settings.data_dir)
+    return refresh_once(settings, progress=not (args.no_progress or args.quiet))
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    from kb.errors import require_data_dir
     from kb.schedule import parse_interval, run_schedule
 
-    return run_schedule(settings_from(args), parse_interval(args.every), args.runs)
+    settings, seconds = settings_from(args), parse_interval(args.every)
+    require_data_dir(settings.data_dir)
+    return run_schedule(settings, seconds, args.runs)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -343,19 +364,6 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def document_json(d) -> dict:
-    """The output contract of ``kb extract --jsonl`` (docs/data-format.md)."""
-    e = d.extraction
-    return {
-        "source": d.source,
-        "document": d.document,
-        "text": d.text,
-        "cases": [to_dict(c) for c in e.cases],
-        "relations": [to_dict(r) for r in e.relations],
-        "findings": [to_dict(f) for f in e.findings],
-    }
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
     from kb.questions import get_question, load_questions
     from kb.remote import open_any
@@ -366,7 +374,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
             pages = f"  (pages of {q.page_size})" if q.page_size else ""
             print(f"{name:<28} {q.title}  {params}{pages}")
         return 0
+    from kb.concepts import resolve_params
     from kb.store import stale_derived
+    from kb.tables import concept_labels, format_result
 
     question = get_question(args.name)
     values = dict(_key_value(p) for p in args.param)
@@ -374,27 +384,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not args.store and (why := stale_derived(data_dir)):
         log.warning("%s", why)
     store = open_any(args.store, data_dir)
+    values = resolve_params(store.query, question, values)
     if args.all:
         result = question.answer_all(store.query, values)
     else:
         result = store.ask(question, values, page=args.page)
-    print(format_result(result, args.format))
-    if question.page_size and result.truncated and not args.all:
-        log.info("page %d of %d rows; more with --page %d or --all", args.page,
-                 question.page_size, args.page + 1)  # fmt: skip
+    more = question.page_size and result.truncated and not args.all
+    note = f"; page {args.page}: more with --page {args.page + 1} or --all" if more else ""
+    labels = concept_labels(store.query, result) if args.format == "table" else {}
+    print(format_result(result, args.format, labels, wide=args.wide, note=note))
     return 0
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
     from kb.query import user_query
+    from kb.remote import EmbeddedStore
+    from kb.tables import concept_labels, format_result
 
-    text = (
-        Path(args.query[1:]).read_text(encoding="utf-8")
-        if args.query.startswith("@")
-        else args.query
-    )
-    result = user_query(settings_from(args).data_dir, text, timeout=args.timeout)
-    print(format_result(result, args.format))
+    query = args.query
+    text = read_text_file(Path(query[1:]), "query file") if query.startswith("@") else query
+    data_dir = settings_from(args).data_dir
+    result = user_query(data_dir, text, timeout=args.timeout)
+    labels = concept_labels(EmbeddedStore(data_dir).query, result) if args.format == "table" else {}
+    print(format_result(result, args.format, labels, wide=args.wide))
     return 0
 
 
@@ -403,31 +415,6 @@ def _key_value(text: str) -> tuple[str, str]:
         raise SeedError(f"--param {text!r}: expected KEY=VALUE")
     key, value = text.split("=", 1)
     return key.strip(), value
-
-
-def format_result(result, fmt: str) -> str:
-    import csv
-    import io
-
-    if fmt == "json":
-        rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
-        return json.dumps({"columns": result.columns, "rows": rows,
-                           "truncated": result.truncated}, ensure_ascii=False, indent=2)  # fmt: skip
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(result.columns)
-        writer.writerows(result.rows)
-        return buffer.getvalue().rstrip("\n")
-    widths = [min(60, max([len(c)] + [len(v or "") for v in col]))
-              for c, col in zip(result.columns, zip(*result.rows, strict=False) if result.rows
-                                else [[] for _ in result.columns], strict=False)]  # fmt: skip
-    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=False))]
-    for row in result.rows:
-        lines.append("  ".join((v or "")[:w].ljust(w) for v, w in zip(row, widths, strict=False)))
-    tail = " (truncated)" if result.truncated else ""
-    lines.append(f"{len(result.rows)} rows{tail}, {result.elapsed * 1000:.0f} ms")
-    return "\n".join(lines)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -458,6 +445,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     try:
         report = evaluate_seed(args.seed, args.gold)
+    except UnicodeDecodeError as exc:  # the seed is read as bytes: the gold file is not text
+        raise SeedError(f"{args.gold}: not a gold file (a JSON file): {message(exc)}") from None
     except ValueError as exc:
         raise SeedError(str(exc)) from exc
     print(format_report(report, limit=args.limit))
@@ -465,38 +454,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"\nSYNTHETIC: {args.synthetic} generated abstracts\n")
         print(format_report(evaluate_generated(args.synthetic), limit=args.limit))
     return 0
-
-
-def format_extraction(ex) -> str:
-    out = [
-        f"{ex.document}: {len(ex.cases)} cases, {len(ex.findings)} findings, "
-        f"{len(ex.relations)} relations"
-    ]
-    for case in ex.cases:
-        out.append(
-            f"  {case.id}  {case.title}: age {case.age or '—'}, sex {case.sex or '—'}, "
-            f"sites {', '.join(case.sites) or '—'}"
-        )
-    by_id = {f.id: f for f in ex.findings}
-    subjects: dict[str, list] = {}
-    for f in ex.findings:
-        subjects.setdefault(f.subject, []).append(f)
-    for subject, findings in subjects.items():
-        out.append(f"  {subject}")
-        for f in sorted(findings, key=lambda f: f.evidence.span_start):
-            flag = "" if f.assertion == "present" else f" [{f.assertion.upper()}]"
-            value = f" = {f.value}" if f.value else ""
-            ids = f" [{', '.join(f.ids[:2])}]" if f.ids else ""
-            out.append(
-                f"    {f.kind:<17} {f.category or '':<12} {f.label}{value}{flag}{ids}"
-                f"   «{f.text}» ({f.evidence.section})"
-            )
-    for r in ex.relations:
-        src, dst = by_id.get(r.source), by_id.get(r.target)
-        if src and dst:
-            time = f" after {r.time}" if r.time else ""
-            out.append(f"  relation: {src.label} —{r.kind}→ {dst.label}{time}  ({src.subject})")
-    return "\n".join(out)
 
 
 def _publish(result, settings: Settings) -> int:
@@ -540,42 +497,6 @@ def _load_seed(sources: Sequence[str]) -> tuple[SeedDocument, str | None]:
             seed.references.extend(extra)
         return seed, text
     return seed_from_identifiers(ids), None
-
-
-def format_seed(seed: SeedDocument) -> str:
-    m = seed.metadata
-    out = [f"Seed: {seed.source}  (sha256 {seed.sha256[:12]}…)"]
-    out.append(f"  title:   {m.title or '—'}")
-    out.append(f"  authors: {', '.join(m.authors) or '—'}")
-    where = f"{m.journal or '—'} {m.year or ''};{m.volume or ''}"
-    where += f"({m.issue})" if m.issue else ""
-    where += f":{m.pages}" if m.pages else ""
-    out.append(f"  journal: {where}")
-    out.append(f"  doi:     {m.doi or '—'}")
-    out.append(f"\nSections ({len(seed.sections)}):")
-    for s in seed.sections:
-        out.append(
-            f"  {s.kind:<20} {s.title[:40]:<40} {s.start:>6}-{s.end:<6} {len(s.text):>6} chars"
-        )
-    out.append(
-        f"\nReferences ({len(seed.references)}, "
-        f"{sum(1 for r in seed.references if r.doi)} with DOI):"
-    )
-    for r in seed.references:
-        authors = (r.authors[0] + (" et al." if len(r.authors) > 1 else "")) if r.authors else "—"
-        loc = f"{r.journal or '—'}. {r.year or '—'};{r.volume or ''}"
-        loc += f"({r.issue})" if r.issue else ""
-        loc += f":{r.pages}" if r.pages else ""
-        authors += "" if authors.endswith(".") else "."
-        out.append(f"  [{r.number:>2}] {authors} {r.title or '—'}. {loc}")
-        out.append(f"       doi: {r.doi or '—'}" + (f"  pmid: {r.pmid}" if r.pmid else ""))
-    out.append(f"\nCitation contexts ({len(seed.citations)}):")
-    for c in seed.citations:
-        nums = ",".join(map(str, c.numbers))
-        out.append(f"  [{nums}] ({c.section}, {c.start}-{c.end}) {c.sentence}")
-    for w in seed.warnings:
-        out.append(f"warning: {w}")
-    return "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote
 import pyoxigraph as ox
 
 from kb import iris
+from kb.concepts import concept_choices, concept_lookup  # noqa: F401 (the app's calls)
 from kb.export import BibEntry
 from kb.query import ROW_LIMIT
 from kb.questions import Question, get_question

@@ -70,6 +70,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.flush()
     else:
         atomic_write(args.output, data)
+        print(f"{args.format} export written to {args.output} ({len(data):,} bytes)")
     return 0
 
 

@@ -15,9 +15,15 @@ class Busy(Exception):
 
 
 @contextlib.contextmanager
-def exclusive(data_dir: Path) -> Iterator[None]:
-    """Hold ``DATA_DIR/.lock`` (an flock: released by the kernel if the holder dies)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+def exclusive(data_dir: Path, create: bool = True) -> Iterator[None]:
+    """Hold ``DATA_DIR/.lock`` (an flock: released by the kernel if the holder dies). Only a
+    build creates the directory (``create``); a refresh of a missing one is an error."""
+    if create:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    elif not data_dir.is_dir():
+        raise FileNotFoundError(
+            f"no knowledge base in {data_dir}: run `kb build` or `kb demo` first"
+        )
     fd = os.open(data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:

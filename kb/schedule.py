@@ -3,7 +3,8 @@
 Each refresh holds the data directory's lock (``kb.lock``): a scheduled run that finds another
 refresh or build running is skipped, not queued, and APScheduler's ``max_instances=1`` keeps the
 scheduler's own runs from overlapping. Exit codes suit cron: 0 done, 1 done but some requests
-failed (they are retried next run), 2 an error (no KB…), 75 busy.
+failed (they are retried next run), 2 an error (no KB…), 75 busy; a schedule ends (Ctrl-C, or
+after ``--runs``) with the worst code of its runs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import threading
 
 from kb.config import ConfigError, Settings
+from kb.errors import message
 from kb.lock import Busy, exclusive
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def refresh_once(settings: Settings, progress: bool = True) -> int:
     """One refresh under the lock; prints the change report; returns the exit code."""
     from ingest.refresh import refresh
 
-    with exclusive(settings.data_dir):
+    with exclusive(settings.data_dir, create=False):
         report = refresh(settings.data_dir, settings, progress=progress)
     print(report.summary(), flush=True)
     if report.failed:
@@ -51,17 +53,21 @@ def run_schedule(settings: Settings, seconds: float, runs: int = 0) -> int:
     from apscheduler.triggers.interval import IntervalTrigger
 
     done = threading.Event()
-    count = 0
+    count = worst = 0
 
     def job() -> None:
-        nonlocal count
+        nonlocal count, worst
         try:
             code = refresh_once(settings, progress=False)
             log.info("scheduled refresh finished with exit code %d", code)
         except Busy as exc:
             log.warning("scheduled refresh skipped: %s", exc)
-        except Exception:  # a failed run must not stop the schedule
-            log.exception("scheduled refresh failed")
+            code = 0
+        except Exception as exc:  # a failed run must not stop the schedule: one line, and
+            log.error("scheduled refresh failed: %s", message(exc))  # the trace with -vv
+            log.debug("the failed refresh", exc_info=True)
+            code = 2
+        worst = max(worst, code)
         count += 1
         if runs and count >= runs:
             done.set()
@@ -84,7 +90,7 @@ def run_schedule(settings: Settings, seconds: float, runs: int = 0) -> int:
         log.info("schedule stopped")
     finally:
         scheduler.shutdown(wait=True)
-    return 0
+    return worst
 
 
 def _now():

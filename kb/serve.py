@@ -53,6 +53,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -102,7 +103,18 @@ def start_oxigraph(location: Path, port: int, timeout: float) -> subprocess.Pope
         str(max(1, math.ceil(timeout))),
     ]
     log.debug("starting %s", " ".join(command))
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    threading.Thread(target=_relay, args=(proc.stderr,), daemon=True).start()
+    return proc
+
+
+def _relay(stream) -> None:
+    """The engine's own messages ("Listening for requests at <internal port>") into the log, at
+    debug level: the gate's URL is the only address a user should see."""
+    for line in stream:
+        log.debug("oxigraph: %s", line.decode("utf-8", "replace").rstrip())
+    stream.close()
 
 
 def wait_ready(url: str, timeout: float = 10.0, proc: subprocess.Popen | None = None) -> None:

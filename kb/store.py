@@ -269,8 +269,8 @@ def run_query(
         result = store.query(sparql, use_default_graph_as_union=True)
     except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
         raise StoreError(f"query failed: {exc}") from exc
-    if isinstance(result, bool):
-        return QueryResult(["ask"], [["true" if result else "false"]],
+    if isinstance(result, ox.QueryBoolean | bool):  # ASK (a QueryBoolean from pyoxigraph 0.5)
+        return QueryResult(["ask"], [["true" if bool(result) else "false"]],
                            elapsed=time.perf_counter() - started)  # fmt: skip
     if not isinstance(result, ox.QuerySolutions):
         triples = [[_text(t.subject), _text(t.predicate), _text(t.object)] for t in result]
