@@ -297,6 +297,8 @@ def evidence_panel(ev: x.Evidence, key: str) -> None:
     """An evidence node: the sentence in its paragraph with the mentions highlighted, where it
     was read (section, method), the assertion, the extractor and links to the article."""
     with st.container(border=True):
+        if ev.status:
+            st.error(f"From a {ev.status.upper()} article: weigh this evidence accordingly.")
         st.markdown(
             f"**Evidence** of the {x.md_escape(ev.kind.replace('_', ' '))} "
             f"**{x.md_escape(ev.label)}** · {x.md_escape(ev.method_label)} · section "
@@ -516,6 +518,9 @@ def page_questions(src: Source) -> None:
                 format_func=lambda c, labels=labels: f"{labels.get(c, c)} ({c})",
                 reset=("row", "p"),
             )
+        elif p.choices:
+            value = bound_select(label, list(p.choices), p.name, default=p.default,
+                                 reset=("row", "p"))  # fmt: skip
         else:
             value = bound_text(label, p.name, default=p.default or "", reset=("row", "p"))
         if value not in (None, ""):
@@ -975,20 +980,38 @@ def page_concept(src: Source) -> None:
     )
 
 
+SOURCES = {"all": "all sources", "sound": "sound sources only (no retracted or corrected article)"}
+
+
 def page_synthesis(src: Source) -> None:
     st.header("Evidence synthesis")
     st.caption(
         "Treatment × outcome over patient cases (both present in the same case); from the "
         "`treatment_outcomes` question."
     )
+    sources = bound_select(
+        "Sources",
+        list(SOURCES),
+        "sources",
+        default="all",
+        format_func=SOURCES.get,
+        reset=("treatment", "outcome", "case"),
+    )
     with st.spinner("Synthesising…"):
-        result = src.get("ask_named", "treatment_outcomes", ())
+        result = src.get("ask_named", "treatment_outcomes", (("sources", sources),))
         resolutions = src.get("resolution_outcomes")
     df = result_frame(result)
     if df.empty:
         st.info("No case has both a treatment and an outcome.")
         return
     df["cases"] = df["cases"].astype(int)
+    flagged = df[df["flagged"].astype(int) > 0]
+    if not flagged.empty:
+        st.warning(
+            f"{len(flagged)} of these cells count cases from retracted or corrected articles "
+            "(column *flagged* below); choose “sound sources only” to leave them out."
+        )
+        table(flagged[["treatment", "outcome", "cases", "flagged"]])
     matrix = df.pivot_table(
         index="treatment", columns="outcome", values="cases", aggfunc="sum", fill_value=0
     )
@@ -1023,12 +1046,15 @@ def page_synthesis(src: Source) -> None:
     outcomes = sorted(df[df["treatment"] == treatment]["outcome"].unique())
     outcome = bound_select("Outcome", outcomes, "outcome", reset=("case",), container=cols[1])
     cases = src.get("cell_cases", treatment, outcome)
+    if sources == "sound":
+        cases = [c for c in cases if not c.status]
     st.markdown(f"**{len(cases)}** cases with {x.md_escape(treatment)} and {x.md_escape(outcome)}")
     table(
         [
             {
                 "case": href("case", id=x.case_id(c.case)),
                 "article": x.document_id(c.article),
+                "source": (c.status or "").upper(),
                 "time": c.time or "",
                 "treatment sentence": c.treatment_sentence,
                 "outcome sentence": c.outcome_sentence,

@@ -577,6 +577,7 @@ class Evidence:
     doi: str | None
     sentence_spans: tuple[Span, ...] = ()
     passage: Passage | None = None
+    status: str | None = None  # the article's: "retracted", "corrected"
 
     @property
     def links(self) -> list[tuple[str, str]]:
@@ -591,7 +592,8 @@ class Evidence:
 FINDING_OF = "SELECT ?f WHERE { ?f cb:evidence ?evidence ; a cb:Finding }"
 PROPERTIES = "SELECT ?p ?o WHERE { ?node ?p ?o }"
 LABELS = "SELECT ?node ?p ?o WHERE { ?node ?p ?o }"
-NAMING = {"notation", "prefLabel", "label", "title", "hasPubMedId", "hasPubMedCentralId", "doi"}
+NAMING = {"notation", "prefLabel", "label", "title", "hasPubMedId", "hasPubMedCentralId", "doi",
+          "sourceStatus"}  # fmt: skip
 
 
 def _properties(store: QueryStoreLike, iri: str) -> dict[str, list[str]]:
@@ -694,6 +696,7 @@ def evidence(
         pmid=art.get("hasPubMedId"),
         pmcid=art.get("hasPubMedCentralId"),
         doi=art.get("doi"),
+        status=art.get("sourceStatus"),
     )
     spans = _sentence_spans(store, ev)
     passage = _passage(store, ev, spans) if with_passage else None
@@ -1699,9 +1702,8 @@ SELECT ?case ?oev ?time WHERE {
   OPTIONAL { ?of cb:value ?time }
 }
 """
-CASE_LABELS = (
-    "SELECT ?case ?label ?article WHERE { ?case cb:document ?article ; rdfs:label ?label }"
-)
+CASE_LABELS = """SELECT ?case ?label ?article ?status WHERE {
+  ?case cb:document ?article ; rdfs:label ?label OPTIONAL { ?article cb:sourceStatus ?status } }"""
 SENTENCES = "SELECT ?e ?sentence WHERE { ?e cb:sentence ?sentence }"
 
 
@@ -1715,6 +1717,7 @@ class CellCase:
     treatment_sentence: str
     outcome_evidence: str
     outcome_sentence: str
+    status: str | None = None  # the article's: "retracted", "corrected"
 
 
 def cell_cases(
@@ -1765,6 +1768,7 @@ def cell_cases(
             treatment_sentence=sentences.get(treated[c], ""),
             outcome_evidence=found[c][0],
             outcome_sentence=sentences.get(found[c][0], ""),
+            status=(info.get(c) or {}).get("status"),
         )
         for c in chosen
     ]
@@ -2047,7 +2051,7 @@ def to_networkx(net: Network):
 
 EVIDENCE_TABLE = """
 SELECT ?finding ?subject ?kind ?concept ?label ?text ?assertion ?value ?document ?method ?section
-       ?sentence ?start ?end ?span_start ?span_end ?extractor ?version ?score
+       ?sentence ?start ?end ?span_start ?span_end ?extractor ?version ?score ?source_status
 WHERE {
   ?f a cb:Finding ; cb:subject ?s ; cb:kind/skos:notation ?kind ; cb:concept ?c ; rdfs:label ?label ;
      cb:assertion ?assertion ; cb:evidence ?e ; cb:text ?text .
@@ -2056,6 +2060,7 @@ WHERE {
      cb:start ?start ; cb:end ?end ; cb:spanStart ?span_start ; cb:spanEnd ?span_end ;
      cb:extractor ?extractor ; cb:extractorVersion ?version ; cb:score ?score .
   OPTIONAL { ?f cb:value ?value }
+  OPTIONAL { ?e prov:wasDerivedFrom/cb:sourceStatus ?source_status }
   BIND(STRAFTER(STR(?f), "/finding/") AS ?finding)
   BIND(STR(?s) AS ?subject)
 }
@@ -2080,7 +2085,7 @@ def evidence_table(
 
 BIBLIOGRAPHY = """
 SELECT ?number ?raw ?rtitle ?method ?score ?reason ?detail ?article ?title ?journal ?year ?volume
-       ?issue ?pages ?doi ?pmid ?pmcid
+       ?issue ?pages ?doi ?pmid ?pmcid ?status
 WHERE {
   ?seed a cb:SeedArticle ; cb:hasReference ?ref .
   ?ref cb:number ?number ; cb:rawText ?raw .
@@ -2099,6 +2104,7 @@ WHERE {
     OPTIONAL { ?article prism:pageRange ?pages }
     OPTIONAL { ?article prism:doi ?doi }
     OPTIONAL { ?article fabio:hasPubMedCentralId ?pmcid }
+    OPTIONAL { ?article cb:sourceStatus ?status }
   }
 }
 ORDER BY ?number
@@ -2135,6 +2141,7 @@ def bibliography(store: QueryStoreLike) -> list[BibEntry]:
                 pmid=r["pmid"],
                 pmcid=r["pmcid"],
                 note=note,
+                status=r["status"],
             )
         else:
             reason = r["reason"] or "not resolved"

@@ -43,8 +43,9 @@ PREFIXES = {
 EVIDENCE_COLUMNS = [
     "finding", "subject", "kind", "concept", "label", "text", "assertion", "value",
     "document", "method", "section", "sentence", "start", "end", "span_start", "span_end",
-    "extractor", "version", "score",
+    "extractor", "version", "score", "source_status",
 ]  # fmt: skip
+"""``source_status``: "retracted" or "corrected" when the finding's article is, else empty."""
 
 
 # --------------------------------------------------------------------------- command
@@ -81,7 +82,8 @@ def render(fmt: str, data_dir: Path) -> bytes:
         return nquads if fmt == "nquads" else rdf_as(nquads, fmt).encode("utf-8")
     build = Build.load(data_dir)
     if fmt == "csv":
-        return evidence_csv(evidence_rows(build.extractions)).encode("utf-8")
+        statuses = source_statuses(build.records)
+        return evidence_csv(evidence_rows(build.extractions, statuses)).encode("utf-8")
     entries = bibliography(build)
     if fmt == "ris":
         return to_ris(entries).encode("utf-8")
@@ -127,16 +129,32 @@ def rdf_as(nquads: bytes, fmt: str) -> str:
 # --------------------------------------------------------------------------- evidence table
 
 
-def evidence_rows(extractions: Iterable[Extraction]) -> list[dict[str, str]]:
-    """One row per finding, with its full provenance: the table a reviewer checks by hand."""
+def source_statuses(records: Iterable[PubmedRecord]) -> dict[str, str]:
+    """Document id ("pmid:1", "pmc:PMC2") → "retracted" / "corrected", for the flagged ones."""
+    out: dict[str, str] = {}
+    for r in records:
+        if r.source_status:
+            out[f"pmid:{r.pmid}"] = r.source_status
+            if r.pmcid:
+                out[f"pmc:PMC{r.pmcid.removeprefix('PMC')}"] = r.source_status
+    return out
+
+
+def evidence_rows(
+    extractions: Iterable[Extraction], statuses: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """One row per finding, with its full provenance: the table a reviewer checks by hand;
+    ``statuses``: document id → "retracted" / "corrected" (``source_statuses``)."""
+    statuses = statuses or {}
     rows = []
     for ex in extractions:
         for f in ex.findings:
             e = f.evidence
+            document = e.document.split("#")[0]
             values = [
                 f.id, f.subject, f.kind, f.concept, f.label, f.text, f.assertion, f.value,
                 e.document, e.method, e.section, e.sentence, e.start, e.end, e.span_start,
-                e.span_end, e.extractor, e.version, e.score,
+                e.span_end, e.extractor, e.version, e.score, statuses.get(document),
             ]  # fmt: skip
             cells = ["" if v is None else str(v) for v in values]
             rows.append(dict(zip(EVIDENCE_COLUMNS, cells, strict=True)))
@@ -173,6 +191,13 @@ class BibEntry:
     pmid: str | None = None
     pmcid: str | None = None
     note: str = ""  # how the reference was resolved, or why it was not
+    status: str | None = None  # "retracted" / "corrected" (kb.records.PubmedRecord.source_status)
+
+    @property
+    def full_note(self) -> str:
+        """The note a reference manager shows: the status first, where a reader sees it."""
+        flag = f"{self.status.upper()}; " if self.status else ""
+        return f"{flag}Seed reference {self.number}; {self.note}"
 
 
 def bibliography(build: Build) -> list[BibEntry]:
@@ -222,6 +247,7 @@ def bib_entry(ref: Reference, res: Resolution | None, record: PubmedRecord | Non
         pmid=record.pmid,
         pmcid=record.pmcid,
         note=note,
+        status=record.source_status,
     )
 
 
@@ -285,7 +311,7 @@ def ris_record(e: BibEntry) -> str:
         ("DO", e.doi),
         ("AN", e.pmid),
         ("N1", f"PMCID: {e.pmcid}" if e.pmcid else None),
-        ("N1", f"Seed reference {e.number}; {e.note}"),
+        ("N1", e.full_note),
     ]
     lines = [f"{tag}  - {_one_line(value)}" for tag, value in tags if value]
     return "\n".join([*lines, "ER  - "]) + "\n"
@@ -375,7 +401,7 @@ def bibtex_entry(key: str, e: BibEntry) -> str:
         ("doi", bibtex_escape(e.doi) if e.doi else None),
         ("pmid", e.pmid),
         ("pmcid", e.pmcid),
-        ("note", bibtex_escape(f"Seed reference {e.number}; {e.note}")),
+        ("note", bibtex_escape(e.full_note)),
     ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@article{{{key},\n{body}\n}}\n"

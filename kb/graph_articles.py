@@ -168,6 +168,7 @@ def record_triples(r: PubmedRecord) -> Iterator[Triple]:
     yield from each(a, DCTERMS.language, r.language)
     yield from each(a, DCTERMS.subject, r.keywords)
     yield (a, CB.retracted, boolean(r.retracted))
+    yield from optional(a, CB.sourceStatus, r.source_status)
     for i, heading in enumerate(r.mesh_headings, start=1):
         yield from mesh_heading_triples(a, iris.mesh_heading(r.pmid, i), heading)
     for i, cc in enumerate(r.comments_corrections, start=1):

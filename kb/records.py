@@ -212,6 +212,19 @@ class PubmedRecord:
             c.ref_type == "RetractionIn" for c in self.comments_corrections
         )
 
+    @property
+    def source_status(self) -> str | None:
+        """ "retracted", "corrected" (an erratum or an expression of concern is linked) or None:
+        what every answer resting on this article's text must say beside it."""
+        if self.retracted:
+            return "retracted"
+        notices = {c.ref_type for c in self.comments_corrections}
+        return "corrected" if notices & CORRECTION_NOTICES else None
+
+
+CORRECTION_NOTICES = frozenset({"ErratumIn", "ExpressionOfConcernIn", "CorrectedandRepublishedIn"})
+"""Notices that correct a record or cast doubt on it without retracting it."""
+
 
 # --------------------------------------------------------------------------- PMC full text
 

@@ -63,6 +63,15 @@ def demo_findings(demo_kb: Path) -> list:
     return [f for e in Build.load(demo_kb).extractions for f in e.findings]
 
 
+@pytest.fixture(scope="session")
+def demo_cases(demo_kb: Path) -> int:
+    """How many patient cases the demo build found (``tests/test_questions.py`` pins the
+    number and says why): what a count of cb:Case in any copy of the demo KB must give."""
+    from kb.datadir import Build
+
+    return sum(len(e.cases) for e in Build.load(demo_kb).extractions)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     _isolate(monkeypatch, tmp_path)

@@ -77,10 +77,10 @@ def test_no_knowledge_base_yet_says_how_to_build_one(tmp_path, monkeypatch):
     assert not (tmp_path / "empty").exists()  # the app created nothing
 
 
-def test_overview_counts_references_and_last_refresh(kb, demo_findings):
+def test_overview_counts_references_and_last_refresh(kb, demo_findings, demo_cases):
     at = run()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Articles"] == "12" and metrics["Cases"] == "14"
+    assert metrics["Articles"] == "12" and metrics["Cases"] == str(demo_cases)
     assert metrics["Findings"] == str(len(demo_findings))
     assert metrics["References resolved"] == "7 / 10"
     assert metrics["Full texts (PMC)"] == "1"
@@ -309,7 +309,7 @@ def test_graph_page_networkx_picture_and_node_links(kb):
     assert article
 
 
-def test_sparql_console_rows_csv_and_rejections(kb):
+def test_sparql_console_rows_csv_and_rejections(kb, demo_cases):
     at = run(page="sparql")
     at.text_area(key="sparql_text").set_value(
         "PREFIX cb: <https://casebook.invalid/ontology#>\n"
@@ -317,7 +317,7 @@ def test_sparql_console_rows_csv_and_rejections(kb):
     ).run()
     at.button(key="sparql_run").click().run()
     assert not at.error
-    assert frames(at)[0]["cases"].tolist() == ["14"]
+    assert frames(at)[0]["cases"].tolist() == [str(demo_cases)]
     assert at.get("download_button")
     at.text_area(key="sparql_text").set_value(
         "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
@@ -408,3 +408,24 @@ def test_a_store_without_its_derived_tables_is_flagged(demo_kb, tmp_path, monkey
     monkeypatch.setenv("CASEBOOK_WARM_UP", "0")
     at = run()
     assert any("kb refresh" in w.value for w in at.warning)
+
+
+def test_a_row_from_a_corrected_article_says_so_and_sound_sources_leave_it_out(kb):
+    """SYNTHETIC demo: PMID 99000005 carries an erratum."""
+    at = run(page="questions", q="treatments_that_resolved", condition="calcinosis_cutis")
+    assert at.selectbox(key="w_sources").value == "all"  # a choice parameter is a selectbox
+    df = frames(at)[0]
+    corrected = [i for i, r in df.iterrows() if r["status"] == "corrected"]
+    assert corrected and all("99000005" in df.iloc[i]["article"] for i in corrected)
+    at.selectbox(key="w_row").set_value(corrected[0]).run()
+    assert any("CORRECTED article" in e.value for e in at.error)
+    at.selectbox(key="w_sources").set_value("sound").run()
+    sound = frames(at)[0]
+    assert len(sound) == len(df) - len(corrected) and "corrected" not in set(sound["status"])
+
+
+def test_the_synthesis_can_leave_out_flagged_sources_by_deep_link(kb):
+    at = run(page="synthesis", sources="sound")
+    assert at.selectbox(key="w_sources").value == "sound"
+    matrix = frames(at)[0]
+    assert matrix.loc["dressing", "complete resolution"] == 4  # no flagged source among them

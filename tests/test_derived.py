@@ -82,16 +82,20 @@ DIRECT_TREATMENT_OUTCOMES = (
 SELECT ?treatment ?outcome (COUNT(DISTINCT ?case) AS ?cases)
        (GROUP_CONCAT(DISTINCT COALESCE(STR(?time), ""); SEPARATOR=" ") AS ?times)
        (GROUP_CONCAT(DISTINCT STR(?ev); SEPARATOR=" ") AS ?evidences)
+       (GROUP_CONCAT(DISTINCT IF(BOUND(?flag), STR(?case), ""); SEPARATOR=" ") AS ?flaggedCases)
 WHERE {
   ?case a cb:Case .
   ?tf cb:ledTo ?of ; cb:subject ?case ; cb:assertion "present" ; cb:concept ?tc .
   ?of cb:assertion "present" ; cb:concept ?oc ; cb:evidence ?ev .
+  OPTIONAL { ?ev prov:wasDerivedFrom ?article . ?article cb:sourceStatus ?flag }
   OPTIONAL { ?of cb:value ?time }
   ?tc skos:prefLabel ?treatment .
   ?oc skos:prefLabel ?outcome .
 }
 GROUP BY ?treatment ?outcome"""
 )
+
+STATUSES = PREFIXES + "SELECT ?a ?s WHERE { ?a cb:sourceStatus ?s }"
 
 CONDITIONS = (
     PREFIXES
@@ -130,10 +134,11 @@ def assert_derived_answers_equal_direct(store: ox.Store) -> int:
     """Every derived question's answer equals the direct query's, for every condition; returns
     how many answers were compared."""
     compared = 0
+    statuses = {r["a"]: r["s"] for r in rows(store, STATUSES)}
     for condition in conditions(store):
         term = ox.NamedNode(condition)
         got = ask(store, "treatments_that_resolved", condition=concept_id(condition))
-        want = [_unpack(r) for r in rows(store, DIRECT_RESOLUTIONS, condition=term)]
+        want = [_unpack(r, statuses) for r in rows(store, DIRECT_RESOLUTIONS, condition=term)]
         assert sorted(map(_key, got)) == sorted(map(_key, want)), condition
         got = ask(store, "etiologies_of", condition=concept_id(condition))
         want = {r["etiology"]: r for r in rows(store, DIRECT_ETIOLOGIES, condition=term)}
@@ -148,17 +153,19 @@ def assert_derived_answers_equal_direct(store: ox.Store) -> int:
     assert set(got) == set(want)
     for pair, r in got.items():
         assert r["cases"] == want[pair]["cases"], pair
+        assert int(r["flagged"]) == len((want[pair]["flaggedCases"] or "").split()), pair
         assert set((r["times"] or "").split()) == set((want[pair]["times"] or "").split()), pair
         assert r["evidence"] == min(want[pair]["evidences"].split()), pair
     return compared + 1
 
 
-def _unpack(row: dict) -> dict:
+def _unpack(row: dict, statuses: dict[str, str]) -> dict:
     """A DIRECT_RESOLUTIONS row as the question gives it: the packed time, evidence, article and
-    sentence of the statement chosen, apart."""
+    sentence of the statement chosen, apart, and the status of that article."""
     timed, evidence, article, sentence = row.pop("packed").split(" ", 3)
     time = timed[1:] if timed.startswith("0") else None
-    return row | {"time": time, "evidence": evidence, "article": article, "sentence": sentence}
+    return row | {"time": time, "evidence": evidence, "article": article, "sentence": sentence,
+                  "status": statuses.get(article)}  # fmt: skip
 
 
 def _key(row: dict) -> tuple:

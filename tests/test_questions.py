@@ -64,7 +64,9 @@ def test_treatment_outcome_synthesis(kb_dir):
 def test_cases_by_age_group_and_sex(kb_dir):
     rows = {(r["age_group"], r["sex"]): int(r["cases"]) for r in ask(kb_dir, "cases_by_age_sex")}
     assert rows[("neonate", "male")] == 3 and rows[("neonate", "female")] == 2
-    assert sum(rows.values()) == 14
+    # 20 cases: two of the demo's case-report abstracts introduce three and five patients
+    # together ("We describe three neonates …", "We report five infants …"), a case each
+    assert sum(rows.values()) == 20
 
 
 def test_concept_evidence_keeps_the_three_sources_apart(kb_dir):
@@ -183,7 +185,7 @@ def test_kb_sparql_and_kb_ask_on_the_command_line(kb_dir, tmp_path, capsys):
         "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://casebook.invalid/ontology#Case> }"
     )
     assert main(["sparql", f"@{query}", "--data-dir", str(kb_dir), "--format", "csv"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["n", "14"]
+    assert capsys.readouterr().out.splitlines() == ["n", "20"]  # cases (test_cases_by_age…)
     assert main(["sparql", "DROP ALL", "--data-dir", str(kb_dir)]) == 2
     assert "DROP is not allowed" in capsys.readouterr().err
     assert main(["ask", "cases_by_age_sex", "--data-dir", str(kb_dir), "--format", "json"]) == 0
@@ -362,7 +364,7 @@ def test_bad_pages_are_clear_errors(kb_dir, capsys):
     assert main([*argv, "--page", "2", "--format", "csv"]) == 0
     assert (
         capsys.readouterr().out.strip()
-        == "label,kind,subject,assertion,value,method,sentence,article"
+        == "label,kind,subject,assertion,value,method,sentence,article,status"
     )
     assert main([*argv, "--all", "--format", "csv", "--param", "concept=calcinosis_cutis"]) == 0
     assert len(capsys.readouterr().out.splitlines()) > 30

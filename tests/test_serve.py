@@ -156,16 +156,16 @@ def served(kb_dir, tmp_path_factory) -> Iterator[Served]:
 # --- answers ----------------------------------------------------------------------------------
 
 
-def test_select_by_get_by_form_post_and_by_query_post(served):
+def test_select_by_get_by_form_post_and_by_query_post(served, demo_cases):
     status, headers, body = get(served, CASES)
-    assert status == 200 and number(body) == 14
+    assert status == 200 and number(body) == demo_cases
     assert headers["content-type"] == "application/sparql-results+json"
     form = urllib.parse.urlencode({"query": CASES}).encode()
     for content_type, data in [("application/x-www-form-urlencoded", form),
                                ("application/sparql-query", CASES.encode())]:  # fmt: skip
         status, _, body = request(served, "POST", "/query", data,
                                   {**JSON, "Content-Type": content_type})  # fmt: skip
-        assert status == 200 and number(body) == 14
+        assert status == 200 and number(body) == demo_cases
 
 
 @pytest.mark.parametrize("name", sorted(load_questions()))
@@ -177,7 +177,7 @@ def test_every_named_question_same_rows_as_the_embedded_store(kb_dir, served, na
     assert local.rows  # the demo answers every question
 
 
-def test_the_remote_store_reports_an_answer_the_server_cut(served):
+def test_the_remote_store_reports_an_answer_the_server_cut(served, demo_cases):
     """kb serve's row cap cuts the answer below the client's own limit: the client must still
     say the answer is incomplete (the gate's X-Casebook-Truncated header), not show it as all."""
     remote = RemoteStore(f"http://127.0.0.1:{served.port}")
@@ -185,19 +185,19 @@ def test_the_remote_store_reports_an_answer_the_server_cut(served):
         answer = remote.query(query, limit=10 * LIMIT)
         assert len(answer.rows) == LIMIT and answer.truncated
     whole = remote.query(CASES, limit=10 * LIMIT)
-    assert whole.rows == [["14"]] and not whole.truncated
+    assert whole.rows == [[str(demo_cases)]] and not whole.truncated
 
 
 @pytest.mark.parametrize(
     "accept, fmt", [(m, f) for m, f in SOLUTION_FORMATS if "+" in m or "text" in m]
 )
-def test_solutions_in_the_negotiated_format(served, accept, fmt):
+def test_solutions_in_the_negotiated_format(served, accept, fmt, demo_cases):
     status, headers, body = get(served, f"SELECT ?case WHERE {{ ?case a <{ONT}Case> }}", accept)
     assert status == 200 and headers["content-type"].startswith(accept)
     if fmt == ox.QueryResultsFormat.CSV:
-        assert len(list(csv.reader(io.StringIO(body.decode())))) == 1 + 14
+        assert len(list(csv.reader(io.StringIO(body.decode())))) == 1 + demo_cases
     else:
-        assert len(list(ox.parse_query_results(body, fmt))) == 14
+        assert len(list(ox.parse_query_results(body, fmt))) == demo_cases
     status, headers, body = get(served, "ASK { ?s ?p ?o }", accept)
     assert status == 200 and headers["content-type"].startswith(accept)
     if fmt != ox.QueryResultsFormat.CSV:
@@ -205,11 +205,11 @@ def test_solutions_in_the_negotiated_format(served, accept, fmt):
 
 
 @pytest.mark.parametrize("accept", ["application/n-triples", "text/turtle", "application/rdf+xml"])
-def test_triples_in_the_negotiated_format(served, accept):
+def test_triples_in_the_negotiated_format(served, accept, demo_cases):
     query = f"CONSTRUCT {{ ?case a <{ONT}Case> }} WHERE {{ ?case a <{ONT}Case> }}"
     status, headers, body = get(served, query, accept)
     assert status == 200 and headers["content-type"].startswith(accept)
-    assert len(list(ox.parse(body, ox.RdfFormat.from_media_type(accept)))) == 14
+    assert len(list(ox.parse(body, ox.RdfFormat.from_media_type(accept)))) == demo_cases
 
 
 def test_an_unservable_accept_is_406(served):
@@ -422,7 +422,9 @@ def _listening_ports() -> dict[int, set[str]] | None:
 
 
 @pytest.mark.slow
-def test_a_runaway_query_is_stopped_its_engine_killed_and_the_server_answers_again(served):
+def test_a_runaway_query_is_stopped_its_engine_killed_and_the_server_answers_again(
+    served, demo_cases
+):
     """Oxigraph's --timeout-s does not stop this one (an ORDER BY over a cartesian product keeps
     a core busy and eats memory): the gate answers 503, kills the engine and starts another."""
     (engine,) = served.engines()
@@ -435,7 +437,7 @@ def test_a_runaway_query_is_stopped_its_engine_killed_and_the_server_answers_aga
     assert TIMEOUT <= took < TIMEOUT + 3
     started = time.monotonic()
     status, _, body = get(served, CASES)  # waits for the new engine, if need be
-    assert status == 200 and number(body) == 14
+    assert status == 200 and number(body) == demo_cases
     assert time.monotonic() - started < 5
     assert engine not in _pids()  # killed and reaped: no process left spinning
     (new,) = served.engines()

@@ -8,7 +8,8 @@
 
 A parameter is a variable of the query, bound as an RDF term in a ``VALUES`` block when the
 question runs (``kb.store.bind``): a ``concept`` becomes the concept's IRI, a ``text`` a plain
-literal, an ``integer`` an xsd:integer — a hostile value stays a value. The CLI and the app
+literal, an ``integer`` an xsd:integer, a ``choice(a|b)`` one of its listed words (anything else
+is refused) — a hostile value stays a value. The CLI and the app
 build their widgets from these declarations. ``# order:`` names the columns the rows are sorted
 by (``-name`` descending; see ``Question.finish``), ``# median:`` a column of durations to add
 the median of, and ``# page: n`` makes a question answer n rows a page (``Question.sparql_for``).
@@ -43,9 +44,10 @@ class QuestionError(ValueError):
 @dataclass(frozen=True)
 class Param:
     name: str
-    type: str
+    type: str  # one of PARAM_TYPES, or "choice" (``choices`` holds the values it may take)
     default: str | None
     description: str
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,10 @@ class Question:
 
 
 def _term(p: Param, value: str) -> ox.NamedNode | ox.Literal:
+    if p.choices:
+        if value.strip() not in p.choices:
+            raise QuestionError(f"{p.name} must be one of {', '.join(p.choices)}, not {value!r}")
+        return ox.Literal(value.strip())
     if p.type == "integer":
         if not re.fullmatch(r"-?\d{1,12}", value.strip()):
             raise QuestionError(f"{p.name} must be an integer, not {value!r}")
@@ -198,10 +204,16 @@ def parse_question(name: str, text: str) -> Question:
         key, rest = match.groups()
         if key == "param":
             parts = rest.split(None, 3)
-            if len(parts) < 2 or parts[1] not in PARAM_TYPES:
+            choice = re.fullmatch(r"choice\(([\w|]+)\)", parts[1]) if len(parts) > 1 else None
+            if len(parts) < 2 or (parts[1] not in PARAM_TYPES and choice is None):
                 raise QuestionError(f"{name}: bad param line {rest!r}")
             default = parts[2] if len(parts) > 2 and parts[2] != "-" else None
-            params.append(Param(parts[0], parts[1], default, parts[3] if len(parts) > 3 else ""))
+            choices = tuple(choice.group(1).split("|")) if choice else ()
+            if choices and default not in choices:
+                raise QuestionError(f"{name}: the default of {parts[0]} is not one of its choices")
+            description = parts[3] if len(parts) > 3 else ""
+            kind = "choice" if choices else parts[1]
+            params.append(Param(parts[0], kind, default, description, choices))
         else:
             meta[key] = (meta.get(key, "") + " " + rest).strip()
     if "title" not in meta:
