@@ -386,13 +386,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
-    from kb.query import user_query
+    from kb.query import read_query_argument, user_query
 
-    text = (
-        Path(args.query[1:]).read_text(encoding="utf-8")
-        if args.query.startswith("@")
-        else args.query
-    )
+    text = read_query_argument(args.query)
     result = user_query(settings_from(args).data_dir, text, timeout=args.timeout)
     print(format_result(result, args.format))
     return 0
