@@ -405,6 +405,8 @@ def format_result(result, fmt: str) -> str:
     import csv
     import io
 
+    from kb.escape import csv_row
+
     if fmt == "json":
         rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
         return json.dumps({"columns": result.columns, "rows": rows,
@@ -412,8 +414,8 @@ def format_result(result, fmt: str) -> str:
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(result.columns)
-        writer.writerows(result.rows)
+        writer.writerow(csv_row(result.columns))
+        writer.writerows(csv_row(row) for row in result.rows)  # no cell runs as a formula
         return buffer.getvalue().rstrip("\n")
     widths = [min(60, max([len(c)] + [len(v or "") for v in col]))
               for c, col in zip(result.columns, zip(*result.rows, strict=False) if result.rows

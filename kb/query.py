@@ -16,6 +16,7 @@ import re
 import time
 from pathlib import Path
 
+from kb import failpoints
 from kb.query_shape import shape_problem
 from kb.store import QueryResult, StoreError, open_store, run_query
 
@@ -135,6 +136,7 @@ def _in_child(data_dir: Path, sparql: str, limit: int, deadline: float, timeout:
 
 
 def _child(data_dir: str, sparql: str, limit: int, conn) -> None:
+    failpoints.reach("query:child")  # KB_FAILPOINT=query:child: the engine "crashes" (tests)
     try:
         result = run_query(open_store(Path(data_dir)), sparql, limit=limit)
         conn.send(json.dumps(result.__dict__))
