@@ -26,6 +26,7 @@ import streamlit as st
 
 from kb import explore as x
 from kb.config import ConfigError, load_settings
+from kb.escape import csv_bytes
 from kb.query import QueryRejected, check_query, user_query
 from kb.questions import QuestionError, load_questions
 from kb.store import StoreError, stale_derived
@@ -396,10 +397,6 @@ def linked_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         else:
             out[column] = [x.local_name(v) if isinstance(v, str) else v for v in out[column]]
     return out, config
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- pages

@@ -16,7 +16,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
 from kb import export, serve, show
 from kb.config import ConfigError, Settings, load_settings
-from kb.errors import InputError, message, read_text_file
+from kb.errors import InputError, message
 from kb.jsonl import to_dict
 from kb.lock import Busy, exclusive
 from kb.questions import QuestionError
@@ -397,12 +397,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
-    from kb.query import user_query
+    from kb.query import read_query_argument, user_query
     from kb.remote import EmbeddedStore
     from kb.tables import concept_labels, format_result
 
-    query = args.query
-    text = read_text_file(Path(query[1:]), "query file") if query.startswith("@") else query
+    text = read_query_argument(args.query)
     data_dir = settings_from(args).data_dir
     result = user_query(data_dir, text, timeout=args.timeout)
     labels = concept_labels(EmbeddedStore(data_dir).query, result) if args.format == "table" else {}

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from kb import iris
 from kb.concepts import concept_choices, concept_lookup  # noqa: F401 (the app's calls)
+from kb.escape import md_escape
 from kb.export import BibEntry
 from kb.query import ROW_LIMIT
 from kb.questions import Question, get_question
@@ -267,16 +268,6 @@ def mesh_url(ui: str) -> str:
 
 
 # --------------------------------------------------------------------------- markdown
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")
-
-
-def md_escape(text: str) -> str:
-    """Record text made inert for ``st.markdown``: every ASCII punctuation mark that Markdown,
-    Streamlit's directives (``:red[…]``), emoji short codes, LaTeX (``$``) or HTML could read is
-    backslash-escaped, and line breaks become spaces."""
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text)))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.datadir import Build
+from kb.escape import csv_cell
 from kb.jsonl import atomic_write
 from kb.records import Extraction, PubmedRecord, Reference, Resolution
 
@@ -163,11 +164,12 @@ def evidence_rows(
 
 def evidence_csv(rows: Sequence[dict[str, str]]) -> str:
     """RFC 4180 CSV: sentences hold commas, quotes and newlines, so every cell is quoted
-    as needed by the csv module rather than by hand."""
+    as needed by the csv module rather than by hand; a cell a spreadsheet would run as a
+    formula is made text (``kb.escape.csv_cell``)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EVIDENCE_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 

@@ -1,18 +1,15 @@
 """The policy gate of ``kb serve`` (see ``kb.serve`` for why): a stdlib HTTP server on
-127.0.0.1 that checks each SPARQL query, forwards it to an Oxigraph engine on an internal port,
+127.0.0.1 that checks each request (Host, Origin) and each SPARQL query, runs the query in an
+``oxigraph query`` child over pipes (``kb.engine``: nothing but the gate can reach the engine),
 caps the rows and the time, and re-encodes the answer in the format the client asked for.
 
-``Engines`` owns the Oxigraph child processes: the current one, plus retired ones that finish
-their queries after a switch to a new store version or a restart. ``Gate.answer`` is one query
-from check to reply; ``_Handler`` maps the SPARQL 1.1 Protocol onto it.
+``Gate.answer`` is one query from check to reply; ``_Handler`` maps the SPARQL 1.1 Protocol onto
+it.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -25,25 +22,22 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from kb.engine import CHUNK, Answer, Died, Engine, Overrun
 from kb.query import MAX_LENGTH, TRUNCATED, QueryRejected, check_query
-from kb.serve import HOST, endpoint, start_oxigraph, stop_server, wait_ready
+from kb.serve import HOST, endpoint
 from kb.store import StoreError, current_version
 
 log = logging.getLogger(__name__)
 
-GRACE = 1.0  # seconds past the time limit before the gate kills the engine
-POLL = 1.0  # seconds between looks at store/CURRENT
-READY = 30.0  # seconds a new engine may take to answer
-MAX_ACTIVE = 8  # queries forwarded at once (each buffers at most `limit` rows)
+READY = 30.0  # seconds the engine may take to answer its first query
+MAX_ACTIVE = 8  # queries run at once (each buffers at most `limit` rows)
 MAX_BODY = 4 * MAX_LENGTH  # bytes of a POST body (a form-encoded query grows up to 3×)
 MAX_BYTES = 64 * 1024 * 1024  # bytes of rows buffered per answer; more is cut (truncated)
-MAX_ERROR = 4096  # bytes of an engine's error message passed on
-CHUNK = 64 * 1024
-CANCELLED = b"has been cancelled"  # how Oxigraph ends an answer it stopped at --timeout-s
+BACKLOG = 128  # connections waiting to be accepted (the stdlib default is 5)
+LOCAL_NAMES = ("127.0.0.1", "localhost")  # what a Host header may name (DNS rebinding)
 
 _TSV = "text/tab-separated-values"
 _NT = "application/n-triples"
-_UPSTREAM_ACCEPT = f"{_TSV}, {_NT};q=0.9"  # line-based: one solution / triple per line
 _R = ox.QueryResultsFormat
 _G = ox.RdfFormat
 # (media type, format), the server's preference first: the first is the default
@@ -87,6 +81,28 @@ def check(sparql: str) -> None:
     check_query(sparql)
 
 
+def request_problem(host: str | None, origin: str | None, fetch_site: str | None,
+                    port: int) -> str | None:  # fmt: skip
+    """Why a request may not be served (one line), or ``None``. A web page of another origin
+    may send requests here (a form POST needs no CORS): its browser names that origin in
+    ``Origin`` and ``Sec-Fetch-Site``; a DNS-rebinding page reaches 127.0.0.1 under its own
+    host name, which its browser sends as ``Host``. Clients that are not browsers (curl, the
+    ``kb`` commands) send a local Host and no Origin."""
+    if host is not None:
+        name, _, rest = host.strip().lower().rpartition(":")
+        if not name or not rest.isdigit():
+            name, rest = host.strip().lower(), ""
+        if name not in LOCAL_NAMES or (rest and int(rest) != port):
+            return f"Host {host!r} is not this server ({HOST}:{port}): refused"
+    if origin is not None and origin.strip().lower() not in {
+        f"http://{name}:{port}" for name in LOCAL_NAMES
+    }:
+        return f"requests from web pages of other origins ({origin!r}) are refused"
+    if fetch_site is not None and fetch_site.strip().lower() in ("cross-site", "same-site"):
+        return f"requests from web pages of other sites (Sec-Fetch-Site: {fetch_site}) are refused"
+    return None
+
+
 def negotiate(accept: str | None, offers: Sequence[tuple[str, F]]) -> F | None:
     """The format of ``offers`` that the ``Accept`` header rates highest (each offer by its most
     specific matching range; ties go to the earlier offer); the first offer if there is no
@@ -119,203 +135,12 @@ def negotiate(accept: str | None, offers: Sequence[tuple[str, F]]) -> F | None:
     return best
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-@dataclass(eq=False)
-class Engine:
-    """One ``oxigraph serve-read-only`` child on one store version."""
-
-    proc: subprocess.Popen
-    port: int
-    version: Path
-    active: int = 0  # queries forwarded to it and not yet answered
-    retired: bool = False  # no new queries; stopped when `active` reaches 0
-    killed: bool = False
-
-    def usable(self) -> bool:
-        return not (self.retired or self.killed) and self.proc.poll() is None
-
-
-class Engines:
-    """The Oxigraph children of one gate, and the supervisor thread that replaces the current
-    one when ``store/CURRENT`` names a new version or when it died or was killed."""
-
-    def __init__(self, data_dir: Path, timeout: float) -> None:
-        self.data_dir = Path(data_dir)
-        self.timeout = timeout
-        self._cond = threading.Condition()
-        self._current: Engine | None = None
-        self._alive: set[Engine] = set()
-        self._wake = threading.Event()
-        self._closing = False
-        self._thread: threading.Thread | None = None
-
-    @property
-    def current(self) -> Engine | None:
-        return self._current
-
-    def start(self) -> None:
-        """Start the engine on the current version (``StoreError`` if there is none, or if it
-        does not come up) and the supervisor."""
-        version = current_version(self.data_dir)
-        if version is None:
-            raise StoreError(
-                f"no knowledge graph in {self.data_dir}: run `kb build` or `kb demo` first"
-            )
-        self._current = self._spawn(version)
-        log.info("serving %s (oxigraph pid %d)", version.name, self._current.proc.pid)
-        self._thread = threading.Thread(target=self._supervise, name="kb-gate-engines", daemon=True)
-        self._thread.start()
-
-    def acquire(self, deadline: float) -> Engine:
-        """The current engine, counted as busy until ``release``; waits (until ``deadline``,
-        a ``time.monotonic`` value) while it is being replaced."""
-        with self._cond:
-            while True:
-                engine = self._current
-                if engine is not None and engine.usable():
-                    engine.active += 1
-                    return engine
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closing:
-                    raise Refused(503, "the query engine is restarting; try again",
-                                  {"Retry-After": "1"})  # fmt: skip
-                self._wake.set()
-                self._cond.wait(min(remaining, POLL))
-
-    def release(self, engine: Engine) -> None:
-        with self._cond:
-            engine.active -= 1
-            idle = engine.retired and engine.active == 0
-        if idle:
-            self._stop_later(engine)
-
-    def kill(self, engine: Engine, why: str) -> None:
-        """Kill ``engine`` now (a query it runs is past its time limit; Oxigraph cannot be told
-        to stop it) and have the supervisor start a new one."""
-        with self._cond:
-            engine.killed = True
-        engine.proc.kill()
-        try:
-            engine.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            log.error("oxigraph pid %d did not die", engine.proc.pid)
-        with self._cond:
-            self._alive.discard(engine)
-        log.warning("killed oxigraph pid %d: %s", engine.proc.pid, why)
-        self._wake.set()
-
-    def close(self) -> None:
-        """Stop the supervisor and every engine."""
-        with self._cond:
-            self._closing = True
-            self._cond.notify_all()
-            engines = list(self._alive)
-        self._wake.set()
-        for engine in engines:
-            stop_server(engine.proc, grace=2.0)
-        if self._thread is not None:
-            self._thread.join(READY + 5)
-
-    def _supervise(self) -> None:
-        while not self._closing:
-            self._wake.wait(POLL)
-            self._wake.clear()
-            if self._closing:
-                return
-            try:
-                self._check()
-            except StoreError as exc:
-                log.error("%s; retrying", exc)
-                time.sleep(POLL)
-            except Exception:  # the supervisor must not die: log and look again
-                log.exception("engine supervisor")
-                time.sleep(POLL)
-
-    def _check(self) -> None:
-        engine = self._current
-        assert engine is not None
-        version = current_version(self.data_dir)
-        healthy = engine.usable()
-        if healthy and (version is None or version == engine.version):
-            return
-        target = version if version is not None else engine.version
-        started = time.monotonic()
-        new = self._spawn(target)
-        with self._cond:
-            if self._closing:
-                self._alive.discard(new)
-            else:
-                old, self._current = engine, new
-                old.retired = True
-                idle = old.active == 0
-                self._cond.notify_all()
-        if self._closing:
-            stop_server(new.proc, grace=2.0)
-            return
-        if healthy:
-            log.info("switched to store version %s (oxigraph pid %d, ready in %.1f s); stopping "
-                     "the engine on %s (%d queries still running on it)", target.name,
-                     new.proc.pid, time.monotonic() - started, old.version.name, old.active)  # fmt: skip
-        else:
-            log.warning("restarted the query engine on %s (oxigraph pid %d, %.1f s)",
-                        target.name, new.proc.pid, time.monotonic() - started)  # fmt: skip
-        if idle:
-            self._stop_later(old)
-
-    def _spawn(self, version: Path) -> Engine:
-        """Start an engine on ``version`` and wait until it answers (a port taken meanwhile by
-        another program: try another)."""
-        error: StoreError | None = None
-        for _ in range(3):
-            port = free_port()
-            proc = start_oxigraph(version, port, self.timeout)
-            try:
-                wait_ready(endpoint(port), timeout=READY, proc=proc)
-            except StoreError as exc:
-                stop_server(proc, grace=2.0)
-                error = exc
-                continue
-            engine = Engine(proc, port, version)
-            with self._cond:
-                self._alive.add(engine)
-            return engine
-        assert error is not None
-        raise error
-
-    def _stop_later(self, engine: Engine) -> None:
-        def stop() -> None:
-            running = engine.proc.poll() is None
-            stop_server(engine.proc, grace=5.0)
-            with self._cond:
-                self._alive.discard(engine)
-            if running:
-                log.info("stopped oxigraph pid %d (%s)", engine.proc.pid, engine.version.name)
-
-        threading.Thread(target=stop, name="kb-gate-stop", daemon=True).start()
-
-
 @dataclass
 class Reply:
     status: int
     body: bytes
     content_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Upstream:
-    """What an engine answered: ``kind`` is solutions, boolean, triples or error."""
-
-    kind: str
-    data: bytes = b""  # TSV (header line first) or N-Triples, each line ending in a newline
-    truncated: bool = False
-    status: int = 200
-    message: bytes = b""
 
 
 class Gate:
@@ -327,23 +152,36 @@ class Gate:
         self.timeout = float(timeout)
         self.limit = int(limit)
         self.max_bytes = MAX_BYTES
-        self.engines = Engines(self.data_dir, self.timeout)
+        self.engine: Engine | None = None
         self._slots = threading.BoundedSemaphore(MAX_ACTIVE)
         self._server: ThreadingHTTPServer | None = None
+        self._version: Path | None = None  # the last version a query ran on (for the log)
 
     @property
     def url(self) -> str:
         return endpoint(self.port)
 
     def start(self) -> None:
-        """Bind 127.0.0.1:port (fails at once if it is taken), then start the engine."""
+        """Bind 127.0.0.1:port (fails at once if it is taken), then check that the engine
+        answers on the current version (``StoreError`` if there is none or it does not)."""
+        version = current_version(self.data_dir)
+        if version is None:
+            raise StoreError(
+                f"no knowledge graph in {self.data_dir}: run `kb build` or `kb demo` first"
+            )
+        self.engine = Engine()
+        probe = self.engine.run(version, "ASK {}", time.monotonic() + READY, 1, CHUNK)
+        if probe.kind != "boolean":
+            raise StoreError(f"the query engine does not answer on {version.name}: "
+                             + probe.message.decode("utf-8", "replace"))  # fmt: skip
         try:
             self._server = _Server((HOST, self.port), _Handler)
         except OSError as exc:
             raise StoreError(f"cannot listen on {HOST}:{self.port}: {exc.strerror}") from exc
         self._server.gate = self
         self.port = self._server.server_address[1]
-        self.engines.start()
+        self._version = version
+        log.info("serving %s", version.name)
 
     def serve_forever(self) -> None:
         assert self._server is not None
@@ -357,10 +195,11 @@ class Gate:
     def close(self) -> None:
         if self._server is not None:
             self._server.server_close()
-        self.engines.close()
+        if self.engine is not None:
+            self.engine.close()
 
     def help(self) -> str:
-        version = self.engines.current.version.name if self.engines.current else "none"
+        version = current_version(self.data_dir)
         return (
             "Casebook SPARQL endpoint (read-only): Oxigraph behind Casebook's gate.\n\n"
             f"  GET  {self.url}?query=...\n"
@@ -369,20 +208,27 @@ class Gate:
             "N-Triples (default), Turtle, RDF/XML, N-Quads, TriG, JSON-LD, N3 for CONSTRUCT and "
             "DESCRIBE. The default graph is the union of the named graphs.\n"
             f"Limits: {self.timeout:g} s per query (then 503); {self.limit} solutions or "
-            f"triples per answer (a cut answer has the header {TRUNCATED}: true).\n"
+            f"triples per answer (a cut answer has the header {TRUNCATED}: true); nesting and "
+            "operator chains (then 400).\n"
             "Refused: updates (/update, update=, INSERT ...), SERVICE (the word 'service' may "
-            "not appear anywhere in a query), the Graph Store Protocol (/store).\n"
-            f"Store version: {version}\n"
+            "not appear anywhere in a query), the Graph Store Protocol (/store), dataset "
+            "parameters (default-graph-uri, named-graph-uri: use FROM in the query), requests "
+            "from web pages of other origins.\n"
+            f"Store version: {version.name if version else 'none'}\n"
         )
 
     def answer(self, query: str, params: list[tuple[str, str]], accept: str | None) -> Reply:
-        """Check ``query``, run it on the current engine within the limits, and encode the
-        answer for ``accept``. ``params`` are the dataset parameters passed on."""
-        deadline = time.monotonic() + self.timeout + GRACE
+        """Check ``query``, run it on the current store version within the limits, and encode
+        the answer for ``accept``. ``params`` are dataset parameters, refused. An engine that
+        dies under the query is replaced once; an answer not whole by the deadline is 503."""
+        deadline = time.monotonic() + self.timeout
         try:
             check(query)
         except QueryRejected as exc:
             raise Refused(400, str(exc)) from exc
+        if params:
+            raise Refused(400, f"{params[0][0]} is not supported here: name graphs with FROM / "
+                               "FROM NAMED in the query")  # fmt: skip
         solutions = negotiate(accept, SOLUTION_FORMATS)
         graph = negotiate(accept, GRAPH_FORMATS)
         if solutions is None and graph is None:
@@ -391,109 +237,46 @@ class Gate:
             raise Refused(503, f"busy: {MAX_ACTIVE} queries are running; try again",
                           {"Retry-After": "1"})  # fmt: skip
         try:
+            assert self.engine is not None
             for attempt in (1, 2):
-                engine = self.engines.acquire(deadline)
+                version = self._current()
                 try:
-                    upstream = self._fetch(engine, query, params, deadline)
-                except _Overrun:
-                    self.engines.kill(engine, f"a query ran past {self.timeout:g} s")
-                    raise Refused(503, self._stopped()) from None
-                except (OSError, http.client.HTTPException) as exc:
-                    if engine.killed and attempt == 1:  # killed for another query's overrun
+                    upstream = self.engine.run(version, query, deadline, self.limit,
+                                               self.max_bytes)  # fmt: skip
+                except Overrun:
+                    log.warning("a query ran past %g s: its engine was killed", self.timeout)
+                    raise Refused(503, self._stopped(), {"Retry-After": "1"}) from None
+                except Died as exc:
+                    log.warning("the query engine died under a query (%s)%s", exc,
+                                "; running it again" if attempt == 1 else "")  # fmt: skip
+                    if attempt == 1 and time.monotonic() < deadline:
                         continue
-                    self.engines.kill(engine, f"it failed a query ({exc!r})")
-                    raise Refused(502, f"the query engine failed ({exc}); it is being "
-                                       "restarted") from exc  # fmt: skip
-                finally:
-                    self.engines.release(engine)
+                    raise Refused(503, "the query engine died under this query twice; it is "
+                                       "not answered", {"Retry-After": "1"}) from None  # fmt: skip
                 return self._encode(upstream, solutions, graph)
-            raise Refused(503, "the query engine is restarting; try again", {"Retry-After": "1"})
+            raise AssertionError("unreachable")
         finally:
             self._slots.release()
+
+    def _current(self) -> Path:
+        version = current_version(self.data_dir)
+        if version is None:
+            raise Refused(503, "no store version to query (CURRENT is missing); try again",
+                          {"Retry-After": "1"})  # fmt: skip
+        if version != self._version:
+            log.info("switched to store version %s", version.name)
+            self._version = version
+        return version
 
     def _stopped(self) -> str:
         return f"query stopped after {self.timeout:g} s (time limit)"
 
-    def _fetch(
-        self, engine: Engine, query: str, params: list[tuple[str, str]], deadline: float
-    ) -> _Upstream:
-        """Send ``query`` to ``engine`` and read at most limit + 1 rows of its answer (TSV for
-        solutions, N-Triples for triples), with every read bounded by ``deadline``."""
-
-        def remaining() -> float:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _Overrun
-            return left
-
-        if deadline - time.monotonic() <= 0:  # the time went waiting: the engine is not to blame
-            raise Refused(503, f"busy: no query engine was free within {self.timeout:g} s",
-                          {"Retry-After": "1"})  # fmt: skip
-        conn = http.client.HTTPConnection(HOST, engine.port, timeout=remaining())
-        try:
-            path = "/query" + ("?" + urllib.parse.urlencode(params) if params else "")
-            headers = {
-                "Content-Type": "application/sparql-query; charset=utf-8",
-                "Accept": _UPSTREAM_ACCEPT,
-            }
-            conn.request("POST", path, query.encode("utf-8"), headers)
-            sock = conn.sock
-            assert sock is not None
-            sock.settimeout(remaining())
-            response = conn.getresponse()
-            if response.status != 200:
-                return _Upstream("error", status=response.status,
-                                 message=response.read(MAX_ERROR))  # fmt: skip
-            media = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
-            if media not in (_TSV, _NT):
-                return _Upstream(
-                    "error", status=502, message=b"unexpected answer " + media.encode()
-                )
-            wanted = self.limit + (2 if media == _TSV else 1)  # lines: TSV has a header line
-            buf = bytearray()
-            newlines = 0
-            ended = False
-            while newlines < wanted and len(buf) <= self.max_bytes:
-                sock.settimeout(remaining())
-                chunk = response.read1(CHUNK)
-                if not chunk:
-                    ended = True
-                    break
-                buf += chunk
-                newlines += chunk.count(b"\n")
-        except TimeoutError:
-            raise _Overrun from None
-        finally:
-            conn.close()  # an unread rest stops the engine's query at its next write
-        return self._split(media, bytes(buf), ended)
-
-    def _split(self, media: str, data: bytes, ended: bool) -> _Upstream:
-        """The complete lines of ``data`` up to the header and ``limit`` rows; what follows the
-        last newline of a whole answer is a boolean (TSV) or an error message."""
-        cut = data.rfind(b"\n") + 1
-        complete, tail = data[:cut], data[cut:]
-        if ended and tail:
-            if media == _TSV and not complete and tail.strip() in (b"true", b"false"):
-                return _Upstream("boolean", tail.strip())
-            return _Upstream("error", message=tail[-MAX_ERROR:])
-        header = 1 if media == _TSV else 0
-        rows = complete.count(b"\n") - header
-        if rows < 0:
-            return _Upstream("error", status=502, message=b"an empty answer")
-        end = len(complete)
-        for _ in range(rows - self.limit):  # only the rows of the last chunk read
-            end = complete.rfind(b"\n", 0, end - 1) + 1
-        truncated = rows > self.limit or not ended  # not ended: the byte cap struck
-        return _Upstream("solutions" if header else "triples", complete[:end], truncated)
-
-    def _encode(self, upstream: _Upstream, solutions: object, graph: object) -> Reply:
+    def _encode(self, upstream: Answer, solutions: object, graph: object) -> Reply:
         if upstream.kind == "error":
             text = upstream.message.decode("utf-8", "replace").strip()
-            if CANCELLED in upstream.message:  # Oxigraph's --timeout-s struck
-                raise Refused(503, self._stopped())
             if upstream.status == 400:  # a syntax error and the like: Oxigraph's own words
-                raise Refused(400, text or "bad query")
-            raise Refused(502, f"the query engine failed (HTTP {upstream.status}): {text}")
+                raise Refused(400, " ".join(text.split())[:1000] or "bad query")
+            raise Refused(502, "the query engine failed: " + " ".join(text.split())[:1000])
         headers = {"Vary": "Accept"}
         if upstream.truncated:
             headers[TRUNCATED] = "true"
@@ -532,6 +315,7 @@ def _content_type(media: str) -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = BACKLOG
     allow_reuse_address = True  # SO_REUSEADDR: rebind over TIME_WAIT; on Linux a live
     # listener on the port still makes the bind fail
     gate: Gate
@@ -551,7 +335,19 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "Casebook-gate"
     timeout = 60  # seconds an idle connection is kept
 
+    def _foreign(self) -> bool:
+        """Refuse (403) a request another site's web page may have sent; True if refused."""
+        problem = request_problem(self.headers.get("Host"), self.headers.get("Origin"),
+                                  self.headers.get("Sec-Fetch-Site"), self.server.gate.port)  # fmt: skip
+        if problem is None:
+            return False
+        self.close_connection = True  # a body is not read
+        self._refusal(Refused(403, problem))
+        return True
+
     def do_GET(self) -> None:
+        if self._foreign():
+            return
         path, _, query_string = self.path.partition("?")
         if path == "/":
             return self._reply(Reply(200, self.server.gate.help().encode()))
@@ -564,6 +360,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._query(params)
 
     def do_POST(self) -> None:
+        if self._foreign():
+            return
         path, _, query_string = self.path.partition("?")
         if path != "/query":
             self.close_connection = True  # the body is not read
@@ -597,6 +395,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._refuse_write()
 
     def _refuse_write(self) -> None:
+        if self._foreign():
+            return
         self.close_connection = True  # the body is not read
         self._refusal(Refused(405, _READ_ONLY, {"Allow": "GET, POST"}))
 

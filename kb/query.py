@@ -1,7 +1,7 @@
 """Safety for queries that come from users (``kb sparql``, the app's console, question params).
 
-Layers, as datasette does for SQL: (1) size and nesting caps before any parser sees the text —
-pyoxigraph crashes the process on ~3,000 nested braces; (2) read forms only (SELECT, ASK,
+Layers, as datasette does for SQL: (1) size, nesting and operator-chain caps before any parser
+sees the text (``kb.query_shape``: pyoxigraph crashes the process on ~3,000 nested braces); (2) read forms only (SELECT, ASK,
 CONSTRUCT, DESCRIBE): no update, no SERVICE or LOAD (they fetch URLs: SSRF); (3) the query runs
 in a child process that is killed at the time limit — pyoxigraph cannot cancel a query; (4) rows
 are capped with a ``truncated`` flag. Parameters are bound as RDF terms, never pasted.
@@ -10,14 +10,20 @@ are capped with a ``truncated`` flag. Parameters are bound as RDF terms, never p
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing as mp
 import re
+import time
 from pathlib import Path
 
+from kb import failpoints
+from kb.errors import InputError, read_text_file
+from kb.query_shape import shape_problem
 from kb.store import QueryResult, StoreError, open_store, run_query
 
+log = logging.getLogger(__name__)
+
 MAX_LENGTH = 100_000
-MAX_DEPTH = 64
 TIMEOUT = 10.0
 ROW_LIMIT = 10_000
 TRUNCATED = "X-Casebook-Truncated"  # HTTP header: "true" when `kb serve` cut an answer at its cap
@@ -40,16 +46,10 @@ def check_query(sparql: str) -> None:
     """Raise ``QueryRejected`` unless ``sparql`` is a plain read query within the caps."""
     if len(sparql) > MAX_LENGTH:
         raise QueryRejected(f"query too long ({len(sparql)} characters; the limit is {MAX_LENGTH})")
+    problem = shape_problem(sparql)  # nesting and chains on the raw text, before any parser
+    if problem:
+        raise QueryRejected(problem)
     code = _code_only(sparql)
-    depth = deepest = 0
-    for ch in code:
-        if ch in "{(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "})":
-            depth -= 1
-    if deepest > MAX_DEPTH:
-        raise QueryRejected(f"query nested {deepest} levels deep (the limit is {MAX_DEPTH})")
     unescaped = _ESCAPE.sub(lambda m: chr(min(int(m[1] or m[2], 16), 0x10FFFF)), sparql)
     if _SERVICE.search(sparql) or _SERVICE.search(unescaped):
         raise QueryRejected(
@@ -71,29 +71,66 @@ def _code_only(sparql: str) -> str:
     return re.sub(pattern, " ", sparql)
 
 
+def read_query_argument(text: str) -> str:
+    """The query of ``kb sparql QUERY``: the text itself, or the file named after an ``@``,
+    which must be UTF-8 text (a binary file is refused in one line, not decoded half-way)."""
+    if not text.startswith("@"):
+        return text
+    path = Path(text[1:])
+    query = read_text_file(path, "query file")  # OSError / InputError: one line each
+    if "\0" in query:
+        raise InputError(f"{path}: not a query file: not a text file (it holds NUL bytes)")
+    return query.removeprefix("\ufeff")
+
+
+class _Died(Exception):
+    """The child running the query ended without an answer (a crash of the engine)."""
+
+
 def user_query(
     data_dir: Path, sparql: str, timeout: float = TIMEOUT, limit: int = ROW_LIMIT
 ) -> QueryResult:
-    """Check, then run in a child process killed after ``timeout`` seconds."""
+    """Check, then run in a child process killed after ``timeout`` seconds. A child that dies
+    under the query (the engine crashed) is replaced once within the same time limit; a second
+    death is a ``StoreError``, never an ``EOFError``."""
     check_query(sparql)
+    deadline = time.monotonic() + timeout
+    for attempt in (1, 2):
+        try:
+            payload = _in_child(data_dir, sparql, limit, deadline, timeout)
+            break
+        except _Died as exc:
+            if attempt == 2 or time.monotonic() >= deadline:
+                raise StoreError(f"the query engine crashed on this query twice ({exc}); it is "
+                                 "not answered") from None  # fmt: skip
+            log.warning("the query engine crashed (%s); running the query again", exc)
+    if "error" in payload:
+        raise StoreError(payload["error"])
+    return QueryResult(**payload)
+
+
+def _in_child(data_dir: Path, sparql: str, limit: int, deadline: float, timeout: float) -> dict:
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(str(data_dir), sparql, limit, child), daemon=True)
     proc.start()
     child.close()
     try:
-        if not parent.poll(timeout):
+        if not parent.poll(max(0.0, deadline - time.monotonic())):
             raise StoreError(f"query stopped after {timeout:g} s (time limit)")
-        payload = json.loads(parent.recv())
+        try:
+            return json.loads(parent.recv())
+        except (EOFError, OSError):
+            proc.join(5)
+            raise _Died(f"exit status {proc.exitcode}") from None
     finally:
         proc.kill()
         proc.join(5)
-    if "error" in payload:
-        raise StoreError(payload["error"])
-    return QueryResult(**payload)
+        parent.close()
 
 
 def _child(data_dir: str, sparql: str, limit: int, conn) -> None:
+    failpoints.reach("query:child")  # KB_FAILPOINT=query:child: the engine "crashes" (tests)
     try:
         result = run_query(open_store(Path(data_dir)), sparql, limit=limit)
         conn.send(json.dumps(result.__dict__))

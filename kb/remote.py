@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from kb.derived import rules
 from kb.query import ROW_LIMIT, TRUNCATED
+from kb.query_shape import shape_problem
 from kb.questions import Bindings, Question
 from kb.store import DERIVED, QueryResult, StoreError, bind, open_store, run_query, write_store
 
@@ -95,10 +96,13 @@ class RemoteStore:
         says so in its ``X-Casebook-Truncated`` header) is ``truncated`` too, however few rows
         it has."""
         started = time.perf_counter()
+        sparql = bind(sparql, bindings)
+        if problem := shape_problem(sparql):  # the server's engine may crash as ours would
+            raise StoreError(problem)
         body, headers = self._request(
             self.query_url + "?union-default-graph",
             "POST",
-            bind(sparql, bindings).encode("utf-8"),
+            sparql.encode("utf-8"),
             {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT},
         )
         cut = headers.get(TRUNCATED, "").strip().lower() == "true"

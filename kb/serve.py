@@ -1,46 +1,52 @@
-"""``kb serve``: the current store over the SPARQL 1.1 Protocol: Oxigraph's own server as the
-engine, behind a small policy gate (``kb.gate``) that is the only thing listening on the port.
+"""``kb serve``: the current store over the SPARQL 1.1 Protocol: Oxigraph as the engine,
+behind a small policy gate (``kb.gate``) that is the only thing listening.
 
-    client ──HTTP──▶ gate 127.0.0.1:PORT ──HTTP──▶ oxigraph serve-read-only 127.0.0.1:(free port)
+    client ──HTTP──▶ gate 127.0.0.1:PORT ──pipes──▶ oxigraph query (one process per query)
 
-The engine is the real server (``oxigraph serve-read-only --union-default-graph --timeout-s``),
-a child process on an internal loopback port: a crash in the query engine takes down only that
-child. The gate (stdlib ``http.server``, no CORS headers, 127.0.0.1 only) adds what Oxigraph's
-server lacks:
+The engine is Oxigraph's own CLI (``oxigraph query --union-default-graph``), started for each
+query with the query on its stdin and the answer read from its stdout (``kb.engine``). It
+listens on no port and no socket, so nothing but the gate can send it a query — the gate's
+checks cannot be walked around, and no one can make it run ``SERVICE``. A crash in the engine
+takes down only that query's process. The gate (stdlib ``http.server``, no CORS headers,
+127.0.0.1 only, a listen backlog of 128) adds what Oxigraph lacks:
 
-- **No SSRF.** A query is checked before it is forwarded (``kb.query.check_query``: read forms
-  only, no update, no ``SERVICE``, size and nesting caps), and the gate refuses any query in
-  which the word "service" appears at all, even inside a string, an IRI or a comment: a regular
-  expression cannot tell for sure which of those Oxigraph will read as the keyword (a ``<`` may
-  be an IRI or "less than"; ``1SERVICE`` is two tokens), and Oxigraph executes ``SERVICE``.
-  Updates (``/update``, an ``update=`` field, ``INSERT`` … in a query) and the Graph Store
-  Protocol (``/store``: writes 405, reads 403, as a dump would bypass the row cap) are refused.
+- **No SSRF.** A query is checked before it runs (``kb.query.check_query``: read forms only, no
+  update, no ``SERVICE``, size caps, and nesting and operator-chain caps counted on the raw text
+  by ``kb.query_shape``), and the gate refuses any query in which the word "service" appears at
+  all, even inside a string, an IRI or a comment: a regular expression cannot tell for sure
+  which of those Oxigraph will read as the keyword (a ``<`` may be an IRI or "less than";
+  ``1SERVICE`` is two tokens), and Oxigraph executes ``SERVICE``. Updates (``/update``, an
+  ``update=`` field, ``INSERT`` … in a query) and the Graph Store Protocol (``/store``: writes
+  405, reads 403, as a dump would bypass the row cap) are refused.
+- **No other web page.** A request whose ``Host`` is not 127.0.0.1 or localhost on the gate's
+  port (DNS rebinding), or whose ``Origin`` / ``Sec-Fetch-Site`` names another origin or site
+  (a cross-site form POST), is refused with 403.
 - **A row cap** (``--limit``): the gate asks the engine for TSV (or N-Triples), reads at most
-  limit + 1 rows as they stream, closes the connection, and re-encodes the rows in the format the
+  limit + 1 rows as they stream, kills the process, and re-encodes the rows in the format the
   client negotiated; a cut answer is still a valid document and carries
   ``X-Casebook-Truncated: true``.
-- **A wall-clock time limit** (``--timeout``): Oxigraph's ``--timeout-s`` stops most queries; one
-  it fails to stop (an ORDER BY over a cartesian product keeps a core busy and eats memory) is
-  answered 503 after the limit plus one second of grace, and its engine is killed and replaced.
-- **Version following**: the gate looks at ``store/CURRENT`` every second; on a new version it
-  starts an engine on it, waits until it answers, routes new queries to it, and stops the old one
-  once its queries are done, so it keeps answering during a ``kb build``/``kb refresh`` (from the
-  previous version) and answers from the new one after it.
+- **A wall-clock time limit** (``--timeout``): an answer that is not whole by the deadline is
+  503, never a short 200, and its process is killed. A query whose engine dies under it (a
+  crash) is run once more; a second death is 503 as well.
+- **Version following**: each query opens the version ``store/CURRENT`` names when it arrives,
+  so the gate answers from the previous version during a ``kb build``/``kb refresh`` and from
+  the new one after it.
 
 Limits that remain:
 - The "service" rule refuses harmless queries too (``FILTER(CONTAINS(?t, "service"))``); spell
   the word around it (``REGEX(?t, "servic[e]")``).
+- The nesting and chain caps are pessimistic (``kb.query_shape``): rarely, a query with
+  brackets inside IRIs is refused although it would run.
+- Each query opens the store (~50 ms on the demo KB) and starts with a cold cache.
+- Dataset parameters (``default-graph-uri``, ``named-graph-uri``) are refused: ``oxigraph
+  query`` has no such options; FROM / FROM NAMED in the query do the same.
 - At most ``kb.gate.MAX_ACTIVE`` queries run at once; more wait for a slot within their time
-  limit (then 503). A killed engine takes its other running queries with it; they are retried
-  once on the new engine (nothing was sent to their clients yet).
-- The time limit runs from when the gate receives the query, waiting for a slot or for a
-  restarting engine included.
+  limit (then 503). The time limit runs from when the gate receives the query.
 - The previous version is kept by ``kb build`` (``KEEP_VERSIONS``), but two builds within one
-  query's time limit may delete the files under a query still running on the oldest version.
+  query's time limit may delete the files under a query still running on the oldest version
+  (it is then run again on the current one).
 - Answers are buffered in the gate (at most limit rows and ``kb.gate.MAX_BYTES``; beyond the
   bytes the answer is cut and flagged as well), not streamed to the client.
-- SIGTERM and Ctrl-C stop the engines with the gate; a gate killed with SIGKILL leaves its
-  oxigraph children running.
 """
 
 from __future__ import annotations
@@ -48,12 +54,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import logging
-import math
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -86,35 +90,6 @@ def find_oxigraph() -> str:
 def endpoint(port: int) -> str:
     """The SPARQL query endpoint on ``port`` of 127.0.0.1 (the gate's, or an engine's)."""
     return f"http://{HOST}:{port}/query"
-
-
-def start_oxigraph(location: Path, port: int, timeout: float) -> subprocess.Popen:
-    """Start ``oxigraph serve-read-only`` on the store version ``location`` (an engine of the
-    gate; the caller stops it). Oxigraph takes whole seconds: ``timeout`` is rounded up."""
-    command = [
-        find_oxigraph(),
-        "serve-read-only",
-        "--location",
-        str(location),
-        "--bind",
-        f"{HOST}:{port}",
-        "--union-default-graph",
-        "--timeout-s",
-        str(max(1, math.ceil(timeout))),
-    ]
-    log.debug("starting %s", " ".join(command))
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)  # fmt: skip
-    threading.Thread(target=_relay, args=(proc.stderr,), daemon=True).start()
-    return proc
-
-
-def _relay(stream) -> None:
-    """The engine's own messages ("Listening for requests at <internal port>") into the log, at
-    debug level: the gate's URL is the only address a user should see."""
-    for line in stream:
-        log.debug("oxigraph: %s", line.decode("utf-8", "replace").rstrip())
-    stream.close()
 
 
 def wait_ready(url: str, timeout: float = 10.0, proc: subprocess.Popen | None = None) -> None:
@@ -169,7 +144,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=_positive(float),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="wall-clock seconds per query; an overrun is answered 503 and its engine restarted "
+        help="wall-clock seconds per query; an overrun is answered 503 and its engine killed "
         f"(default {DEFAULT_TIMEOUT:g})",
     )
     p.add_argument(

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from kb import failpoints, iris
 from kb.derived import rules, rules_digest
 from kb.jsonl import atomic_write
+from kb.query_shape import shape_problem
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +266,8 @@ def run_query(
     """
     started = time.perf_counter()
     sparql = bind(sparql, bindings)
+    if problem := shape_problem(sparql):  # a crash here would take the caller's process down
+        raise StoreError(problem)
     try:
         result = store.query(sparql, use_default_graph_as_union=True)
     except (SyntaxError, ValueError, OSError, RuntimeError) as exc:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pyoxigraph as ox
 
+from kb.escape import csv_row
 from kb.labels import cell
 from kb.store import QueryResult
 
@@ -61,8 +62,8 @@ def format_result(
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(result.columns)
-        writer.writerows(result.rows)
+        writer.writerow(csv_row(result.columns))
+        writer.writerows(csv_row(row) for row in result.rows)  # no cell runs as a formula
         return buffer.getvalue().rstrip("\n")
     cells = [[cell(v, c, concepts) for v, c in zip(row, result.columns, strict=False)]
              for row in result.rows]  # fmt: skip

@@ -39,9 +39,10 @@ def kb(demo_kb: Path) -> x.KB:
 
 
 def unmark(markdown: str) -> str:
-    """The text a reader sees of ``kb.explore``'s Markdown: no directives, bold or escapes."""
+    """The text a reader sees of ``kb.explore``'s Markdown: no directives, bold, escapes or
+    the (invisible) word joiners that break short codes."""
     text = re.sub(r":[a-z]+(?:-background)?\[\*\*(.*?)\*\*\]", r"\1", markdown)
-    return re.sub(r"\\(.)", r"\1", text)
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def test_counts_of_the_demo(kb, demo_findings, demo_cases):
