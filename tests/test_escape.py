@@ -39,8 +39,8 @@ def test_the_explorer_download_holds_no_formula():
 
 
 def test_the_cli_csv_holds_no_formula():
-    from kb.tables import format_result
     from kb.store import QueryResult
+    from kb.tables import format_result
 
     result = QueryResult(["t"], [["=1+1"], ["+x"], ["ok"]])
     assert list(csv.reader(io.StringIO(format_result(result, "csv")))) == [
