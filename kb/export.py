@@ -70,6 +70,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+    elif args.output.exists() and not args.output.is_file() and not args.output.is_dir():
+        with open(args.output, "wb") as out:  # a device or pipe (/dev/null): never renamed over
+            out.write(data)
+        print(f"{args.format} export written to {args.output} ({len(data):,} bytes)")
     else:
         atomic_write(args.output, data)
         print(f"{args.format} export written to {args.output} ({len(data):,} bytes)")

@@ -271,3 +271,24 @@ def test_no_build_is_an_error(tmp_path: Path) -> None:
     args = parser().parse_args(["export", "--format", "csv", "--data-dir", str(tmp_path / "none")])
     with pytest.raises(FileNotFoundError):
         args.func(args)
+
+
+def test_an_export_to_a_device_writes_into_it_and_leaves_it_a_device(demo_kb, tmp_path, capsys):
+    """`-o /dev/null` once replaced /dev/null with a file (written beside it, renamed over it).
+    A FIFO stands in for the device here: its reader gets the bytes and it stays a FIFO."""
+    import os
+    import stat
+    import threading
+
+    from kb.cli import main
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert main(["export", "--format", "ris", "-o", str(fifo), "--data-dir", str(demo_kb)]) == 0
+    reader.join(30)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert got and got[0].startswith(b"TY  - JOUR")
+    assert "ris export written to" in capsys.readouterr().out
