@@ -171,10 +171,12 @@ def _positive(kind: type) -> object:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the gate and its engine until interrupted (Ctrl-C or SIGTERM)."""
+    from kb.check import guard
     from kb.cli import settings_from
     from kb.gate import Gate
 
     data_dir = settings_from(args).data_dir
+    guard(data_dir)
     gate = Gate(data_dir, port=args.port, timeout=args.query_timeout, limit=args.limit)
     previous = _on_sigterm_interrupt()
     try:

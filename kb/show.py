@@ -74,10 +74,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from kb.check import guard
     from kb.cli import settings_from
     from kb.remote import open_any
     from kb.tables import terminal_width
 
+    if not args.store:
+        guard(settings_from(args).data_dir)
     store = open_any(args.store, settings_from(args).data_dir)
     print(show(store.query, args.id, 10**9 if args.wide else terminal_width()))
     return 0
