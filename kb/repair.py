@@ -100,7 +100,7 @@ def _lines(path: Path, kind: type, whole: bool = False) -> list:
     if not path.exists():
         return []
     chunks = [path.read_bytes()] if whole else path.read_bytes().splitlines()
-    kept = []
+    kept: list = []
     for chunk in filter(bytes.strip, chunks):
         try:
             kept.append(from_dict(kind, json.loads(chunk)))

@@ -179,9 +179,10 @@ def derive(store: ox.Store) -> int:
     count = 0
     for name, rule in rules().items():
         started = time.perf_counter()
-        data = store.query(rule, use_default_graph_as_union=True).serialize(
-            format=ox.RdfFormat.N_TRIPLES
-        )
+        answer = store.query(rule, use_default_graph_as_union=True)
+        if not isinstance(answer, ox.QueryTriples):
+            raise StoreError(f"derivation rule {name} is not a CONSTRUCT query")
+        data = answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
         store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=graph)
         triples = data.count(b"\n")
         count += triples
@@ -245,6 +246,7 @@ def _prune(root: Path, current: str) -> None:
 def graph_quads(store: ox.Store) -> dict[str, int]:
     """Graph IRI → the quads in it: what a version's seal says it holds."""
     rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert isinstance(rows, ox.QuerySolutions)
     return {row["g"].value: int(row["n"].value) for row in rows}
 
 

@@ -36,7 +36,7 @@ _SUFFIXES = [r"</sup>"]
 @registry.callbacks("casebook.clinical_tokenizer.v1")
 def clinical_tokenizer():
     def apply(nlp: Language) -> Language:
-        tokenizer: Tokenizer = nlp.tokenizer  # type: ignore[assignment]  # spaCy's own, here
+        tokenizer: Tokenizer = nlp.tokenizer  # spaCy's own, here
         infixes = _MARKER_INFIXES + list(nlp.Defaults.infixes or []) + _INFIXES
         tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
         prefixes = _PREFIXES + list(nlp.Defaults.prefixes or [])
