@@ -13,6 +13,8 @@ from pathlib import Path
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from ingest.entrez.errors import Unreachable
+from ingest.keep import WouldLose
 from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
 from kb import export, serve, show
 from kb.config import ConfigError, Settings, load_settings
@@ -57,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"kb: error: {message(exc)}", file=sys.stderr)
         return 2
+    except (Unreachable, WouldLose) as exc:  # upstream failed: nothing was changed
+        print(f"kb: error: {message(exc)}", file=sys.stderr)
+        return 1
     except Busy as exc:  # cron's "try again later"
         print(f"kb: busy: {exc}", file=sys.stderr)
         return EX_TEMPFAIL
