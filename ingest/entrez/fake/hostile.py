@@ -39,7 +39,7 @@ def answer(
     known = list(corpus.pmc) if pmc else list(corpus.pubmed)
     others = [i for i in known if i not in asked]
     if kind == "extra_pmid":
-        ids = [*asked, *others[:1]]
+        ids = [*asked, *others[-1:]]
     elif kind == "wrong_pmids":
         ids = others[: max(1, len(asked))]
     else:  # huge_text
