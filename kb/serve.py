@@ -102,7 +102,7 @@ def wait_ready(url: str, timeout: float = 10.0, proc: subprocess.Popen | None = 
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise StoreError(f"the SPARQL server exited with status {proc.returncode}")
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=1.0)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=1.0)
         try:
             conn.request("GET", probe)
             if conn.getresponse().status == 200:
@@ -191,7 +191,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _on_sigterm_interrupt() -> object:
+def _on_sigterm_interrupt() -> signal._HANDLER:
     """Turn SIGTERM into KeyboardInterrupt, so ``kill`` also stops the engines (Python's default
     for SIGTERM exits without running ``finally``); returns the previous handler."""
 
