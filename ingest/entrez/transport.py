@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import io
 import time
+from typing import Any
 
 CHUNK = 64 * 1024
 
@@ -23,10 +24,10 @@ class AnswerTooLarge(ValueError):
     """The answer is larger than ``max_answer_bytes``; it is not read further."""
 
 
-def read_bounded(handle: object, deadline_at: float, max_bytes: int) -> bytes:
+def read_bounded(handle: Any, deadline_at: float, max_bytes: int) -> bytes:
     """The whole body of ``handle`` (a urllib response, or Bio.Entrez's text wrapper of one),
     or an error once ``time.monotonic()`` passes ``deadline_at`` or ``max_bytes`` is passed."""
-    raw = handle.buffer if isinstance(handle, io.TextIOWrapper) else handle
+    raw: Any = handle.buffer if isinstance(handle, io.TextIOWrapper) else handle
     length = getattr(raw, "headers", None) and raw.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > max_bytes:
         raise AnswerTooLarge(f"answer of {int(length):,} bytes, over the cap of {max_bytes:,}")
