@@ -13,7 +13,7 @@ import pytest
 
 from ingest.build import build
 from ingest.demo import demo_seed, demo_seed_text
-from ingest.entrez.fake import Fault
+from ingest.entrez.fake import Fault, hostile
 from ingest.refresh import refresh
 from kb.cli import main
 from kb.datadir import Build
@@ -92,7 +92,7 @@ def test_refresh_stores_no_record_it_did_not_ask_for(built, server, tmp_path):
     data = copy_kb(built, tmp_path)
     revise_title(server.corpus)  # a revision, so refresh fetches that one record
     server.inject_always("efetch", Fault("extra_pmid"))
-    extra = sorted(server.corpus.pubmed)[-1]  # what extra_pmid adds to an answer
+    extra = hostile.extra_pmid(server.corpus)  # the PMID extra_pmid adds to an answer
     assert extra not in _pmids(data)
     report = refresh(data, settings_for(server, data), progress=False)
     assert report.added == [] and report.revised == [REVISED]

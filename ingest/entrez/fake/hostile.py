@@ -1,11 +1,12 @@
 """A hostile upstream: answers that are well-formed HTTP but wrong, slow, huge or cut.
 
 Each kind reproduces a failure an adversarial run found (issue 15): records nobody asked for
-(``extra_pmid``), records for other ids than asked (``wrong_pmids``, what a merged PMID or a
-confused cache looks like), one byte every ``delay`` seconds (``drip``), an endless body
-(``oversize``: ``size`` bytes, sent without a Content-Length, never held in memory), headers
-then nothing (``drop_body``), a record whose abstract or paragraph is ``size`` characters
-(``huge_text``). Faults other than EFetch's id faults apply to any utility.
+(``extra_pmid``: a copy of an asked record under a new PMID), records for other ids than asked
+(``wrong_pmids``, what a merged PMID or a confused cache looks like), one byte every ``delay``
+seconds (``drip``), an endless body (``oversize``: ``size`` bytes, sent without a
+Content-Length, never held in memory), headers then nothing (``drop_body``), a record whose
+abstract or paragraph is ``size`` characters (``huge_text``). Faults other than EFetch's id
+faults apply to any utility.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def answer(
     asked = _asked(params, pmc)
     known = list(corpus.pmc) if pmc else list(corpus.pubmed)
     others = [i for i in known if i not in asked]
+    if kind == "extra_pmid" and not pmc and asked and asked[0] in corpus.pubmed:
+        return Answer(200, _with_extra(normal.body, corpus, asked[0]))
     if kind == "extra_pmid":
         ids = [*asked, *others[-1:]]
     elif kind == "wrong_pmids":
@@ -74,6 +77,18 @@ def headers(kind: str, body: bytes) -> dict[str, str]:
 def _asked(params: dict[str, list[str]], pmc: bool) -> list[str]:
     ids = [i.strip() for v in params.get("id", []) for i in v.split(",") if i.strip()]
     return [normalize_pmcid(i) for i in ids] if pmc else ids
+
+
+def extra_pmid(corpus: Corpus) -> str:
+    """The PMID ``extra_pmid`` adds: one past the corpus's highest, so no KB holds it."""
+    return str(max(int(p) for p in corpus.pubmed) + 1)
+
+
+def _with_extra(body: bytes, corpus: Corpus, pmid: str) -> bytes:
+    """``body`` plus a copy of ``pmid``'s record under the PMID no one asked for."""
+    copy = re.sub(rb"<PMID([^>]*)>\d+</PMID>", rb"<PMID\g<1>>" + extra_pmid(corpus).encode() + rb"</PMID>",
+                  corpus.pubmed[pmid].xml, count=1)  # fmt: skip
+    return body.replace(b"</PubmedArticleSet>", copy + b"\n</PubmedArticleSet>")
 
 
 def _huge(body: bytes, pmc: bool, chars: int) -> bytes:
