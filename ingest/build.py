@@ -3,7 +3,8 @@
 The network work happens here through ``EntrezClient``; everything it fetches is parsed into
 records and saved in the data directory by ``kb.datadir.Build``. A request that fails for good
 does not stop the build: it is reported (``BuildReport.failures``) and, since only clean answers
-are cached, retried by the next run.
+are cached, retried by the next run; what the data directory already had for it is kept
+(``ingest.keep``), so an outage never empties the KB.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tqdm import tqdm
 from ingest.entrez.client import EntrezClient
 from ingest.entrez.errors import EntrezError
 from ingest.entrez.resolve import Resolver
+from ingest.keep import keep_cited_by, keep_fulltexts, keep_records, keep_resolutions, stored_build
 from kb.config import Settings
 from kb.datadir import Build, BuildInfo, now_iso
 from kb.records import BuildReport, CitedBy, FullText, SeedDocument, TopicResult
@@ -43,21 +45,23 @@ def build(
     """Resolve, fetch, extract. ``seed_text`` is the seed file's text (its sections' offsets
     index it); without it the seed's own text is not extracted, only its citation contexts."""
     client = EntrezClient(settings)
+    stored = stored_build(settings.data_dir)
     report = BuildReport(references=len(seed.references))
     resolver = Resolver(client)
     bar = tqdm(
         total=len(seed.references), desc="resolving", unit="ref", disable=not options.progress
     )
     with bar:
-        resolutions = resolver.resolve(seed.references, progress=bar.update)
+        looked_up = resolver.resolve(seed.references, progress=bar.update)
+    report.failures += [
+        f"reference {r.reference.number}: {r.detail}" for r in looked_up if r.reason == "failed"
+    ]
+    resolutions = keep_resolutions(stored, looked_up)
     report.resolved = dict(Counter(r.method for r in resolutions if r.resolved))
     report.unresolved = dict(Counter(r.reason for r in resolutions if not r.resolved))
-    report.failures += [
-        f"reference {r.reference.number}: {r.detail}" for r in resolutions if r.reason == "failed"
-    ]
 
     resolved = [r.pmid for r in resolutions if r.pmid]
-    cited_by = _cited_by(client, resolver, resolved, options, report)
+    cited_by = _cited_by(client, stored, resolved, options, report)
     topics = [search_topic(client, t, options.topic_limit, report) for t in options.topics]
     wanted = list(
         dict.fromkeys(
@@ -67,14 +71,19 @@ def build(
         )
     )
     _step(report, "fetching records", lambda: resolver.fetch(wanted))
-    records = [resolver.records[p] for p in wanted if p in resolver.records]
-    report.missing = [p for p in wanted if p not in resolver.records]
+    got = keep_records(
+        stored, wanted, {p: resolver.records[p] for p in wanted if p in resolver.records}
+    )
+    records = [got[p] for p in wanted if p in got]
+    report.missing = [p for p in wanted if p not in got]
     if report.missing:
         log.warning(
             "%d PMIDs returned no record: %s", len(report.missing), ", ".join(report.missing[:10])
         )
 
     fulltexts = _fulltexts(client, records, options, report)
+    if options.full_text:
+        fulltexts = keep_fulltexts(stored, sorted({r.pmcid for r in records if r.pmcid}), fulltexts)
     extractions = _extract(seed, seed_text, resolutions, records, fulltexts, options, settings)
     report.findings = sum(len(e.findings) for e in extractions)
     report.cases = sum(len(e.cases) for e in extractions)
@@ -160,7 +169,7 @@ def _extract(
 
 def _cited_by(
     client: EntrezClient,
-    resolver: Resolver,
+    stored: Build | None,
     pmids: list[str],
     options: BuildOptions,
     report: BuildReport,
@@ -168,11 +177,15 @@ def _cited_by(
     if not options.cited_by or not pmids:
         return []
     links: dict[str, list[str]] = {}
-    _step(report, "linking citing articles", lambda: links.update(client.elink_citedin(pmids)))
+    linked = _step(
+        report, "linking citing articles", lambda: links.update(client.elink_citedin(pmids))
+    )
     out = []
     for pmid in dict.fromkeys(pmids):
         citing = sorted(links.get(pmid, []), key=int, reverse=True)  # newest PMIDs first
         out.append(CitedBy(pmid, citing[: options.cited_by_limit], total=len(citing)))
+    if not linked:
+        out = keep_cited_by(stored, out)
     report.cited_by = len({p for c in out for p in c.cited_by})
     return out
 
@@ -195,9 +208,12 @@ def _fulltexts(
     return texts
 
 
-def _step(report: BuildReport, what: str, action) -> None:
+def _step(report: BuildReport, what: str, action) -> bool:
+    """Run one fetching step; a failure is reported (False), the build goes on."""
     try:
         action()
     except EntrezError as exc:
         log.error("%s: %s", what, exc)
         report.failures.append(str(exc))
+        return False
+    return True

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from ingest.entrez.errors import Unreachable
+from ingest.keep import WouldLose
 from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
 from kb import check, export, repair, serve, show
 from kb.check import guard
@@ -59,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"kb: error: {message(exc)}", file=sys.stderr)
         return 2
+    except (Unreachable, WouldLose) as exc:  # upstream failed: nothing was changed
+        print(f"kb: error: {message(exc)}", file=sys.stderr)
+        return 1
     except OSError as exc:  # a read-only or full disk: 73 / 74 (kb.disk); else a bad input
         code, line = disk_failure(exc, getattr(args, "data_dir", None) or "kbdata") or (
             2,

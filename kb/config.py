@@ -33,7 +33,9 @@ class Settings:
     api_key: str | None = None  # raises NCBI's limit from 3 to 10 requests/s
     tool: str = "casebook"
     eutils_url: str = NCBI_EUTILS
-    timeout: float = 30.0  # seconds per HTTP request
+    timeout: float = 30.0  # seconds per read of an HTTP request (connect, each chunk)
+    deadline: float = 120.0  # seconds per HTTP request in all, however steadily bytes come
+    max_answer_bytes: int = 32 * 1024 * 1024  # a larger answer is a failed request
     max_attempts: int = 6  # per request, including the first
     backoff: float = 1.0  # base of the exponential backoff, seconds
     backoff_max: float = 60.0

@@ -16,6 +16,7 @@ from pathlib import Path
 from rdflib import Dataset, URIRef
 from rdflib.compare import to_canonical_graph
 
+from ingest.keep import refuse_loss, stored_build
 from ingest.nlp.vocab import load_vocabulary
 from kb import __version__, iris
 from kb.check_store import store_problems
@@ -69,7 +70,9 @@ def publish(build: Build, data_dir: Path) -> int:
     """Save a new build and make its graph the store's current version; returns the quads.
 
     Rebuilding what the store already holds (the same graphs but the run history) records no
-    new run and writes no new version: a no-op build leaves the graph byte-identical."""
+    new run and writes no new version: a no-op build leaves the graph byte-identical. A build
+    that would drop stored records because requests failed raises ``WouldLose`` first."""
+    refuse_loss(stored_build(data_dir), build)
     data = canonical_nquads(_with_runs(build, []))
     digests = version_digests(data)
     if damage := store_problems(data_dir):  # written again below, whatever it held

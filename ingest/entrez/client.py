@@ -30,8 +30,9 @@ from urllib.parse import urlsplit
 
 from Bio import Entrez
 
+from ingest.entrez.asked import exact, keep_asked
 from ingest.entrez.cache import ResponseCache, request_key
-from ingest.entrez.errors import EntrezError, OfflineMiss, ResponseError
+from ingest.entrez.errors import EntrezError, OfflineMiss, ResponseError, Unreachable
 from ingest.entrez.eutils_xml import (
     CitationMatch,
     History,
@@ -44,6 +45,7 @@ from ingest.entrez.eutils_xml import (
 from ingest.entrez.pmc_jats import parse_pmc_xml
 from ingest.entrez.pubmed_xml import parse_pubmed_xml
 from ingest.entrez.ratelimit import RateLimiter
+from ingest.entrez.transport import AnswerTooLarge, DeadlineExceeded, read_bounded
 from ingest.xmlsafe import XmlError
 from kb.config import NCBI_EUTILS, Settings
 from kb.records import FullText, PubmedRecord
@@ -64,7 +66,10 @@ _TRANSIENT = (
     http.client.HTTPException,  # IncompleteRead, RemoteDisconnected, BadStatusLine
     XmlError,  # truncated or invalid XML
     ResponseError,  # <ERROR>Search Backend failed</ERROR> and the like
+    DeadlineExceeded,  # a dripping upstream
+    AnswerTooLarge,
 )
+UNREACHABLE_AFTER = 3  # refused connections / DNS failures in a row before giving up
 _UTILITIES: dict[str, Callable[..., object]] = {
     "esearch": Entrez.esearch,
     "efetch": Entrez.efetch,
@@ -79,6 +84,7 @@ class ClientStats:
     requests: int = 0  # HTTP requests sent, retries included
     cache_hits: int = 0
     retries: int = 0
+    stale: int = 0  # failed requests answered from an older cached answer instead
 
 
 @dataclass
@@ -130,6 +136,8 @@ class EntrezClient:
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.stats = ClientStats()
+        self.failed_ids: set[str] = set()  # ids an answer carried other records in place of
+        self._refused = 0  # refused connections / DNS failures in a row
         self._sleep = sleep
         self._cache = ResponseCache(settings.cache_path)
         host = urlsplit(settings.eutils_url).netloc
@@ -147,7 +155,8 @@ class EntrezClient:
         Entrez.tool = s.tool
         Entrez.max_tries = 1  # retries are ours, with backoff (Bio.Entrez retries at once)
         Entrez.local_cache = str(s.cache_path / "dtd")
-        handlers: list[urllib.request.BaseHandler] = [_Reroute(s.eutils_url, s.timeout)]
+        timeout = min(s.timeout, s.deadline)
+        handlers: list[urllib.request.BaseHandler] = [_Reroute(s.eutils_url, timeout)]
         if urlsplit(s.eutils_url).hostname in {"127.0.0.1", "localhost", "::1"}:
             handlers.append(urllib.request.ProxyHandler({}))  # never send loopback via a proxy
         urllib.request.install_opener(urllib.request.build_opener(*handlers))
@@ -161,24 +170,29 @@ class EntrezClient:
         return self._call("esearch", params, parse_esearch)
 
     def efetch_pubmed(self, pmids: Sequence[str]) -> list[PubmedRecord]:
-        """Records for the PMIDs, in batches of ≤200; unknown PMIDs are simply absent."""
-        records: dict[str, PubmedRecord] = {}
+        """Records for the PMIDs asked and no other, in batches of ≤200; unknown PMIDs are
+        absent. A PMID an answer carried other records in place of joins ``failed_ids``."""
+        records: list[PubmedRecord] = []
         for batch in _batches(_unique(pmids), EFETCH_BATCH):
             params = {"db": "pubmed", "id": ",".join(batch), "retmode": "xml"}
-            complete = _has_all(batch, lambda r: r.pmid)
-            for rec in self._call("efetch", params, parse_pubmed_xml, complete):
-                records.setdefault(rec.pmid, rec)
-        return list(records.values())
+            answer = self._call("efetch", params, parse_pubmed_xml, exact(batch, _pmid))
+            kept = keep_asked(batch, answer, _pmid, describe("efetch", params))
+            self.failed_ids.update(kept.failed)
+            records += kept.items
+        return records
 
     def efetch_pmc(self, pmcids: Sequence[str]) -> list[FullText]:
-        texts: dict[str, FullText] = {}
+        """Full texts for the PMCIDs asked and no other, in batches of ≤20."""
+        texts: list[FullText] = []
         ids = [p.upper().removeprefix("PMC") for p in _unique(pmcids)]
         for batch in _batches(ids, PMC_BATCH):
             params = {"db": "pmc", "id": ",".join(batch), "retmode": "xml"}
-            complete = _has_all(["PMC" + i for i in batch], lambda t: t.pmcid)
-            for text in self._call("efetch", params, parse_pmc_xml, complete):
-                texts.setdefault(text.pmcid, text)
-        return list(texts.values())
+            asked = ["PMC" + i for i in batch]
+            answer = self._call("efetch", params, parse_pmc_xml, exact(asked, _pmcid))
+            kept = keep_asked(asked, answer, _pmcid, describe("efetch", params))
+            self.failed_ids.update(kept.failed)
+            texts += kept.items
+        return texts
 
     def elink_citedin(self, pmids: Sequence[str]) -> dict[str, list[str]]:
         """PMID → PMIDs of the PubMed articles citing it (one LinkSet per id: ids repeated)."""
@@ -261,19 +275,21 @@ class EntrezClient:
                 data = self._send(utility, params)
                 result = parse(data)
             except HTTPError as exc:
+                self._refused = 0
                 last = f"HTTP {exc.code} {exc.reason}"
                 if exc.code not in RETRY_STATUS:
                     raise EntrezError(f"{what}: {last}") from exc
                 retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
             except _TRANSIENT as exc:
                 last = f"{type(exc).__name__}: {exc}"
+                self._count_unreachable(exc)
             else:
                 if not cache:
                     pass
                 elif complete(result):
                     self._cache.put(key, data, utility, params)
                 else:
-                    log.warning("%s: answer lacks some ids; not cached, asked again next run", what)
+                    log.warning("%s: answer lacks some ids asked, or has others; not cached", what)
                 return result
             if attempt == s.max_attempts:
                 break
@@ -283,17 +299,45 @@ class EntrezClient:
                 "%s: %s; retry %d/%d in %.2fs", what, last, attempt, s.max_attempts - 1, delay
             )
             self._sleep(delay)
-        raise EntrezError(f"{what} failed after {s.max_attempts} attempts: {last}")
+        failure = f"{what} failed after {s.max_attempts} attempts: {last}"
+        stale = self._cache.get(key) if cache and not s.offline else None
+        if stale is not None:
+            try:
+                result = parse(stale)
+            except (XmlError, ResponseError):
+                pass
+            else:
+                self.stats.stale += 1
+                log.warning("%s; kept the answer cached before", failure)
+                return result
+        raise EntrezError(failure)
+
+    def _count_unreachable(self, exc: BaseException) -> None:
+        """``Unreachable`` after a few refused connections or DNS failures in a row (any other
+        outcome starts the count again): nothing would get through, and retrying every request
+        would take minutes."""
+        reason = exc.reason if isinstance(exc, URLError) else exc
+        if not isinstance(reason, ConnectionRefusedError | socket.gaierror):
+            self._refused = 0
+            return
+        self._refused += 1
+        if self._refused >= UNREACHABLE_AFTER:
+            raise Unreachable(
+                f"cannot reach E-utilities at {self.settings.eutils_url} "
+                "— check the network, or use --offline"
+            ) from exc
 
     def _send(self, utility: str, params: dict[str, object]) -> bytes:
+        """One request's body, within the ``deadline`` and ``max_answer_bytes`` settings."""
+        deadline_at = time.monotonic() + self.settings.deadline
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # Bio.Entrez's "no email" warning
             handle = _UTILITIES[utility](**params)
+        self._refused = 0
         try:
-            data = handle.read()
+            return read_bounded(handle, deadline_at, self.settings.max_answer_bytes)
         finally:
             handle.close()
-        return data.encode("utf-8") if isinstance(data, str) else data
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         s = self.settings
@@ -332,9 +376,12 @@ def _retry_after(value: str | None) -> float | None:
             return None
 
 
-def _has_all(ids: Sequence[str], key: Callable[[T], str]) -> Callable[[list[T]], bool]:
-    wanted = set(ids)
-    return lambda items: wanted <= {key(i) for i in items}
+def _pmid(record: PubmedRecord) -> str:
+    return record.pmid
+
+
+def _pmcid(text: FullText) -> str:
+    return text.pmcid
 
 
 def _unique(items: Sequence[str]) -> list[str]:

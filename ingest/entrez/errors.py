@@ -32,3 +32,9 @@ def checked_root(data: bytes, *expected: str) -> Element:
         wanted = " or ".join(f"<{e}>" for e in expected)
         raise ResponseError(f"expected {wanted}, got <{root.tag}>")
     return root
+
+
+class Unreachable(Exception):
+    """Connections to E-utilities are refused or its name does not resolve, several times in a
+    row: the network (or the URL) is wrong, and retrying every request would take minutes.
+    Not an ``EntrezError``: no stage carries on past it."""

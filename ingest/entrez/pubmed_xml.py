@@ -22,7 +22,7 @@ import re
 from xml.etree.ElementTree import Element
 
 from ingest.entrez.errors import checked_root
-from ingest.xmlsafe import text_of
+from ingest.xmlsafe import capped, text_of
 from kb.records import (
     AbstractSection,
     Author,
@@ -179,7 +179,7 @@ def _flat(el: Element | None) -> str:
     if len(el):
         return text_of(el)
     t = el.text
-    return " ".join(t.split()) if t else ""
+    return capped(" ".join(t.split()), el.tag) if t else ""
 
 
 def _text(el: Element | None) -> str | None:

@@ -220,8 +220,18 @@ class Resolver:
             out.append(Candidate(pmid, score(ref, rec), rec.title, rec.year, first))
         return sorted(out, key=lambda c: (-c.score, c.pmid))
 
+    def _wrong_answer(self, s: _State, pmids: Sequence[str]) -> bool:
+        """True (and the reference failed, retried next run) when EFetch answered a PMID it
+        needs with records for other PMIDs: an upstream fault, not an absence from PubMed."""
+        wrong = [p for p in pmids if p in self.client.failed_ids and p not in self.records]
+        if wrong:
+            s.failed = f"EFetch answered PMID {', '.join(wrong)} with records for other PMIDs"
+        return bool(wrong)
+
     def _confirm(self, s: _State, pmids: Sequence[str], method: str, label: str) -> None:
         """Accept an identifier hit unless its record plainly is another article."""
+        if self._wrong_answer(s, pmids):
+            return
         cands = self._candidates(s.ref, pmids)
         s.hits += len(cands)
         if len(cands) > 1:
@@ -237,6 +247,8 @@ class Resolver:
                 )
 
     def _choose(self, s: _State, pmids: Sequence[str]) -> None:
+        if self._wrong_answer(s, pmids):
+            return
         cands = self._candidates(s.ref, pmids)
         s.hits += len(cands)
         self._decide(s, cands, "title")

@@ -17,6 +17,7 @@ from itertools import islice
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ingest.nlp import bounds
 from ingest.nlp.case_facts import case_record, case_region, owners, skipped, time_of, unmarked_cases
 from ingest.nlp.cases import CaseSpan, split_cases
 from ingest.nlp.cause import CauseModel
@@ -145,6 +146,7 @@ def _prepare(nlp: Language, document: TextDocument) -> _Prepared:
     sections = prose(
         document.text, [s for s in document.sections if s[0] not in SKIP_SECTIONS and s[3] > s[2]]
     )
+    sections = bounds.bounded(document.id, document.text, sections)
     marked = split_cases(document.text, list(document.sections))
     series = None if marked else _series(document)
     spans = marked or unmarked_cases(document.sections, document.case_report, series)
@@ -307,7 +309,7 @@ def _title_conditions(nlp: Language, document: TextDocument, mentions: list[Ment
     else (a title the text does not hold) the title read on its own."""
     span = title_span(document)
     if span is None:
-        title = document.title.strip()
+        title = bounds.title(document.title.strip())
         return {e.ent_id_ for e in nlp(title).ents if e.label_ == "CONDITION"} if title else set()
     at, end = span
     return {

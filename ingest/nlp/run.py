@@ -1,19 +1,28 @@
 """Extraction over everything a build fetched: the seed (text + citation contexts), each PubMed
-record (abstract text + MeSH) and each open-access full text — three sources kept apart."""
+record (abstract text + MeSH) and each open-access full text — three sources kept apart.
+
+One document's failure is isolated: documents are extracted in batches, and a batch that raises
+is done again one document at a time, the failing one logged and skipped, the others kept."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from pathlib import Path
 
 from ingest.nlp.citations import citation_findings
 from ingest.nlp.documents import fulltext_document, pubmed_document, seed_document
-from ingest.nlp.extract import extract, extract_many
+from ingest.nlp.extract import TextDocument, extract, extract_many
 from ingest.nlp.lexicon import load_lexicon
 from ingest.nlp.mesh import mesh_findings
 from ingest.nlp.pipeline import shared_nlp
 from ingest.nlp.vocab import shared_vocabulary
 from kb.records import Extraction, FullText, PubmedRecord, Resolution, SeedDocument
+
+log = logging.getLogger(__name__)
+
+BATCH = 32  # documents per batch (extract_many's own batch)
 
 
 def _tools(nlp_config: Path | None):
@@ -57,9 +66,10 @@ def extract_articles(
     redoes for the articles that changed."""
     nlp, vocab, labels, broader = _tools(nlp_config)
     out: list[Extraction] = []
-    abstracts = extract_many(nlp, (pubmed_document(r) for r in records), labels, broader)
+    abstracts = isolated(nlp, (pubmed_document(r) for r in records), labels, broader)
     for record, extraction in zip(records, abstracts, strict=True):
-        out.append(extraction)
+        if extraction is not None:
+            out.append(extraction)
         if record.mesh_headings:
             mesh = mesh_findings(record, vocab, load_lexicon())
             out.append(Extraction(f"{mesh.document}#mesh", [], mesh.findings, mesh.relations))
@@ -68,8 +78,31 @@ def extract_articles(
                     if r.pmcid and "Case Reports" in r.publication_types}  # fmt: skip
     bodies = [t for t in fulltexts if t.open_access]
     documents = (fulltext_document(t, t.pmcid in case_reports) for t in bodies)
-    for extraction in extract_many(nlp, documents, labels, broader):
-        out.append(extraction)
+    for extraction in isolated(nlp, documents, labels, broader):
+        if extraction is not None:
+            out.append(extraction)
         progress(1)
     progress(len(fulltexts) - len(bodies))
     return out
+
+
+def isolated(
+    nlp, documents: Iterable[TextDocument], labels: dict[str, str], broader
+) -> Iterable[Extraction | None]:
+    """``extract_many`` per batch; None for a document whose extraction raised (logged)."""
+    stream = iter(documents)
+    while chunk := list(islice(stream, BATCH)):
+        try:
+            yield from list(extract_many(nlp, chunk, labels, broader, batch=BATCH))
+        except Exception:  # one bad document must not lose the batch
+            yield from _one_by_one(nlp, chunk, labels, broader)
+
+
+def _one_by_one(nlp, chunk: Sequence[TextDocument], labels, broader) -> Iterable[Extraction | None]:
+    for document in chunk:
+        try:
+            yield extract(nlp, document, labels, broader)
+        except Exception as exc:  # logged, skipped, the rest extracted
+            log.error("extraction of %s failed, skipped: %s", document.id, exc)
+            log.debug("the failed extraction", exc_info=True)
+            yield None

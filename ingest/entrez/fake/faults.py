@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.entrez.fake.formats import HTML_TYPE, JSON_TYPE, XML_TYPE, Answer
+from ingest.entrez.fake.hostile import HOSTILE_KINDS
 
-FAULT_KINDS = frozenset(
+FAULT_KINDS = HOSTILE_KINDS | frozenset(
     {
         "429",
         "500",
@@ -40,12 +41,14 @@ class Fault:
     """A misbehaviour to inject into one upcoming request (see ``FAULT_KINDS``).
 
     ``retry_after`` is the Retry-After of a "429" (default 1 s); ``delay`` is the stall of
-    "timeout" (default 3 s) and "slow" (default 1 s).
+    "timeout" (default 3 s) and "slow" (default 1 s), and the pause between bytes of "drip"
+    (2 s); ``size`` the bytes of "oversize" (64 MiB) or characters of "huge_text" (1.2 M).
     """
 
     kind: str
     retry_after: float | None = None
     delay: float = 0.0
+    size: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:

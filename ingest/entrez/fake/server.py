@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from ingest.entrez.fake import hostile
 from ingest.entrez.fake.corpus import EMPTY_CORPUS, Corpus
 from ingest.entrez.fake.endpoints import HANDLERS
 from ingest.entrez.fake.faults import (
@@ -173,6 +174,26 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "xxe":
             doctype = ERROR_SHAPES[utility][1].removeprefix(XML_DECL_UTF8)
             self._send(entry, Answer(200, xxe(root, owner.probe_url, doctype)))
+        elif kind in ("extra_pmid", "wrong_pmids", "huge_text"):
+            self._send(entry, hostile.answer(kind, utility, params, owner.corpus, fault.size))
+        else:  # drip, oversize, drop_body: a normal answer, sent the hostile way
+            self._stream(entry, kind, self._answer(utility, params, owner.corpus), fault)
+
+    def _stream(self, entry: LoggedRequest, kind: str, answer: Answer, fault: Fault) -> None:
+        entry.status = answer.status
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            for key, value in hostile.headers(kind, answer.body).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.flush()
+            write = lambda data: (self.wfile.write(data), self.wfile.flush())  # noqa: E731
+            hostile.stream(kind, answer.body, write, self.server.owner._stopping, fault.delay,
+                           fault.size)  # fmt: skip
+        except (BrokenPipeError, ConnectionResetError) as exc:  # the client gave up: expected
+            logger.debug("client went away during a %s answer: %s", kind, exc)
+        self.close_connection = True
 
     def _reset(self) -> None:
         """Close the connection with a TCP RST and no answer at all."""
@@ -219,6 +240,7 @@ class FakeEutils:
         self.log: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._faults: deque[tuple[str | None, Fault]] = deque()
+        self._always: list[tuple[str | None, Fault]] = []
         self._windows: dict[str, deque[float]] = {}
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -285,10 +307,18 @@ class FakeEutils:
         with self._lock:
             self._faults.extend((utility, f) for f in faults)
 
+    def inject_always(self, utility: str | None, fault: Fault) -> None:
+        """A fault for every request to ``utility`` (None: to any) once the queue is empty."""
+        if utility is not None and utility not in HANDLERS:
+            raise ValueError(f"unknown utility {utility!r}; expected one of {sorted(HANDLERS)}")
+        with self._lock:
+            self._always.append((utility, fault))
+
     def clear(self) -> None:
-        """Drop queued faults, the request log and the rate-limit windows."""
+        """Drop queued and standing faults, the request log and the rate-limit windows."""
         with self._lock:
             self._faults.clear()
+            self._always.clear()
             self.log.clear()
             self._windows.clear()
 
@@ -308,7 +338,7 @@ class FakeEutils:
                 if target is None or target == utility:
                     del self._faults[index]
                     return fault
-        return None
+            return next((f for t, f in self._always if t is None or t == utility), None)
 
     def _rate_limited(self, params: dict[str, list[str]], client: str, now: float) -> bool:
         """Count this request in its window; True when past NCBI's limit for that key."""
@@ -336,9 +366,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--rate-limit", action="store_true", help="answer 429 like NCBI")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND[:UTILITY]",
+        help="answer every request (to UTILITY) with this fault: a hostile upstream (repeatable)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     server = FakeEutils(Corpus.load(args.corpus), args.host, args.port, args.rate_limit)
+    for spec in args.fault:
+        kind, _, utility = spec.partition(":")
+        try:
+            server.inject_always(utility or None, Fault(kind))
+        except ValueError as exc:
+            parser.error(str(exc))
     with server:
         logger.info("E-utilities base URL: %s (Ctrl-C stops)", server.url)
         try:
