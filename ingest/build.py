@@ -57,8 +57,8 @@ def build(
         f"reference {r.reference.number}: {r.detail}" for r in looked_up if r.reason == "failed"
     ]
     resolutions = keep_resolutions(stored, looked_up)
-    report.resolved = dict(Counter(r.method for r in resolutions if r.resolved))
-    report.unresolved = dict(Counter(r.reason for r in resolutions if not r.resolved))
+    report.resolved = dict(Counter(r.method for r in resolutions if r.resolved and r.method))
+    report.unresolved = dict(Counter(r.reason for r in resolutions if not r.resolved and r.reason))
 
     resolved = [r.pmid for r in resolutions if r.pmid]
     cited_by = _cited_by(client, stored, resolved, options, report)

@@ -21,10 +21,10 @@ import socket
 import time
 import urllib.request
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import IO, TypeVar
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 
@@ -70,7 +70,7 @@ _TRANSIENT = (
     AnswerTooLarge,
 )
 UNREACHABLE_AFTER = 3  # refused connections / DNS failures in a row before giving up
-_UTILITIES: dict[str, Callable[..., object]] = {
+_UTILITIES: dict[str, Callable[..., IO[bytes]]] = {
     "esearch": Entrez.esearch,
     "efetch": Entrez.efetch,
     "elink": Entrez.elink,
@@ -150,11 +150,11 @@ class EntrezClient:
 
     def _configure_entrez(self) -> None:
         s = self.settings
-        Entrez.email = s.email
-        Entrez.api_key = s.api_key
+        Entrez.email = s.email  # type: ignore[assignment]  # Bio declares these None
+        Entrez.api_key = s.api_key  # type: ignore[assignment]
         Entrez.tool = s.tool
         Entrez.max_tries = 1  # retries are ours, with backoff (Bio.Entrez retries at once)
-        Entrez.local_cache = str(s.cache_path / "dtd")
+        Entrez.local_cache = str(s.cache_path / "dtd")  # type: ignore[assignment]
         timeout = min(s.timeout, s.deadline)
         handlers: list[urllib.request.BaseHandler] = [_Reroute(s.eutils_url, timeout)]
         if urlsplit(s.eutils_url).hostname in {"127.0.0.1", "localhost", "::1"}:
@@ -241,7 +241,7 @@ class EntrezClient:
     def _call(
         self,
         utility: str,
-        params: dict[str, object],
+        params: Mapping[str, object],
         parse: Callable[[bytes], T],
         complete: Callable[[T], bool] = lambda result: True,
         cache: bool = True,
@@ -327,7 +327,7 @@ class EntrezClient:
                 "— check the network, or use --offline"
             ) from exc
 
-    def _send(self, utility: str, params: dict[str, object]) -> bytes:
+    def _send(self, utility: str, params: Mapping[str, object]) -> bytes:
         """One request's body, within the ``deadline`` and ``max_answer_bytes`` settings."""
         deadline_at = time.monotonic() + self.settings.deadline
         with warnings.catch_warnings():
@@ -348,7 +348,7 @@ class EntrezClient:
         return delay
 
 
-def describe(utility: str, params: dict[str, object]) -> str:
+def describe(utility: str, params: Mapping[str, object]) -> str:
     """A short human name for a request, for logs and error messages."""
     shown = []
     for name in ("db", "term", "id", "linkname"):

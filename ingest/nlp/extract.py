@@ -193,7 +193,8 @@ def assemble(
         kind = KIND_OF_LABEL.get(m.label)
         if kind is None or i in dropped:
             continue
-        for c in owned[i] or [None]:
+        owners_of: list[int | None] = list(owned[i]) or [None]
+        for c in owners_of:
             case = cases[c] if c is not None else None
             who = subject or (case.id if case else f"article:{document.id}")
             time = time_of(m, mentions, series, c)
@@ -204,7 +205,8 @@ def assemble(
     model = cause_model()
     relations: dict[tuple[str, str, str], Relation] = {}
     article = views.get(None, {})
-    for c in range(len(cases)) or [None]:
+    views_of: list[int | None] = list(range(len(cases))) or [None]
+    for c in views_of:
         cases_of = [spans[c].number if c is not None and c in o else None for o in owned]
         for relation in find_relations(
             mentions,

@@ -188,7 +188,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.flush()
-            write = lambda data: (self.wfile.write(data), self.wfile.flush())  # noqa: E731
+
+            def write(data: bytes) -> None:
+                self.wfile.write(data)
+                self.wfile.flush()
+
             hostile.stream(kind, answer.body, write, self.server.owner._stopping, fault.delay,
                            fault.size)  # fmt: skip
         except (BrokenPipeError, ConnectionResetError) as exc:  # the client gave up: expected
