@@ -33,7 +33,9 @@ def _script_args() -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--config", type=Path)
     parser.add_argument("--store")
-    argv = sys.argv[1:] if sys.argv and sys.argv[0].endswith("app.py") else []
+    argv = (
+        sys.argv[1:] if sys.argv and sys.argv[0].endswith("app.py") else []
+    )  # and streamlit_app.py
     args, _ = parser.parse_known_args(argv)
     return args
 

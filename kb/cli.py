@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
-from kb import export, serve, show
+from kb import explore_cmd, export, serve, show
 from kb.config import ConfigError, Settings, load_settings
 from kb.errors import InputError, message
 from kb.jsonl import to_dict
@@ -189,6 +189,7 @@ def _parser() -> argparse.ArgumentParser:
 
     export.register(sub)
     serve.register(sub)
+    explore_cmd.register(sub)
     show.register(sub)
     return parser
 
