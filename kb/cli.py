@@ -14,9 +14,11 @@ from pathlib import Path
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
-from kb import explore_cmd, export, serve, show
+from kb import check, explore_cmd, export, repair, serve, show
+from kb.check import guard
 from kb.config import ConfigError, Settings, load_settings
-from kb.errors import InputError, message
+from kb.disk import disk_failure
+from kb.errors import Damaged, InputError, message
 from kb.jsonl import to_dict
 from kb.lock import Busy, exclusive
 from kb.questions import QuestionError
@@ -49,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         SeedError,
         ConfigError,
-        OSError,
+        Damaged,
         UnicodeError,
         InputError,
         StoreError,
@@ -57,6 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"kb: error: {message(exc)}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a read-only or full disk: 73 / 74 (kb.disk); else a bad input
+        code, line = disk_failure(exc, getattr(args, "data_dir", None) or "kbdata") or (
+            2,
+            message(exc),
+        )
+        print(f"kb: error: {line}", file=sys.stderr)
+        return code
     except Busy as exc:  # cron's "try again later"
         print(f"kb: busy: {exc}", file=sys.stderr)
         return EX_TEMPFAIL
@@ -187,6 +196,8 @@ def _parser() -> argparse.ArgumentParser:
     _settings_options(p)
     p.set_defaults(func=cmd_schedule)
 
+    check.register(sub)
+    repair.register(sub)
     export.register(sub)
     serve.register(sub)
     explore_cmd.register(sub)
@@ -289,6 +300,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         topic_limit=args.topic_limit,
     )
     with exclusive(settings.data_dir):
+        guard(settings.data_dir, store=False)  # a damaged store is written again
         result = build(seed, settings, options, seed_text=text)
         return _report(result, settings, _publish(result, settings))
 
@@ -312,6 +324,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             cache_dir=base.cache_dir or base.data_dir / "cache-synthetic",
             offline=False,
         )
+        guard(base.data_dir, store=False)
         log.info("fake E-utilities at %s", server.url)
         options = BuildOptions(
             cited_by=True, cited_by_limit=args.cited_by_limit, progress=not args.quiet, demo=True
@@ -382,6 +395,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = get_question(args.name)
     values = dict(_key_value(p) for p in args.param)
     data_dir = settings_from(args).data_dir
+    if not args.store:
+        guard(data_dir)
     if not args.store and (why := stale_derived(data_dir)):
         log.warning("%s", why)
     store = open_any(args.store, data_dir)
@@ -404,6 +419,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
 
     text = read_query_argument(args.query)
     data_dir = settings_from(args).data_dir
+    guard(data_dir)
     result = user_query(data_dir, text, timeout=args.timeout)
     labels = concept_labels(EmbeddedStore(data_dir).query, result) if args.format == "table" else {}
     print(format_result(result, args.format, labels, wide=args.wide))

@@ -185,7 +185,8 @@ def _broader(query: Query, ids: list[str]) -> dict[str, set[str]]:
     rows = query(values_query(BROADER, "id", [ox.Literal(i) for i in ids]), None, 10_000).rows
     out: dict[str, set[str]] = {}
     for i, up in rows:
-        out.setdefault(i, set()).add(up)
+        if i and up:
+            out.setdefault(i, set()).add(up)
     return out
 
 

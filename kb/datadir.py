@@ -12,6 +12,8 @@
                                   the graph
     <data_dir>/build.json         BuildInfo: the last build's report, when upstream was last
                                   checked, the store version these files make
+    <data_dir>/last-good/         a copy of the files above as of the last completed save
+                                  (``kb repair`` restores them from it)
     <data_dir>/cache/             raw E-utilities answers (ingest.entrez.cache)
     <data_dir>/store/             the knowledge graph (kb.store)
 
@@ -24,6 +26,7 @@ extractions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -43,8 +46,15 @@ from kb.records import (
     SeedDocument,
     TopicResult,
 )
+from kb.seal import FileSeal
 
 COMMIT = "COMMIT"
+INFO = "build.json"
+DATA_FILES = (  # every file ``Build.files`` writes besides build.json, which seals them
+    "seed.json", "references.jsonl", "records.jsonl", "fulltexts.jsonl", "cited_by.jsonl",
+    "extractions.jsonl", "topics.jsonl", "runs.jsonl",
+)  # fmt: skip
+LAST_GOOD = "last-good"
 
 
 @dataclass
@@ -57,6 +67,7 @@ class BuildInfo:
     options: dict[str, str] = field(default_factory=dict)
     checked_at: str = ""  # day upstream was last checked in full ("2026/11/25"; PubMed dates)
     store_version: str = ""  # the store version these files make (kb.store): a crash check
+    files: dict[str, FileSeal] = field(default_factory=dict)  # the other files' seals (kb.seal)
 
 
 @dataclass
@@ -74,8 +85,9 @@ class Build:
     runs: list[RunRecord] = field(default_factory=list)
 
     def files(self) -> dict[str, bytes]:
-        """Each file's name and bytes, in a canonical order (the same build, the same bytes)."""
-        return {
+        """Each file's name and bytes, in a canonical order (the same build, the same bytes);
+        ``build.json`` last, with the seal of each of the others."""
+        files = {
             "seed.json": dumps_json(self.seed),
             "references.jsonl": dumps_jsonl(self.resolutions),
             "records.jsonl": dumps_jsonl(sorted(self.records, key=lambda r: int(r.pmid))),
@@ -84,8 +96,9 @@ class Build:
             "extractions.jsonl": dumps_jsonl(sorted(self.extractions, key=lambda e: e.document)),
             "topics.jsonl": dumps_jsonl(self.topics),
             "runs.jsonl": dumps_jsonl(self.runs),
-            "build.json": dumps_json(self.info),
         }
+        seals = {name: FileSeal.of(data) for name, data in files.items()}
+        return files | {INFO: dumps_json(dataclasses.replace(self.info, files=seals))}
 
     def save(self, data_dir: Path) -> None:
         """Replace the data directory's files as one transaction (see the module docstring)."""
@@ -98,6 +111,7 @@ class Build:
         atomic_write(data_dir / COMMIT, json.dumps(sorted(files)).encode())
         failpoints.reach("save:committed")
         recover(data_dir)
+        keep_last_good(data_dir, files)
 
     @classmethod
     def load(cls, data_dir: Path) -> Build:
@@ -130,6 +144,14 @@ def recover(data_dir: Path) -> None:
         commit.unlink()
     for stray in data_dir.glob("*.new"):
         stray.unlink()
+
+
+def keep_last_good(data_dir: Path, files: dict[str, bytes]) -> None:
+    """Copy the files just committed to ``last-good/`` (``build.json`` last, so a crash midway
+    leaves files that do not match its seals: ``kb repair`` then refuses to use them). Copies,
+    not hard links: damage done in place (a truncation, an appended line) would reach a link."""
+    for name, data in files.items():
+        atomic_write(data_dir / LAST_GOOD / name, data)
 
 
 def _fsync_dir(path: Path) -> None:

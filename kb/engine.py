@@ -58,7 +58,7 @@ def wants_triples(sparql: str) -> bool:
     from kb.query import _code_only
 
     found = _FORM.search(_code_only(sparql))
-    return bool(found) and found.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
+    return found is not None and found.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
 
 
 class Engine:

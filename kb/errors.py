@@ -47,3 +47,8 @@ def require_data_dir(data_dir: Path) -> None:
             f"no knowledge base in {data_dir}: run `kb build` or `kb demo` first "
             "(or check --data-dir / KB_DATA_DIR)"
         )
+
+
+class Damaged(Exception):
+    """A data directory whose files or store differ from what Casebook wrote (``kb check``
+    lists how; ``kb repair`` mends it): commands refuse it rather than read or extend it."""

@@ -41,7 +41,7 @@ _NT = "application/n-triples"
 _R = ox.QueryResultsFormat
 _G = ox.RdfFormat
 # (media type, format), the server's preference first: the first is the default
-SOLUTION_FORMATS = [
+SOLUTION_FORMATS: list[tuple[str, ox.QueryResultsFormat]] = [
     ("application/sparql-results+json", _R.JSON),
     ("application/json", _R.JSON),
     ("application/sparql-results+xml", _R.XML),
@@ -49,7 +49,7 @@ SOLUTION_FORMATS = [
     ("text/csv", _R.CSV),
     (_TSV, _R.TSV),
 ]
-GRAPH_FORMATS = [
+GRAPH_FORMATS: list[tuple[str, ox.RdfFormat]] = [
     (_NT, _G.N_TRIPLES),
     ("text/turtle", _G.TURTLE),
     ("application/rdf+xml", _G.RDF_XML),
@@ -271,7 +271,9 @@ class Gate:
     def _stopped(self) -> str:
         return f"query stopped after {self.timeout:g} s (time limit)"
 
-    def _encode(self, upstream: Answer, solutions: object, graph: object) -> Reply:
+    def _encode(
+        self, upstream: Answer, solutions: ox.QueryResultsFormat | None, graph: ox.RdfFormat | None
+    ) -> Reply:
         if upstream.kind == "error":
             text = upstream.message.decode("utf-8", "replace").strip()
             if upstream.status == 400:  # a syntax error and the like: Oxigraph's own words
@@ -280,18 +282,18 @@ class Gate:
         headers = {"Vary": "Accept"}
         if upstream.truncated:
             headers[TRUNCATED] = "true"
-        data = upstream.data
+        data: bytes = upstream.data
         try:
             if upstream.kind == "triples":
                 if graph is None:
                     raise Refused(406, "this query gives triples; " + _offered())
                 if graph != _G.N_TRIPLES:
-                    data = ox.serialize(ox.parse(data, _G.N_TRIPLES), format=graph)
+                    data = ox.serialize(ox.parse(data, _G.N_TRIPLES), format=graph) or b""
                 return Reply(200, data, _content_type(graph.media_type), headers)
             if solutions is None:
                 raise Refused(406, "this query gives solutions; " + _offered())
             if solutions != _R.TSV:
-                data = ox.parse_query_results(data, _R.TSV).serialize(format=solutions)
+                data = ox.parse_query_results(data, _R.TSV).serialize(format=solutions) or b""
             return Reply(200, data, _content_type(solutions.media_type), headers)
         except (SyntaxError, ValueError, TypeError) as exc:
             raise Refused(502, f"could not re-encode the engine's answer: {exc}") from exc

@@ -69,10 +69,10 @@ def xsd_duration(iso: str) -> str | None:
     amount, unit = Fraction(single.group("n")), single.group("unit")
     if unit in _SECONDS:
         return _from_seconds(amount * _SECONDS[unit])
-    months = amount * 12 if unit == "Y" else amount
-    if months.denominator != 1:
+    total = amount * 12 if unit == "Y" else amount
+    if total.denominator != 1:
         return None
-    years, months = divmod(int(months), 12) if unit == "Y" else (0, int(months))
+    years, months = divmod(int(total), 12) if unit == "Y" else (0, int(total))
     return "P" + (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
 
 

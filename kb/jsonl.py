@@ -22,7 +22,8 @@ T = TypeVar("T")
 
 def to_dict(obj: Any) -> Any:
     """A record as plain JSON-able data (dataclasses → dicts, recursively)."""
-    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj
+    is_record = dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+    return dataclasses.asdict(obj) if is_record else obj
 
 
 def from_dict(cls: type[T], data: Any) -> T:
@@ -50,7 +51,7 @@ def _build(tp: Any, data: Any) -> Any:
     if origin is dict:
         _, value = typing.get_args(tp)
         return {k: _build(value, v) for k, v in data.items()}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints, names = _fields(tp)
         unknown = set(data) - names
         if unknown:

@@ -18,6 +18,7 @@ from rdflib.compare import to_canonical_graph
 
 from ingest.nlp.vocab import load_vocabulary
 from kb import __version__, iris
+from kb.check_store import store_problems
 from kb.datadir import Build
 from kb.graph import (
     build_dataset,
@@ -71,7 +72,10 @@ def publish(build: Build, data_dir: Path) -> int:
     new run and writes no new version: a no-op build leaves the graph byte-identical."""
     data = canonical_nquads(_with_runs(build, []))
     digests = version_digests(data)
-    if content_digest(digests, (RUNS,)) == content_digest(manifest(data_dir), (RUNS,)):
+    if damage := store_problems(data_dir):  # written again below, whatever it held
+        log.warning("the store is damaged (%s): writing it again", damage[0])
+    previous = {} if damage else manifest(data_dir)
+    if content_digest(digests, (RUNS,)) == content_digest(previous, (RUNS,)):
         build.runs = _saved_runs(data_dir)
         log.info("the graph is unchanged: no new version, no new run recorded")
     else:

@@ -107,7 +107,7 @@ class RemoteStore:
         )
         cut = headers.get(TRUNCATED, "").strip().lower() == "true"
         if headers.get_content_type() == "application/n-triples":  # CONSTRUCT / DESCRIBE
-            triples = [
+            triples: list[list[str | None]] = [
                 [_term_text(q.subject), _term_text(q.predicate), _term_text(q.object)]
                 for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)
             ]

@@ -34,8 +34,10 @@ def parse_interval(text: str) -> float:
 def refresh_once(settings: Settings, progress: bool = True) -> int:
     """One refresh under the lock; prints the change report; returns the exit code."""
     from ingest.refresh import refresh
+    from kb.check import guard
 
     with exclusive(settings.data_dir, create=False):
+        guard(settings.data_dir)  # never extend a damaged KB (a lost file would be refilled)
         report = refresh(settings.data_dir, settings, progress=progress)
     print(report.summary(), flush=True)
     if report.failed:

@@ -102,7 +102,7 @@ def wait_ready(url: str, timeout: float = 10.0, proc: subprocess.Popen | None = 
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise StoreError(f"the SPARQL server exited with status {proc.returncode}")
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=1.0)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=1.0)
         try:
             conn.request("GET", probe)
             if conn.getresponse().status == 200:
@@ -171,10 +171,12 @@ def _positive(kind: type) -> object:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the gate and its engine until interrupted (Ctrl-C or SIGTERM)."""
+    from kb.check import guard
     from kb.cli import settings_from
     from kb.gate import Gate
 
     data_dir = settings_from(args).data_dir
+    guard(data_dir)
     gate = Gate(data_dir, port=args.port, timeout=args.query_timeout, limit=args.limit)
     previous = _on_sigterm_interrupt()
     try:
@@ -191,7 +193,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _on_sigterm_interrupt() -> object:
+def _on_sigterm_interrupt() -> signal._HANDLER:
     """Turn SIGTERM into KeyboardInterrupt, so ``kill`` also stops the engines (Python's default
     for SIGTERM exits without running ``finally``); returns the previous handler."""
 

@@ -74,10 +74,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from kb.check import guard
     from kb.cli import settings_from
     from kb.remote import open_any
     from kb.tables import terminal_width
 
+    if not args.store:
+        guard(settings_from(args).data_dir)
     store = open_any(args.store, settings_from(args).data_dir)
     print(show(store.query, args.id, 10**9 if args.wide else terminal_width()))
     return 0
@@ -107,11 +110,16 @@ def show(query: Query, ref_text: str, width: int = 100) -> str:
     return "\n".join(_wrapped(lines, width))
 
 
+def _rows(query: Query, text: str, bindings: dict, limit: int) -> list[list[str]]:
+    """A query's rows with unbound cells as "" (every caller here prints or tests them)."""
+    return [[cell or "" for cell in row] for row in query(text, bindings, limit).rows]
+
+
 def _node(query: Query, iri: str) -> Node:
     node = Node(iri)
-    for p, o in query(PROPERTIES, {"s": ox.NamedNode(iri)}, 10_000).rows:
+    for p, o in _rows(query, PROPERTIES, {"s": ox.NamedNode(iri)}, 10_000):
         name = re.split(r"[#/]", p)[-1]
-        node.props.setdefault(name, []).append(o or "")
+        node.props.setdefault(name, []).append(o)
     return node
 
 
@@ -123,7 +131,7 @@ def _found(query: Query, ref: Ref, what: str) -> Node:
 
 
 def _label(query: Query, concept: str) -> str:
-    rows = query(LABEL, {"c": ox.NamedNode(concept)}, 10).rows
+    rows = _rows(query, LABEL, {"c": ox.NamedNode(concept)}, 10)
     return min((r[0] for r in rows if r[0]), default=iri_label(concept))
 
 
@@ -137,7 +145,7 @@ def _article_line(query: Query, iri: str) -> str:
 
 def _evidence(query: Query, ref: Ref) -> list[str]:
     ev = _found(query, ref, "evidence")
-    rows = query(FINDING_OF, {"e": ox.NamedNode(ref.iri)}, 10).rows
+    rows = _rows(query, FINDING_OF, {"e": ox.NamedNode(ref.iri)}, 10)
     finding = _node(query, rows[0][0]) if rows else None
     sentence = ev.one("sentence") or ""
     span = _span(ev, sentence)
@@ -155,8 +163,8 @@ def _evidence(query: Query, ref: Ref) -> list[str]:
     out.append(f"  {span}")
     out += [f"  {after} …"] if after else []
     out += ["", "Provenance"]
-    if ev.one("wasDerivedFrom"):
-        out.append(_field("article", _article_line(query, ev.one("wasDerivedFrom"))))
+    if source := ev.one("wasDerivedFrom"):
+        out.append(_field("article", _article_line(query, source)))
     out.append(_field("section", ev.one("section") or "—"))
     method = f"{ev.one('method')} ({ev.one('extractor')} {ev.one('extractorVersion')})"
     out.append(_field("method", f"{method}, score {cell(ev.one('score'))}"))
@@ -167,11 +175,11 @@ def _evidence(query: Query, ref: Ref) -> list[str]:
     cid = iri_label(concept)
     out.append(f"  concept:  {_label(query, concept)} ({cid})  → kb ask concept_evidence "
                f"--param concept={cid}")  # fmt: skip
-    if finding.one("subject"):
-        out.append(f"  subject:  {iri_label(finding.one('subject'))}")
-    for d, rel, other, label, okind, time, cue in query(
-        RELATIONS, {"f": ox.NamedNode(finding.iri)}, 1000
-    ).rows:
+    if subject := finding.one("subject"):
+        out.append(f"  subject:  {iri_label(subject)}")
+    for d, rel, other, label, okind, time, cue in _rows(
+        query, RELATIONS, {"f": ox.NamedNode(finding.iri)}, 1000
+    ):
         name = re.sub(r"(?<!^)([A-Z])", r"_\1", rel.rsplit("#", 1)[-1]).lower()
         arrow = (
             f"—{name}→ {okind.lower()} {label}"
@@ -200,8 +208,8 @@ def _span(ev: Node, sentence: str) -> str:
 def _context(query: Query, ev: Node, sentence: str) -> tuple[str, str]:
     """The sentences before and after ``sentence`` in its article's abstract, when found there."""
     article = ev.one("wasDerivedFrom")
-    abstract = _node(query, article).one("abstract") if article else None
-    at = abstract.find(sentence) if abstract and sentence else -1
+    abstract = (_node(query, article).one("abstract") if article else None) or ""
+    at = abstract.find(sentence) if sentence else -1
     if at < 0:
         return "", ""
     before = re.split(r"(?<=[.!?])\s+", abstract[:at].strip())[-1]
@@ -210,7 +218,7 @@ def _context(query: Query, ev: Node, sentence: str) -> tuple[str, str]:
 
 
 def _findings(query: Query, subject: str) -> list[str]:
-    rows = query(SUBJECT_FINDINGS, {"s": ox.NamedNode(subject)}, 10_000).rows
+    rows = _rows(query, SUBJECT_FINDINGS, {"s": ox.NamedNode(subject)}, 10_000)
     out = []
     for f, kind, label, _concept, assertion, value, text in sorted(
         rows, key=lambda r: (r[1], r[2])
@@ -224,11 +232,11 @@ def _findings(query: Query, subject: str) -> list[str]:
 def _case(query: Query, ref: Ref) -> list[str]:
     case = _found(query, ref, "case")
     out = [f"Case {iri_label(ref.iri)}" + (f": {case.one('label')}" if case.one("label") else "")]
-    if case.one("document"):
-        out.append(_field("article", _article_line(query, case.one("document"))))
+    if document := case.one("document"):
+        out.append(_field("article", _article_line(query, document)))
     for name in ("age", "sex"):
-        if case.one(name):
-            out.append(_field(name, cell(case.one(name))))
+        if value := case.one(name):
+            out.append(_field(name, cell(value)))
     if case.props.get("site"):
         out.append(_field("sites", ", ".join(sorted(case.props["site"]))))
     found = _findings(query, ref.iri)
@@ -250,8 +258,8 @@ def _article(query: Query, ref: Ref) -> list[str]:
                         ("type", ", ".join(sorted(t for t in a.props.get("type", []) if "://" not in t)))):  # fmt: skip
         if value:
             out.append(_field(name, value))
-    cases = query(CASES_OF, {"a": ox.NamedNode(ref.iri)}, 1000).rows
-    count = query(COUNT_FINDINGS, {"a": ox.NamedNode(ref.iri)}, 1).rows
+    cases = _rows(query, CASES_OF, {"a": ox.NamedNode(ref.iri)}, 1000)
+    count = _rows(query, COUNT_FINDINGS, {"a": ox.NamedNode(ref.iri)}, 1)
     out.append(f"  findings: {count[0][0] if count else 0} read from it")
     cited = len(a.props.get("isCitedBy", []))
     out.append(f"  cited by: {cited} articles in the KB" + (f" ({a.one('citedByCount')} in PubMed)"

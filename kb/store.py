@@ -28,9 +28,11 @@ from kb import failpoints, iris
 from kb.derived import rules, rules_digest
 from kb.jsonl import atomic_write
 from kb.query_shape import shape_problem
+from kb.seal import seal_path, version_problems, write_seal
 
 log = logging.getLogger(__name__)
 
+VERSION_NAME = re.compile(r"v-[0-9a-f]{16}")  # what ``version_name`` makes; CURRENT names one
 KEEP_VERSIONS = 2  # the current one and the one before it (a reader may still hold it)
 DERIVED = str(iris.DERIVED_GRAPH)  # made by the store itself from the other graphs (kb.derived)
 
@@ -52,11 +54,21 @@ def store_root(data_dir: Path) -> Path:
 
 
 def current_version(data_dir: Path) -> Path | None:
-    pointer = store_root(data_dir) / "CURRENT"
-    if not pointer.exists():
+    """The version directory ``store/CURRENT`` names, or None (no store, or a pointer that is
+    not a version name under ``store/``: empty, a path, ``..`` — ``kb check`` says which)."""
+    name = current_name(data_dir)
+    if name is None or not VERSION_NAME.fullmatch(name):
         return None
-    path = store_root(data_dir) / pointer.read_text(encoding="utf-8").strip()
+    path = store_root(data_dir) / name
     return path if path.is_dir() else None
+
+
+def current_name(data_dir: Path) -> str | None:
+    """What ``store/CURRENT`` says, stripped (None without one)."""
+    try:
+        return (store_root(data_dir) / "CURRENT").read_bytes().decode("utf-8", "replace").strip()
+    except FileNotFoundError:
+        return None
 
 
 def graph_digests(nquads: bytes) -> dict[str, str]:
@@ -189,7 +201,7 @@ def _commit(
     root.mkdir(parents=True, exist_ok=True)
     name = version_name(digests)
     target = root / name
-    if current_version(data_dir) != target:
+    if current_version(data_dir) != target or version_problems(target):  # damaged: rewrite
         building = Path(tempfile.mkdtemp(dir=root, prefix=".building-"))
         if copy_from is None:
             store = ox.Store(str(building))
@@ -199,11 +211,13 @@ def _commit(
             store = ox.Store(str(building))
         fill(store)
         store.flush()
+        quads = graph_quads(store)
         del store
         failpoints.reach("store:filled")
         if target.exists():
             shutil.rmtree(target)
         atomic_write(target.with_suffix(".json"), json.dumps(digests, indent=0).encode())
+        write_seal(building, target, quads)
         os.replace(building, target)
         failpoints.reach("store:renamed")
         atomic_write(root / "CURRENT", (name + "\n").encode())
@@ -220,11 +234,18 @@ def _prune(root: Path, current: str) -> None:
     for old in versions[KEEP_VERSIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
         old.with_suffix(".json").unlink(missing_ok=True)
+        seal_path(old).unlink(missing_ok=True)
     for stale in root.glob(".building-*"):  # left by a crash mid-load
         shutil.rmtree(stale, ignore_errors=True)
-    for orphan in root.glob("v-*.json"):  # a manifest whose version never landed
+    for orphan in [*root.glob("v-*.json"), *root.glob("v-*.seal")]:  # version never landed
         if not orphan.with_suffix("").is_dir():
             orphan.unlink(missing_ok=True)
+
+
+def graph_quads(store: ox.Store) -> dict[str, int]:
+    """Graph IRI → the quads in it: what a version's seal says it holds."""
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {row["g"].value: int(row["n"].value) for row in rows}
 
 
 def open_store(data_dir: Path) -> ox.Store:

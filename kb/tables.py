@@ -69,8 +69,8 @@ def format_result(
              for row in result.rows]  # fmt: skip
     table = render_table(result.columns, cells, None if wide else (width or terminal_width()))
     tail = " (truncated)" if result.truncated else ""
-    rows = "1 row" if len(result.rows) == 1 else f"{len(result.rows)} rows"
-    footer = f"{rows}{tail}, {result.elapsed * 1000:.0f} ms{note}"
+    count = "1 row" if len(result.rows) == 1 else f"{len(result.rows)} rows"
+    footer = f"{count}{tail}, {result.elapsed * 1000:.0f} ms{note}"
     return f"{table}\n{footer}" if table else footer
 
 

@@ -141,3 +141,34 @@ def test_patients_introduced_one_by_one_in_a_sentence_are_each_a_case():
 def test_one_patient_named_twice_is_one_patient():
     text = "A 34-year-old man had chest pain; the 34-year-old man was given aspirin."
     assert series_of(text) is None
+
+
+def test_a_discussion_sentence_about_our_cases_holds_for_each_case_and_unlike_does_not():
+    # SYNTHETIC text: two marked cases, then a discussion that compares them with another report
+    cases = (
+        "Case 1: A 3-week-old boy developed a firm nodule on the left leg after an infusion. "
+        "Case 2: A 5-week-old girl developed a firm nodule on the right foot after an infusion. "
+    )
+    discussion = (
+        "The nodules resolved with conservative management, as in our reported cases. "
+        "Unlike our patients, the infant reported elsewhere needed surgical excision."
+    )
+    text = cases + discussion
+    sections = (
+        ("case_presentation", "Case presentation", 0, len(cases)),
+        ("discussion", "Discussion", len(cases), len(text)),
+    )
+    extraction = extract(shared_nlp(), TextDocument("seed:ours", "", text, sections), {})
+    numbers = {c.id: c.number for c in extraction.cases}
+    assert sorted(numbers.values()) == [1, 2]
+    managed = {f.subject for f in extraction.findings if f.text == "conservative management"}
+    assert managed == set(numbers)  # each case, not the article
+    excised = {f.subject for f in extraction.findings if f.text == "surgical excision"}
+    assert excised and not excised & set(numbers)
+    by_id = {f.id: f for f in extraction.findings}
+    resolved_by = {
+        by_id[r.source].subject
+        for r in extraction.relations
+        if r.kind == "led_to" and by_id[r.source].text == "conservative management"
+    }
+    assert resolved_by == set(numbers)

@@ -141,18 +141,18 @@ class Resolver:
     # ------------------------------------------------------------------ steps
 
     def _by_pmid(self, states: list[_State]) -> None:
-        stated = [s for s in states if s.ref.pmid]
-        if not self._guard(stated, lambda: self.fetch([s.ref.pmid for s in stated])):
+        stated = [(s, s.ref.pmid) for s in states if s.ref.pmid]
+        if not self._guard([s for s, _ in stated], lambda: self.fetch([p for _, p in stated])):
             return
-        for s in stated:
+        for s, pmid in stated:
             s.searched += 1
-            self._confirm(s, [s.ref.pmid], "pmid", "stated PMID")
+            self._confirm(s, [pmid], "pmid", "stated PMID")
 
     def _by_doi(self, states: list[_State]) -> None:
-        for s in [s for s in states if s.ref.doi]:
+        for s, doi in [(s, s.ref.doi) for s in states if s.ref.doi]:
             s.searched += 1
             try:
-                found = self.client.esearch(doi_query(s.ref.doi))
+                found = self.client.esearch(doi_query(doi))
                 self.fetch(found.ids)
             except EntrezError as exc:
                 s.failed = str(exc)

@@ -8,6 +8,8 @@ each in order.
 
 from __future__ import annotations
 
+import re
+
 from ingest.nlp.cases import CaseSpan
 from ingest.nlp.mentions import Mention
 from ingest.nlp.series import Series, per_patient_values, respectively
@@ -17,6 +19,15 @@ from kb.records import Case
 SIDES = {"left", "right", "bilateral", "both"}
 Sections = tuple[tuple[str, str, int, int], ...]
 _CASE_REGIONS = ({"case_presentation"}, {"abstract", "results"}, {"front_matter", "other"})
+# A discussion sentence that says the report's own patients had what it states ("resolved with
+# conservative management, as in our reported cases"); "unlike our case" says the opposite.
+_AS_IN_OURS = re.compile(
+    r"\b(?:as(?:\s+was\s+the\s+case)?\s+(?:in|with|for)|similar(?:ly)?\s+to|(?<!un)like(?:\s+in)?)"
+    r"\s+(?:our|the\s+present|the\s+current)\s+(?:own\s+)?(?:reported\s+|present\s+|two\s+|three\s+)?"
+    r"(?:cases?|patients?|neonates?|infants?|children|babies|baby)\b",
+    re.IGNORECASE,
+)
+_SHARED_LABELS = {"CONDITION", "TREATMENT", "OUTCOME", "TEST"}
 
 
 def case_region(sections: Sections) -> list[tuple[int, int]]:
@@ -43,8 +54,12 @@ def owners(
     mentions: list[Mention], spans: list[CaseSpan], series: Series | None
 ) -> list[list[int]]:
     """For each mention, the indexes (into ``spans``) of the cases it is about; [] for the
-    article. A list per patient in a series sentence goes one item to each patient."""
+    article. A list per patient in a series sentence goes one item to each patient; what a
+    sentence elsewhere says "as in our cases" goes to every case."""
     out = [[c for c, s in enumerate(spans) if s.contains(m.start, m.end)] for m in mentions]
+    for i, m in enumerate(mentions):
+        if not out[i] and m.label in _SHARED_LABELS and _AS_IN_OURS.search(m.sentence_text):
+            out[i] = list(range(len(spans)))
     if series is None or len(spans) != series.count:
         return out
     by_sentence: dict[tuple[tuple[int, int], str], list[int]] = {}

@@ -217,7 +217,8 @@ def _assign_sentence(
             if only is not None and (ent_labels is None or ent_labels[i] not in only):
                 continue  # "refused" of a lab value, "negative" of a test
             distance = a - cue.end if forward else cue.start - b
-            if best[i] is None or (rank, distance) < best[i][:2]:
+            held = best[i]
+            if held is None or (rank, distance) < held[:2]:
                 best[i] = (rank, distance, cue)
 
     terminators = [c.start for c in cues if c.rule.category == "TERMINATE"]

@@ -87,7 +87,7 @@ class ContextComponent:
             else [("present", None)] * len(ents)
         )
         cue_text: dict[tuple[int, int], str] = {}
-        values = []
+        values: list[tuple[str, str | None]] = []
         for assertion, cue in statuses:
             if cue is None:
                 values.append((assertion, None))
@@ -97,7 +97,7 @@ class ContextComponent:
                 cue_text[where] = _text(doc, cue.start, cue.end)
             values.append((assertion, cue_text[where]))
         if self._direct:
-            data = doc.user_data
+            data: dict = doc.user_data  # keys are spaCy's (namespace, name, start, end) tuples
             for ent, (assertion, cue_string) in zip(ents, values, strict=True):
                 start, end = ent.start_char, ent.end_char
                 data[("._.", "assertion", start, end)] = assertion
@@ -128,8 +128,9 @@ def _writes_user_data_directly(nlp: Language) -> bool:
         span._.assertion_cue = "probe"
     except Exception:
         return False
+    data: dict = probe.user_data
     return all(
-        probe.user_data.get(("._.", attr, span.start_char, span.end_char)) == "probe"
+        data.get(("._.", attr, span.start_char, span.end_char)) == "probe"
         for attr in ("assertion", "assertion_cue")
     )
 

@@ -366,7 +366,7 @@ def _findings(raw: Any, where: str, fail) -> tuple[GoldFact, ...]:
         if unknown:
             raise fail(at, f"unknown keys {sorted(unknown)}")
         kind = f.get("kind")
-        if kind not in FINDING_KINDS:
+        if not isinstance(kind, str) or kind not in FINDING_KINDS:
             raise fail(f"{at}.kind", f"{kind!r} is not one of {FINDING_KINDS}")
         concepts = _concepts(f.get("concept"), f"{at}.concept", fail)
         if kind == "patient_attribute" and (
@@ -376,7 +376,7 @@ def _findings(raw: Any, where: str, fail) -> tuple[GoldFact, ...]:
         assertion = f.get("assertion", "present")
         if assertion not in ASSERTIONS:
             raise fail(f"{at}.assertion", f"{assertion!r} is not one of {ASSERTIONS}")
-        value = f.get("value")
+        value: str | None = f.get("value")
         if value is not None and not isinstance(value, str):
             raise fail(f"{at}.value", "must be a string")
         if kind == "outcome" and value is not None and parse_iso(value) is None:

@@ -285,7 +285,7 @@ class Lexicon:
             return self._choose(key, field, category, factor)
         loose = variant_key(key)
         keys = [loose] if loose in self._terms and loose != key else []
-        keys += [k for k in self._variants.get(loose, "").split("|") if k and k != key]
+        keys += [k for k in (self._variants.get(loose) or "").split("|") if k and k != key]
         if not keys:
             return None
         fields = ";".join(self._terms[k] for k in keys)

@@ -260,7 +260,7 @@ def _matches(kind: str, src: Span, tgt: Span, rel: Relation | NotRelation) -> bo
 
 def score_relations(gold_doc: RelationDoc, predicted: Iterable[Prediction]) -> dict[str, Counts]:
     """Per kind, how the predicted relations of one report compare with its gold."""
-    preds = sorted({(k, tuple(s), tuple(t)) for k, s, t in predicted})
+    preds = sorted({(k, (s[0], s[1]), (t[0], t[1])) for k, s, t in predicted})
     out = {kind: Counts() for kind in KINDS}
     for rel in gold_doc.relations:
         out[rel.kind].gold += 1

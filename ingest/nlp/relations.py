@@ -96,8 +96,10 @@ def sentence_relations(
     for x in range(len(ms)):
         lead = lead_cue(ms, x)
         for y in range(x + 1, len(ms)) if lead else ():
-            if ms[y].label == "OUTCOME" and not any(
-                m.label in ("TREATMENT", "OUTCOME") for m in ms[x + 1 : y]
+            if (
+                ms[y].label == "OUTCOME"
+                and not any(m.label in ("TREATMENT", "OUTCOME") for m in ms[x + 1 : y])
+                and lead is not None
             ):
                 found.append(("led_to", x, y, lead, 1.0))
     if cause is not None:

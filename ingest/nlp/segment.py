@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy
 from spacy.attrs import SENT_START
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import (
     compile_infix_regex,
@@ -35,12 +36,13 @@ _SUFFIXES = [r"</sup>"]
 @registry.callbacks("casebook.clinical_tokenizer.v1")
 def clinical_tokenizer():
     def apply(nlp: Language) -> Language:
+        tokenizer: Tokenizer = nlp.tokenizer  # type: ignore[assignment]  # spaCy's own, here
         infixes = _MARKER_INFIXES + list(nlp.Defaults.infixes or []) + _INFIXES
-        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+        tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
         prefixes = _PREFIXES + list(nlp.Defaults.prefixes or [])
-        nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+        tokenizer.prefix_search = compile_prefix_regex(prefixes).search
         suffixes = _SUFFIXES + list(nlp.Defaults.suffixes or [])
-        nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+        tokenizer.suffix_search = compile_suffix_regex(suffixes).search
         return nlp
 
     return apply
@@ -55,5 +57,5 @@ def sentences(doc: Doc) -> Doc:
         (1 if t.i == 0 or t.idx in starts else -1 for t in doc), dtype="int64", count=len(doc)
     )  # spaCy keeps attributes as uint64: -1 ("not a start") is stored wrapped
     if len(doc):
-        doc.from_array([SENT_START], flags.view("uint64").reshape(-1, 1))
+        doc.from_array([SENT_START], flags.view("uint64").reshape(-1, 1))  # type: ignore[arg-type]
     return doc

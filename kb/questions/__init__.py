@@ -174,7 +174,7 @@ def _page_clause(size: int) -> str:
 
 
 def _sorted(rows: list[list[str | None]], column: int, descending: bool) -> list[list[str | None]]:
-    values = [row[column] for row in rows if row[column] is not None]
+    values = [v for row in rows if (v := row[column]) is not None]
     numeric = all(_is_number(v) for v in values)
 
     def key(row: list[str | None]) -> tuple:

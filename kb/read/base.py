@@ -25,6 +25,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from kb import iris
+from kb.errors import Damaged
 from kb.query import ROW_LIMIT
 from kb.questions import Question
 from kb.store import QueryResult, StoreError, current_version, open_store, run_query
@@ -94,7 +95,13 @@ class KB:
     store is)."""
 
     def __init__(self, data_dir: Path) -> None:
+        from kb.check import guard
+
         self.data_dir = Path(data_dir)
+        try:
+            guard(self.data_dir)
+        except Damaged as exc:  # shown as the store's error: the explorer says it in one line
+            raise StoreError(str(exc)) from None
         for _ in range(3):  # a build may switch CURRENT between reading it and opening it
             before = current_version(self.data_dir)
             store = open_store(self.data_dir)

@@ -235,8 +235,8 @@ def fit(
     for t in range(1, steps + 1):
         p = 1.0 / (1.0 + np.exp(-np.clip(_logits(x, w, b), -30, 30)))
         err = (p - y) / x.rows
-        g_w = np.bincount(x.indices, weights=np.repeat(err, lengths), minlength=n_features)
-        g_w += l2 * w
+        g_w: np.ndarray = np.bincount(x.indices, np.repeat(err, lengths), minlength=n_features)
+        g_w = g_w + l2 * w
         g_b = float(err.sum())
         m_w = beta1 * m_w + (1 - beta1) * g_w
         v_w = beta2 * v_w + (1 - beta2) * g_w**2

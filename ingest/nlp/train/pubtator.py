@@ -104,7 +104,9 @@ def parse_document(block: list[str], corpus: str) -> AnnotatedText:
             continue
         cols = line.split("\t")
         if len(cols) >= 4 and cols[1] == "CID":
-            pairs.append(("CID", *normalise_ids(cols[2])[:1], *normalise_ids(cols[3])[:1]))
+            chemical, disease = normalise_ids(cols[2])[:1], normalise_ids(cols[3])[:1]
+            if chemical and disease:
+                pairs.append(("CID", chemical[0], disease[0]))
             continue
         if len(cols) < 5:
             raise PubTatorError(f"{corpus} {cols[0]}: unreadable line {line[:60]!r}")

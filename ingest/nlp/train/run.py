@@ -77,7 +77,8 @@ def split_texts(
     ids: dict[str, list[str]] = {}
     for t in texts:
         ids.setdefault(t.corpus, []).append(t.id)
-    train, dev = [], []
+    train: list[AnnotatedText] = []
+    dev: list[AnnotatedText] = []
     for t in texts:
         (dev if split.side(t.id, t.corpus, ids[t.corpus]) == "dev" else train).append(t)
     if limit is not None:

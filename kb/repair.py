@@ -1,0 +1,141 @@
+"""``kb repair``: mend what ``kb check`` finds. Damaged data files come back from ``last-good/``
+(the copy of the last completed save); a damaged store is made again from the data files. What
+is replaced is moved to ``damaged/`` first, never deleted; lost data is never silently replaced
+by a part of it (``--accept-loss`` keeps the lines that still read instead)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from kb.check import data_problems, problems
+from kb.check_store import store_problems
+from kb.datadir import COMMIT, DATA_FILES, INFO, LAST_GOOD, Build, BuildInfo
+from kb.errors import Damaged
+from kb.jsonl import from_dict, read_json
+from kb.lock import exclusive
+from kb.records import (
+    CitedBy,
+    Extraction,
+    FullText,
+    PubmedRecord,
+    Resolution,
+    RunRecord,
+    SeedDocument,
+    TopicResult,
+)  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+
+def repair(data_dir: Path, accept_loss: bool = False) -> list[str]:
+    """Mend ``data_dir``; returns what was done, one line each ([] when it was sound)."""
+    done: list[str] = []
+    damaged = data_dir / "damaged" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    found, _ = data_problems(data_dir, lines=True)
+    if found:
+        done += _repair_files(data_dir, found, damaged, accept_loss)
+    build = Build.load(data_dir)
+    if store := store_problems(data_dir, build.info.store_version, deep=True):
+        from kb.publish import ensure_store
+        from kb.store import current_version
+
+        version = current_version(data_dir)
+        if version is not None:
+            _move(version, damaged)
+        (data_dir / "store" / "CURRENT").unlink(missing_ok=True)
+        ensure_store(build, data_dir)
+        done.append(f"store: {store[0]} — written again from the data files")
+    return done
+
+
+def _repair_files(data_dir: Path, found: list[str], damaged: Path, accept_loss: bool) -> list[str]:
+    last = data_dir / LAST_GOOD
+    lost, _ = data_problems(last, lines=True) if (last / INFO).exists() else (["missing"], None)
+    if lost and not accept_loss:
+        raise Damaged(f"{data_dir}: {found[0]}, and last-good/ cannot replace it ({lost[0]}): "
+                      "`kb repair --accept-loss` keeps what still reads")  # fmt: skip
+    for name in [COMMIT, *DATA_FILES, INFO]:
+        if (data_dir / name).exists():
+            _move(data_dir / name, damaged)
+    for stray in data_dir.glob("*.new"):
+        _move(stray, damaged)
+    build = Build.load(last) if not lost else _salvage(damaged)
+    build.save(data_dir)
+    how = "restored from last-good/" if not lost else "rewritten from the lines that read"
+    return [f"{line} — {how}; the damaged files are in {damaged}" for line in found]
+
+
+def _salvage(damaged: Path) -> Build:
+    """A build from the records of the damaged files that still read (``--accept-loss``)."""
+    try:
+        info = read_json(damaged / INFO, BuildInfo)
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, UnicodeDecodeError):
+        raise Damaged(f"{damaged / INFO}: unreadable and no last-good copy: rebuild with "
+                      "`kb build`") from None  # fmt: skip
+    parts = {field: _lines(damaged / f"{name}.jsonl", kind)
+             for name, (field, kind) in _FIELDS.items()}  # fmt: skip
+    seed = _lines(damaged / "seed.json", SeedDocument, whole=True)
+    if not seed:
+        raise Damaged(f"{damaged}/seed.json: unreadable and no last-good copy: rebuild with "
+                      "`kb build`")  # fmt: skip
+    return Build(seed=seed[0], info=info, **parts)
+
+
+_FIELDS = {
+    "references": ("resolutions", Resolution), "records": ("records", PubmedRecord),
+    "fulltexts": ("fulltexts", FullText), "cited_by": ("cited_by", CitedBy),
+    "extractions": ("extractions", Extraction), "topics": ("topics", TopicResult),
+    "runs": ("runs", RunRecord),
+}  # fmt: skip
+
+
+def _lines(path: Path, kind: type, whole: bool = False) -> list:
+    """The records of ``path`` that read; the others are dropped (and logged)."""
+    if not path.exists():
+        return []
+    chunks = [path.read_bytes()] if whole else path.read_bytes().splitlines()
+    kept = []
+    for chunk in filter(bytes.strip, chunks):
+        try:
+            kept.append(from_dict(kind, json.loads(chunk)))
+        except (ValueError, TypeError, AttributeError, KeyError, UnicodeDecodeError):
+            log.warning("%s: a line that does not read is dropped", path.name)
+    return kept
+
+
+def _move(path: Path, damaged: Path) -> None:
+    damaged.mkdir(parents=True, exist_ok=True)
+    os.replace(path, damaged / path.name) if path.is_file() else shutil.move(path, damaged)
+
+
+# --------------------------------------------------------------------------- command
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``kb repair`` to the ``kb`` subcommands."""
+    p = sub.add_parser("repair", help="mend what `kb check` finds (store from data files, "
+                       "data files from last-good/)")  # fmt: skip
+    p.add_argument("--accept-loss", action="store_true",
+                   help="with no good copy, keep the lines that still read")  # fmt: skip
+    p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
+    p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
+    p.set_defaults(func=cmd_repair)
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from kb.cli import settings_from
+
+    data_dir = settings_from(args).data_dir
+    with exclusive(data_dir, create=False):
+        done = repair(data_dir, args.accept_loss)
+    for line in done:
+        print(line)
+    left = problems(data_dir, deep=True)
+    print(f"{data_dir}: sound" if not left else f"{data_dir}: still damaged: {left[0]}")
+    return 2 if left else 0
