@@ -46,7 +46,8 @@ def measure(kb: Path) -> list[tuple[str, float, float]]:
     """(page, first render, cached re-render) in seconds, in this process."""
     from streamlit.testing.v1 import AppTest
 
-    from kb.explore import KB, seed_articles
+    from kb.read.base import KB
+    from kb.read.overview import seed_articles
 
     os.environ["KB_DATA_DIR"] = str(kb)
     os.environ["CASEBOOK_WARM_UP"] = "0"

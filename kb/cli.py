@@ -16,7 +16,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from ingest.entrez.errors import Unreachable
 from ingest.keep import WouldLose
 from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
-from kb import check, export, repair, serve, show
+from kb import check, explore_cmd, export, repair, serve, show
 from kb.check import guard
 from kb.config import ConfigError, Settings, load_settings
 from kb.disk import disk_failure
@@ -205,6 +205,7 @@ def _parser() -> argparse.ArgumentParser:
     repair.register(sub)
     export.register(sub)
     serve.register(sub)
+    explore_cmd.register(sub)
     show.register(sub)
     return parser
 

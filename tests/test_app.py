@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kb import explore as x
+from kb.read import base, overview
 from kb.store import current_version, manifest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -87,7 +87,7 @@ def test_overview_counts_references_and_last_refresh(kb, demo_findings, demo_cas
     assert metrics["References resolved"] == "7 / 10"
     assert metrics["Full texts (PMC)"] == "1"
     page = texts(at)
-    last = x.last_refresh(x.KB(kb))
+    last = overview.last_refresh(base.KB(kb))
     assert f"Last refresh: {last}" in page
     assert "7 resolved (4 doi, 1 ecitmatch, 1 pmid, 1 title), 3 unresolved" in page
     kinds, types, refs = frames(at)[0], frames(at)[1], frames(at)[2]
@@ -156,7 +156,9 @@ def test_a_paged_question_pages_forward_and_back(kb, monkeypatch):
     text = real["concept_evidence"].sparql.replace("# page: 200", "# page: 4")
     small = questions.parse_question("concept_evidence",
                                      text.replace("LIMIT 200 OFFSET 0", "LIMIT 4 OFFSET 0"))  # fmt: skip
-    monkeypatch.setattr(questions, "load_questions", lambda: {**real, "concept_evidence": small})
+    patched = {**real, "concept_evidence": small}
+    monkeypatch.setattr(questions, "load_questions", lambda: patched)
+    monkeypatch.setattr("explorer.pages.questions.load_questions", lambda: patched)
     at = run(page="questions", q="concept_evidence", concept="calcinosis")
     first = frames(at)[0]
     assert len(first) == 4 and "Rows 1–4 (pages of 4" in texts(at)
@@ -186,10 +188,10 @@ def test_articles_search_filter_and_open(kb):
     at = run(page="articles", mesh="D002114")
     assert "of 6" in texts(at)
     at = run(page="articles", concept="warfarin")
-    assert "?page=article&id=pmid:99000007" in list(frames(at)[0]["article"])
+    assert "article?id=pmid:99000007" in list(frames(at)[0]["article"])
     at.selectbox(key="open_article").set_value("pmid:99000007").run()
     at.button(key="open_article_go").click().run()
-    assert at.query_params["page"] in (["article"], "article")
+    assert at.query_params["id"] in (["pmid:99000007"], "pmid:99000007")
     assert at.header[0].value.startswith("Warfarin\\-associated calciphylaxis")
 
 
@@ -250,9 +252,8 @@ def test_concepts_page_and_concept_page(kb, demo_findings):
     findings = frames(at)[1]
     assert {"text", "MeSH indexing"} <= set(findings["method"])
     assert any(m.startswith("citation context") for m in findings["method"])
-    assert (
-        "[intravenous sodium thiosulfate](?page=concept&id=sodium_thiosulfate_intravenous)"
-        in texts(at)
+    assert "[intravenous sodium thiosulfate](concept?id=sodium_thiosulfate_intravenous)" in texts(
+        at
     )
     co = frames(at)[2]
     assert "warfarin" in set(co["label"]) or "calciphylaxis" in set(co["label"])
@@ -298,7 +299,7 @@ def test_graph_page_networkx_picture_and_node_links(kb):
     assert at.get("graphviz_chart")
     nodes = frames(at)[-1]
     assert {"article", "case", "condition"} <= set(nodes["kind"])
-    assert "?page=case&id=seed:f0036fb653a4/1" in set(nodes["page"])
+    assert "case?id=seed:f0036fb653a4/1" in set(nodes["page"])
     at.multiselect(key="w_kinds").set_value(["article"]).run()
     assert set(frames(at)[-1]["kind"]) == {"article"}
     at = run(page="graph", focus="concept:warfarin", depth="2")
@@ -377,6 +378,8 @@ def test_bad_deep_links_give_messages_not_tracebacks(kb, params):
 
 
 def test_every_page_by_deep_link(kb):
+    """The single-page explorer's links (``?page=NAME&…``) open the page of that name, with
+    the rest of their parameters; an unknown page is reported, not silently replaced."""
     for page, header in [
         ("overview", "Overview"),
         ("questions", "Questions"),
@@ -390,9 +393,12 @@ def test_every_page_by_deep_link(kb):
     ]:
         at = run(page=page)
         assert at.header[0].value == header
-        assert at.sidebar.radio(key="nav").value == page
-    at.sidebar.radio(key="nav").set_value("questions").run()
+        assert "page" not in at.query_params
+    at = run(page="questions", q="citation_check")
     assert at.header[0].value == "Questions"
+    assert at.query_params["q"] in (["citation_check"], "citation_check")
+    at = run(page="nosuchpage")
+    assert "No page 'nosuchpage'" in texts(at) and at.header[0].value == "Overview"
 
 
 def test_a_store_without_its_derived_tables_is_flagged(demo_kb, tmp_path, monkeypatch):

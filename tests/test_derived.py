@@ -180,18 +180,21 @@ def test_derived_questions_answer_as_the_direct_queries_on_the_demo(demo_kb):
 
 
 def test_concept_counts_equal_counting_the_findings(demo_kb):
-    from kb import explore as x
+    from kb.read import base, concept_index, iri_links
 
     store = open_store(demo_kb)
-    kb = x.KB(demo_kb)
+    kb = base.KB(demo_kb)
     direct = (
         PREFIXES
         + "SELECT ?c (COUNT(*) AS ?n) WHERE { ?f cb:kind ?kind ; cb:concept ?c } GROUP BY ?c"
     )
-    for kind, iri in x.KIND_IRI.items():
+    for kind, iri in base.KIND_IRI.items():
         want = {r["c"]: int(r["n"]) for r in rows(store, direct, kind=ox.NamedNode(iri))}
-        got = {x.concept_iri(c.id): c.findings for c in x.concepts_of_kind(kb, kind)}
-        assert got == want and (got or kind not in x.BROWSE_KINDS), kind
+        got = {
+            iri_links.concept_iri(c.id): c.findings
+            for c in concept_index.concepts_of_kind(kb, kind)
+        }
+        assert got == want and (got or kind not in base.BROWSE_KINDS), kind
 
 
 def test_times_of_the_cases_that_gave_one_are_kept(demo_kb):

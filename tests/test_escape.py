@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from kb.escape import csv_bytes, csv_cell, md_escape
-from kb.explore import Span, highlight
 from kb.export import EVIDENCE_COLUMNS, evidence_csv
+from kb.read.iri_links import Span, highlight
 
 FORMULAS = ['=HYPERLINK("http://x")', "@SUM(A1)", "+1+2", "-2+3", "\t=1", "\r=1", "=1+1"]
 

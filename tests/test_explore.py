@@ -1,4 +1,4 @@
-"""The explorer's data access (kb.explore) on the SYNTHETIC demo KB: actual values, bound
+"""The explorer's data access (kb.read) on the SYNTHETIC demo KB: actual values, bound
 search strings, Markdown escaping, and a store that stays unchanged."""
 
 from __future__ import annotations
@@ -10,9 +10,23 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kb import explore as x
+from kb.escape import md_escape
 from kb.export import EVIDENCE_COLUMNS, evidence_rows, to_bibtex, to_ris
 from kb.jsonl import read_jsonl
+from kb.read import (
+    article_detail,
+    article_search,
+    base,
+    case_detail,
+    citation_check,
+    concept_index,
+    downloads,
+    iri_links,
+    neighbourhood,
+    overview,
+    provenance,
+    synthesis,
+)
 from kb.records import Extraction
 from kb.store import StoreError, current_version, manifest, run_query, write_store
 
@@ -34,19 +48,19 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def kb(demo_kb: Path) -> x.KB:
-    return x.KB(demo_kb)
+def kb(demo_kb: Path) -> base.KB:
+    return base.KB(demo_kb)
 
 
 def unmark(markdown: str) -> str:
-    """The text a reader sees of ``kb.explore``'s Markdown: no directives, bold, escapes or
+    """The text a reader sees of ``kb.read``'s Markdown: no directives, bold, escapes or
     the (invisible) word joiners that break short codes."""
     text = re.sub(r":[a-z]+(?:-background)?\[\*\*(.*?)\*\*\]", r"\1", markdown)
     return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def test_counts_of_the_demo(kb, demo_findings, demo_cases):
-    c = x.counts(kb)
+    c = overview.counts(kb)
     assert (c.articles, c.seed_articles, c.cases, c.references, c.resolved) == (
         12,
         1,
@@ -59,14 +73,14 @@ def test_counts_of_the_demo(kb, demo_findings, demo_cases):
     assert c.findings["condition"] == by_kind["condition"] > 100
     assert c.findings["treatment"] == by_kind["treatment"] > 50
     assert list(c.findings)[:4] == ["condition", "etiology", "treatment", "outcome"]
-    assert dict(x.publications_by_year(kb))["2016"] == 1
-    types = dict(x.publication_types(kb))
+    assert dict(overview.publications_by_year(kb))["2016"] == 1
+    types = dict(overview.publication_types(kb))
     assert types["Case Reports"] == 8 and types["Review"] == 3
     assert types["Retracted Publication"] == 1
 
 
 def test_seed_references_resolution_fetch_and_full_text(kb):
-    refs = {r.number: r for r in x.seed_references(kb)}
+    refs = {r.number: r for r in overview.seed_references(kb)}
     assert sorted(refs) == list(range(1, 11))
     methods = sorted(r.method for r in refs.values() if r.method)
     assert methods == ["doi", "doi", "doi", "doi", "ecitmatch", "pmid", "title"]
@@ -79,8 +93,8 @@ def test_seed_references_resolution_fetch_and_full_text(kb):
 
 
 def test_last_refresh_is_the_latest_activity_whatever_its_iri(kb, tmp_path):
-    runs = x.runs(kb)
-    assert runs and x.last_refresh(kb) == max(r.ended for r in runs)
+    runs = overview.runs(kb)
+    assert runs and overview.last_refresh(kb) == max(r.ended for r in runs)
     assert runs[0].kind == "Build"
     prov = "http://www.w3.org/ns/prov#"
     g = f"<{ID}graph/runs>"
@@ -95,13 +109,13 @@ def test_last_refresh_is_the_latest_activity_whatever_its_iri(kb, tmp_path):
         ]
     )
     write_store(tmp_path / "kb", nquads.encode())
-    other = x.KB(tmp_path / "kb")
-    assert x.last_refresh(other) == "2026-03-01T00:00:00Z"
-    assert x.counts(other).articles == 0
+    other = base.KB(tmp_path / "kb")
+    assert overview.last_refresh(other) == "2026-03-01T00:00:00Z"
+    assert overview.counts(other).articles == 0
 
 
 def test_evidence_with_sentence_paragraph_highlights_and_links(kb):
-    ev = x.evidence(kb, SEED_CASE_EVIDENCE)
+    ev = provenance.evidence(kb, SEED_CASE_EVIDENCE)
     assert (
         ev.sentence
         == "He was managed conservatively with a non-adherent dressing and weekly review."
@@ -115,7 +129,7 @@ def test_evidence_with_sentence_paragraph_highlights_and_links(kb):
     assert [ev.sentence[s.start : s.end] for s in main] == ["managed conservatively"]
     others = {ev.sentence[s.start : s.end] for s in ev.sentence_spans if not s.main}
     assert "non-adherent dressing" in others
-    md = x.highlight(ev.sentence, ev.sentence_spans)
+    md = iri_links.highlight(ev.sentence, ev.sentence_spans)
     assert ":green-background[**managed conservatively**]" in md
     assert unmark(md) == ev.sentence
     passage = ev.passage
@@ -124,9 +138,9 @@ def test_evidence_with_sentence_paragraph_highlights_and_links(kb):
 
 
 def test_evidence_in_a_pubmed_abstract_shows_its_paragraph(kb):
-    rows = x.ask_named(kb, "treatments_that_resolved")
+    rows = case_detail.ask_named(kb, "treatments_that_resolved")
     row = next(r for r in rows.rows if r[0].endswith("pmid%3A99000001/1"))
-    ev = x.evidence(kb, row[rows.columns.index("evidence")])
+    ev = provenance.evidence(kb, row[rows.columns.index("evidence")])
     assert ev.links[0] == ("PubMed 99000001", "https://pubmed.ncbi.nlm.nih.gov/99000001/")
     assert ("PMC PMC99000001", "https://pmc.ncbi.nlm.nih.gov/articles/PMC99000001/") in ev.links
     assert ev.passage.source == "abstract" and ev.passage.complete
@@ -134,55 +148,59 @@ def test_evidence_in_a_pubmed_abstract_shows_its_paragraph(kb):
 
 
 def test_a_question_row_without_an_evidence_column_finds_its_evidence(kb):
-    result = x.ask_named(kb, "citation_check")
+    result = case_detail.ask_named(kb, "citation_check")
     row = dict(zip(result.columns, result.rows[0], strict=True))
-    iri = x.find_evidence(kb, row["sentence"], row["article"], row["claimed"])
-    ev = x.evidence(kb, iri)
+    iri = provenance.find_evidence(kb, row["sentence"], row["article"], row["claimed"])
+    ev = provenance.evidence(kb, iri)
     assert ev.sentence == row["sentence"] and ev.concept_label == row["claimed"]
     assert ev.method == "citation_context"
 
 
 def test_markdown_escaping_makes_record_text_inert():
     hostile = "**bold** :red[x] $x^2$ <b>html</b> [link](http://a) # h\n- item `code` ~s~ :smile:"
-    md = x.md_escape(hostile)
+    md = md_escape(hostile)
     assert "\n" not in md
     for ch in "*:[]$<>()#`~-":
         assert re.search(rf"(?<!\\)\{ch}", md) is None, ch  # never unescaped
     assert unmark(md) == hostile.replace("\n", " ")
-    spans = [x.Span(0, 8, "condition"), x.Span(2, 6, "treatment", main=True)]
-    md = x.highlight(hostile, spans)
+    spans = [iri_links.Span(0, 8, "condition"), iri_links.Span(2, 6, "treatment", main=True)]
+    md = iri_links.highlight(hostile, spans)
     assert md.startswith("\\*\\*:green-background[**bold**]")  # main span wins the overlap
-    assert x.highlight("abc", [x.Span(1, 99, "x")]) == "abc"  # a span off the end is ignored
+    assert (
+        iri_links.highlight("abc", [iri_links.Span(1, 99, "x")]) == "abc"
+    )  # a span off the end is ignored
 
 
 def test_article_search_and_filters(kb):
-    page = x.search_articles(kb, "Calcinosis")
+    page = article_search.search_articles(kb, "Calcinosis")
     assert page.total == len(page.rows) > 3
     assert all("calcinosis" in r.title.lower() for r in page.rows)
-    assert x.search_articles(kb, "99000007").rows[0].id == "pmid:99000007"
-    assert x.search_articles(kb, "10.99999/SYNTH.2016.212").total <= 1
-    assert [r.id for r in x.search_articles(kb, year="2016").rows] == ["pmid:99000007"]
-    assert x.search_articles(kb, pub_type="Review").total == 3
-    assert x.search_articles(kb, mesh="D002114").total == 6
-    warfarin = {r.id for r in x.search_articles(kb, concept="warfarin").rows}
+    assert article_search.search_articles(kb, "99000007").rows[0].id == "pmid:99000007"
+    assert article_search.search_articles(kb, "10.99999/SYNTH.2016.212").total <= 1
+    assert [r.id for r in article_search.search_articles(kb, year="2016").rows] == ["pmid:99000007"]
+    assert article_search.search_articles(kb, pub_type="Review").total == 3
+    assert article_search.search_articles(kb, mesh="D002114").total == 6
+    warfarin = {r.id for r in article_search.search_articles(kb, concept="warfarin").rows}
     assert "pmid:99000007" in warfarin and len(warfarin) < 12
-    both = x.search_articles(kb, "calc", pub_type="Case Reports", concept="calcinosis_cutis")
+    both = article_search.search_articles(
+        kb, "calc", pub_type="Case Reports", concept="calcinosis_cutis"
+    )
     assert both.total and all("Case Reports" in r.types for r in both.rows)
-    all_rows = x.search_articles(kb, limit=100).rows
+    all_rows = article_search.search_articles(kb, limit=100).rows
     assert len(all_rows) == 12
     years = [r.year or "" for r in all_rows]
     assert years == sorted(years, reverse=True)
-    second = x.search_articles(kb, offset=5, limit=5)
+    second = article_search.search_articles(kb, offset=5, limit=5)
     assert [r.id for r in second.rows] == [r.id for r in all_rows[5:10]] and second.total == 12
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_a_hostile_search_is_bound_finds_nothing_and_changes_nothing(kb, demo_kb, text):
-    before = (current_version(demo_kb), manifest(demo_kb), x.store_quads(kb))
-    page = x.search_articles(kb, text)
+    before = (current_version(demo_kb), manifest(demo_kb), downloads.store_quads(kb))
+    page = article_search.search_articles(kb, text)
     if "calcinosis" not in text:
         assert page.total == 0 and page.rows == []
-    assert (current_version(demo_kb), manifest(demo_kb), x.store_quads(kb)) == before
+    assert (current_version(demo_kb), manifest(demo_kb), downloads.store_quads(kb)) == before
 
 
 def test_search_strings_reach_sparql_only_as_bound_literals(kb):
@@ -194,18 +212,18 @@ def test_search_strings_reach_sparql_only_as_bound_literals(kb):
             return kb.query(sparql, bindings, limit)
 
     marker = 'zz"} DROP {"zz'
-    x.search_articles(Spy(), marker, year="2016")
+    article_search.search_articles(Spy(), marker, year="2016")
     assert seen and all(marker.lower() not in sparql.lower() for sparql, _ in seen)
     assert all(b is None or "zz" not in str(b) for _, b in seen)  # bound inside the query text…
     assert any(str(ox.Literal(marker.lower())) in sparql for sparql, _ in seen)  # …as a literal
     with pytest.raises(StoreError):
-        x.values_block("SELECT * WHERE { ?s ?p ?o }", "s", ['"} DROP ALL {"'])
+        base.values_block("SELECT * WHERE { ?s ?p ?o }", "s", ['"} DROP ALL {"'])
     with pytest.raises(ValueError):
-        x.node("http://a> } DROP ALL { <b")
+        base.node("http://a> } DROP ALL { <b")
 
 
 def test_article_page_data(kb):
-    a = x.article(kb, "99000007")
+    a = article_detail.article(kb, "99000007")
     assert (
         a.title == "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate."
     )
@@ -216,97 +234,97 @@ def test_article_page_data(kb):
     mesh = {h.name: h for h in a.mesh}
     assert "Calciphylaxis" in mesh and "Warfarin" in mesh
     assert any(q == "chemically induced" for h in a.mesh for _, q, _ in h.qualifiers)
-    pages = [x.article(kb, f"99{n:06d}") for n in range(1, 17)]
+    pages = [article_detail.article(kb, f"99{n:06d}") for n in range(1, 17)]
     every = [q for page in pages if page for h in page.mesh for q in h.qualifiers]
     assert len(every) > 5 and all(ui != name and name for ui, name, _ in every)  # from the graph
-    assert x.article(kb, "pmid:1") is None
+    assert article_detail.article(kb, "pmid:1") is None
     with pytest.raises(ValueError):
-        x.article(kb, "nonsense")
-    says = x.seed_says(kb, "pmid:99000007")
+        article_detail.article(kb, "nonsense")
+    says = case_detail.seed_says(kb, "pmid:99000007")
     assert says and says[0].number == 6
     claims = {label for c in says for _, label, _ in c.claims}
     assert {"warfarin", "low molecular weight heparin"} <= claims
-    findings = x.article_findings(kb, "pmid:99000007")
+    findings = article_detail.article_findings(kb, "pmid:99000007")
     assert {f.method for f in findings} == {"text", "mesh"}
-    text = x.article_text(kb, "pmid:99000007")
-    paragraphs = x.abstract_markdown(a.abstract, text)
+    text = article_detail.article_text(kb, "pmid:99000007")
+    paragraphs = article_detail.abstract_markdown(a.abstract, text)
     assert "Calciphylaxis" in unmark(paragraphs[0]) and ":red[**Calciphylaxis**]" in paragraphs[0]
 
 
 def test_seed_cases_and_case_page(kb):
-    cases = x.article_cases(kb, SEED)
+    cases = case_detail.article_cases(kb, SEED)
     assert [c.label for c in cases] == ["Case 1", "Case 2"]
     one = cases[0]
     assert (one.age, one.sex) == ("P21D", "male") and "hand:left dorsum" in one.sites
     assert "iatrogenic calcinosis cutis" in one.findings["condition"]
     assert one.id == "seed:f0036fb653a4/1"
-    assert x.case(kb, one.id).iri == one.iri
-    findings = x.case_findings(kb, one.id)
+    assert case_detail.case(kb, one.id).iri == one.iri
+    findings = case_detail.case_findings(kb, one.id)
     assert any(f.label == "conservative management" for f in findings)
-    assert x.case(kb, "seed:nope/1") is None
+    assert case_detail.case(kb, "seed:nope/1") is None
     with pytest.raises(ValueError):
-        x.case_iri("no number")
+        iri_links.case_iri("no number")
 
 
 def test_concepts_browse_page_and_cooccurrence(kb, demo_findings):
-    treatments = {c.id: c for c in x.concepts_of_kind(kb, "treatment")}
+    treatments = {c.id: c for c in concept_index.concepts_of_kind(kb, "treatment")}
     thiosulfate = [f for f in demo_findings if f.concept == "sodium_thiosulfate"]
     assert treatments["sodium_thiosulfate"].findings == len(thiosulfate) > 5
     with pytest.raises(StoreError):
-        x.concepts_of_kind(kb, "nonsense")
-    c = x.concept(kb, "calcinosis_cutis_iatrogenic")
+        concept_index.concepts_of_kind(kb, "nonsense")
+    c = concept_index.concept(kb, "calcinosis_cutis_iatrogenic")
     assert (
         c.label == "iatrogenic calcinosis cutis"
         and ("calcinosis_cutis", "calcinosis cutis") in c.broader
     )
-    assert x.concept(kb, "no_such_concept") is None
-    findings = x.concept_findings(kb, "sodium_thiosulfate")
+    assert concept_index.concept(kb, "no_such_concept") is None
+    findings = concept_index.concept_findings(kb, "sodium_thiosulfate")
     assert {f.method for f in findings} == {"text", "mesh", "citation_context"}
-    co = {o.id: o for o in x.cooccurring(kb, "calcinosis_cutis_iatrogenic")}
+    co = {o.id: o for o in concept_index.cooccurring(kb, "calcinosis_cutis_iatrogenic")}
     assert "extravasation" in co and "etiology" in co["extravasation"].kind
     assert "calcinosis_cutis_iatrogenic" not in co
 
 
 def test_synthesis_cell_cases(kb):
-    assert {"complete resolution", "spontaneous resolution"} <= x.resolution_outcomes(kb)
-    cases = x.cell_cases(kb, "dressing", "complete resolution")
+    assert {"complete resolution", "spontaneous resolution"} <= synthesis.resolution_outcomes(kb)
+    cases = synthesis.cell_cases(kb, "dressing", "complete resolution")
     assert len(cases) == 4
     assert {c.time for c in cases} == {"P5M", "P2M", "P3M", "P70D"}
     assert all(c.treatment_sentence and c.outcome_sentence for c in cases)
-    assert x.cell_cases(kb, '"} DROP ALL {"', "x") == []
+    assert synthesis.cell_cases(kb, '"} DROP ALL {"', "x") == []
 
 
 def test_reference_content_beside_the_seed_claims(kb):
-    content = x.reference_content(kb, 6)
+    content = citation_check.reference_content(kb, 6)
     assert content.title.startswith("Warfarin-associated calciphylaxis")
     assert "warfarin" in content.findings["etiology"]
     assert "low molecular weight heparin" not in content.findings["etiology"]
     assert "Warfarin" in content.mesh
-    assert x.reference_content(kb, 999) is None
+    assert citation_check.reference_content(kb, 999) is None
 
 
 def test_network_around_the_seed(kb):
-    seed = x.article_iri(SEED)
-    net = x.network(kb, [seed], depth=1, max_nodes=200)
+    seed = iri_links.article_iri(SEED)
+    net = neighbourhood.network(kb, [seed], depth=1, max_nodes=200)
     kinds = {n.kind for n in net.nodes.values()}
     assert {"article", "case", "condition", "treatment"} <= kinds
     assert net.nodes[f"{ID}case/seed%3Af0036fb653a4/1"].page == (
         "case",
         {"id": "seed:f0036fb653a4/1"},
     )
-    assert (seed, x.article_iri("pmid:99000007"), "cites") in net.edges
-    small = x.network(kb, [seed], kinds=("article",), depth=2, max_nodes=5)
+    assert (seed, iri_links.article_iri("pmid:99000007"), "cites") in net.edges
+    small = neighbourhood.network(kb, [seed], kinds=("article",), depth=2, max_nodes=5)
     assert len(small.nodes) == 5 and small.truncated
     assert {n.kind for n in small.nodes.values()} == {"article"}
-    graph = x.to_networkx(net)
+    graph = neighbourhood.to_networkx(net)
     assert graph.number_of_nodes() == len(net.nodes)
-    dot = x.to_dot(graph, {seed: "?page=article&id=seed:f0036fb653a4"})
+    dot = neighbourhood.to_dot(graph, {seed: "?page=article&id=seed:f0036fb653a4"})
     assert dot.startswith("digraph kb {") and 'URL="?page=article&id=seed:f0036fb653a4"' in dot
-    assert x._dot('a "quoted" \\ label\nx') == '"a \\"quoted\\" \\\\ label x"'
+    assert neighbourhood._dot('a "quoted" \\ label\nx') == '"a \\"quoted\\" \\\\ label x"'
 
 
 def test_evidence_table_matches_the_build(kb, demo_kb, demo_findings):
-    rows, truncated = x.evidence_table(kb)
+    rows, truncated = downloads.evidence_table(kb)
     assert not truncated and len(rows) == len(demo_findings)
     assert all(list(r) == EVIDENCE_COLUMNS for r in rows[:5])
     built = evidence_rows(read_jsonl(demo_kb / "extractions.jsonl", Extraction))
@@ -330,12 +348,12 @@ def test_authors_of_a_graph_written_before_author_lists():
         def query(self, sparql, bindings=None, limit=1000):
             return run_query(store, sparql, bindings, limit)
 
-    assert x.authors(Store(), [a.value]) == {a.value: ["Alpha B", "Zed A"]}
-    assert x.authors(Store(), []) == {}
+    assert article_detail.authors(Store(), [a.value]) == {a.value: ["Alpha B", "Zed A"]}
+    assert article_detail.authors(Store(), []) == {}
 
 
 def test_bibliography_from_the_graph(kb):
-    entries = x.bibliography(kb)
+    entries = downloads.bibliography(kb)
     assert [e.number for e in entries] == list(range(1, 11))
     six = entries[5]
     assert six.pmid == "99000007" and six.year == 2016
@@ -352,14 +370,14 @@ def test_bibliography_from_the_graph(kb):
 
 
 def test_downloads_are_made_in_memory_from_the_store(kb, demo_kb, demo_findings):
-    csv = x.download(kb, demo_kb, "evidence").decode()
+    csv = downloads.download(kb, demo_kb, "evidence").decode()
     assert csv.startswith(",".join(EVIDENCE_COLUMNS))
     assert csv.count("\r\n") == len(demo_findings) + 1
-    assert x.download(kb, demo_kb, "ris").decode().count("ER  - ") == 10
-    assert x.download(kb, demo_kb, "bibtex").decode().count("@article{") == 10
-    nquads = x.download(kb, demo_kb, "nquads")
-    assert nquads.count(b"\n") == x.store_quads(kb)
-    assert b"@prefix cb:" in x.download(kb, demo_kb, "trig")
+    assert downloads.download(kb, demo_kb, "ris").decode().count("ER  - ") == 10
+    assert downloads.download(kb, demo_kb, "bibtex").decode().count("@article{") == 10
+    nquads = downloads.download(kb, demo_kb, "nquads")
+    assert nquads.count(b"\n") == downloads.store_quads(kb)
+    assert b"@prefix cb:" in downloads.download(kb, demo_kb, "trig")
     with pytest.raises(ValueError):
-        x.download(kb, demo_kb, "exe")
-    assert x.store_bytes(demo_kb) > 0
+        downloads.download(kb, demo_kb, "exe")
+    assert downloads.store_bytes(demo_kb) > 0

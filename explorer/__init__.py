@@ -1,0 +1,1 @@
+"""The Casebook explorer (Streamlit): ``kb explore`` or ``streamlit run app.py``."""

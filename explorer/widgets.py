@@ -1,0 +1,281 @@
+"""The pieces pages share: query-parameter-bound widgets, links, tables, the evidence panel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from explorer import data
+from explorer.nav import go, href
+from explorer.source import Source
+from kb.escape import md_escape
+from kb.query import QueryRejected
+from kb.questions import QuestionError
+from kb.read import base, entities, iri_links, provenance
+from kb.store import StoreError
+
+LEGEND = " ".join(
+    f":{color}[**{kind.replace('_', ' ')}**]"
+    for kind, color in base.KIND_COLORS.items()
+    if kind != "patient_attribute"
+)
+
+
+def qp(name: str, default: str | None = None) -> str | None:
+    value = st.query_params.get(name)
+    return value if value not in (None, "") else default
+
+
+def link(label: str, page: str, **params: object) -> str:
+    """A Markdown link to a page (opens it in a new tab); the label is escaped."""
+    return f"[{md_escape(label)}]({href(page, **params)})"
+
+
+def set_param(name: str, value: object, reset: Sequence[str] = ()) -> None:
+    for other in reset:
+        st.query_params.pop(other, None)
+    if value in (None, "", []):
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = str(value)
+
+
+def bound_select(
+    label: str,
+    options: Sequence,
+    param: str,
+    default=None,
+    format_func: Callable = str,
+    reset: Sequence[str] = (),
+    container=st,
+    key: str | None = None,
+    help: str | None = None,
+):
+    """A selectbox whose value lives in the query parameter ``param`` (deep-linkable)."""
+    key = key or f"w_{param}"
+    options = list(options)
+    raw = qp(param, None if default is None else str(default))
+    by_text = {str(o): o for o in options}
+    value = by_text.get(raw) if raw is not None else None
+    if value is None and raw is None and default in options:
+        value = default
+    if value is None and options and raw is None:
+        value = options[0]
+    if value is None and options:
+        value = options[0]
+        if raw is not None:  # a deep link's value that is not among the choices: say so
+            st.warning(f"{md_escape(label)}: no choice {md_escape(raw)!r}; showing the first.")
+    st.session_state[key] = value
+
+    def changed() -> None:
+        set_param(param, st.session_state[key], reset)
+
+    return container.selectbox(
+        label, options, key=key, format_func=format_func, on_change=changed, help=help
+    )
+
+
+def bound_text(
+    label: str,
+    param: str,
+    default: str = "",
+    reset: Sequence[str] = (),
+    container=st,
+    key: str | None = None,
+    area: bool = False,
+    **kwargs,
+) -> str:
+    key = key or f"w_{param}"
+    st.session_state[key] = qp(param, default) or ""
+
+    def changed() -> None:
+        set_param(param, st.session_state[key], reset)
+
+    widget = container.text_area if area else container.text_input
+    return widget(label, key=key, on_change=changed, **kwargs)
+
+
+def open_button(label: str, page: str, key: str, **params: object) -> None:
+    if st.button(label, key=key):
+        go(page, **params)
+
+
+def show_error(exc: BaseException) -> None:
+    if isinstance(exc, QueryRejected):
+        st.error(f"Query rejected: {md_escape(str(exc))}")
+    elif isinstance(exc, StoreError):
+        st.error(f"The knowledge base could not answer: {md_escape(str(exc))}")
+    elif isinstance(exc, QuestionError):
+        st.error(f"Bad parameter: {md_escape(str(exc))}")
+    elif isinstance(exc, ValueError):
+        st.error(f"Invalid input: {md_escape(str(exc))}")
+    else:
+        st.error(f"Something went wrong ({type(exc).__name__}): {md_escape(str(exc))}")
+
+
+def table(rows: Sequence[dict] | pd.DataFrame, **kwargs) -> None:
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if df.empty:
+        st.caption("(nothing)")
+        return
+    st.dataframe(df, hide_index=True, width="stretch", **kwargs)
+
+
+def page_column(label: str = "open") -> st.column_config.LinkColumn:
+    """A table column of deep links, each shown as its ``id=`` value."""
+    return st.column_config.LinkColumn(label, display_text=r"id=([^&]+)")
+
+
+def finding_rows(findings: Sequence[entities.Finding]) -> list[dict]:
+    return [
+        {
+            "kind": f.kind,
+            "finding": f.label,
+            "assertion": f.assertion,
+            "value": f.value or "",
+            "method": base.METHODS.get(f.method, f.method),
+            "section": f.section,
+            "sentence": f.sentence,
+            "subject": f.subject_label or iri_links.local_name(f.subject),
+            "concept": href("concept", id=f.concept) if f.concept else "",
+        }
+        for f in findings
+    ]
+
+
+def evidence_panel(ev: provenance.Evidence, key: str) -> None:
+    """An evidence node: the sentence in its paragraph with the mentions highlighted, where it
+    was read (section, method), the assertion, the extractor and links to the article."""
+    with st.container(border=True):
+        if ev.status:
+            st.error(f"From a {ev.status.upper()} article: weigh this evidence accordingly.")
+        st.markdown(
+            f"**Evidence** of the {md_escape(ev.kind.replace('_', ' '))} "
+            f"**{md_escape(ev.label)}** · {md_escape(ev.method_label)} · section "
+            f"*{md_escape(ev.section or '—')}* · assertion **{md_escape(ev.assertion)}**"
+        )
+        st.markdown("> " + iri_links.highlight(ev.sentence, ev.sentence_spans))
+        if ev.passage and ev.passage.text.strip() != ev.sentence.strip():
+            where = (
+                "its paragraph of the abstract"
+                if ev.passage.source == "abstract"
+                else "its paragraph (the neighbouring sentences the graph keeps)"
+            )
+            st.caption(f"In {where}:")
+            st.markdown(iri_links.highlight(ev.passage.text, ev.passage.spans))
+        st.caption("Highlighted: " + LEGEND + " — the finding itself on a background.")
+        facts = {
+            "finding": ev.label,
+            "kind": ev.kind,
+            "concept": f"{ev.concept_label} ({ev.concept})" if ev.concept else "",
+            "value": ev.value or "",
+            "subject": ev.subject_label or iri_links.local_name(ev.subject),
+            "method": ev.method_label,
+            "extractor": f"{ev.extractor} {ev.version}",
+            "score": "" if ev.score is None else f"{ev.score:g}",
+            "source text": f"{ev.source_text} [{ev.start}:{ev.end}], mention [{ev.span_start}:{ev.span_end}]",
+            "article": ev.title or iri_links.document_id(ev.article),
+        }
+        st.table(pd.DataFrame({"value": list(facts.values())}, index=list(facts)))
+        links = [f"[{md_escape(label)}]({url})" for label, url in ev.links]
+        links.append(link("article page", "article", id=iri_links.document_id(ev.article)))
+        if ev.concept:
+            links.append(link("concept page", "concept", id=ev.concept))
+        if ev.subject.startswith(base.ID + "case/"):
+            links.append(link("case page", "case", id=iri_links.case_id(ev.subject)))
+        st.markdown(" · ".join(links))
+        cols = st.columns(3)
+        with cols[0]:
+            open_button(
+                "Open the article", "article", f"{key}_art", id=iri_links.document_id(ev.article)
+            )
+        if ev.concept:
+            with cols[1]:
+                open_button("Open the concept", "concept", f"{key}_con", id=ev.concept)
+        if ev.subject.startswith(base.ID + "case/"):
+            with cols[2]:
+                open_button(
+                    "Open the case",
+                    "case",
+                    f"{key}_case",
+                    id=iri_links.case_id(ev.subject),
+                )
+
+
+def findings_with_evidence(src: Source, findings: Sequence[entities.Finding], key: str) -> None:
+    """A findings table, and the evidence of the one chosen in the selectbox below it."""
+    table(finding_rows(findings), column_config={"concept": page_column("concept")})
+    if not findings:
+        return
+    options = [None, *range(len(findings))]
+    choice = bound_select(
+        "Show the evidence of",
+        options,
+        f"{key}_row",
+        format_func=lambda i: (
+            "—"
+            if i is None
+            else f"{i + 1}. {findings[i].kind}: {findings[i].label} ({findings[i].method})"
+        ),
+        key=f"w_{key}_row",
+    )
+    if choice is not None:
+        ev = data.evidence(src, findings[choice].evidence)
+        if ev:
+            evidence_panel(ev, key=f"{key}_ev")
+
+
+def result_frame(result) -> pd.DataFrame:
+    return pd.DataFrame(result.rows, columns=result.columns)
+
+
+def linked_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A copy of ``df`` whose columns of article/case/concept IRIs are deep links to their
+    pages (shown as their ids), with the column configuration that shows them so."""
+    out = df.copy()
+    config = {}
+    for column in out.columns:
+        values = [v for v in out[column] if isinstance(v, str) and v]
+        if not values or not all(v.startswith(base.ID) for v in values):
+            continue
+        pages = [iri_links.page_of(v) for v in values]
+        if all(pages):
+            out[column] = [
+                href(*iri_links.page_of(v)[0:1], **iri_links.page_of(v)[1])
+                if isinstance(v, str) and v
+                else v
+                for v in out[column]
+            ]
+            config[column] = page_column(column)
+        else:
+            out[column] = [
+                iri_links.local_name(v) if isinstance(v, str) else v for v in out[column]
+            ]
+    return out, config
+
+
+def case_summary(c: entities.CaseInfo) -> None:
+    with st.container(border=True):
+        demo = ", ".join(
+            p
+            for p in (
+                f"age {c.age}" if c.age else None,
+                c.sex,
+                "; ".join(c.sites) if c.sites else None,
+            )
+            if p
+        )
+        st.markdown(
+            f"**{link(c.label or 'Case', 'case', id=c.id)}** · {md_escape(c.document)}"
+            + (f" · {md_escape(demo)}" if demo else "")
+        )
+        for kind in base.KINDS:
+            if c.findings.get(kind):
+                color = base.KIND_COLORS[kind]
+                st.markdown(
+                    f"{kind.replace('_', ' ')}: "
+                    + ", ".join(f":{color}[{md_escape(v)}]" for v in c.findings[kind])
+                )
+        open_button("Open the case", "case", f"case_{c.id}", id=c.id)

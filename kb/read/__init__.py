@@ -1,0 +1,1 @@
+"""Read models of the explorer: one plain module per page or topic, no Streamlit."""
