@@ -10,12 +10,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kb.serve import stop_server
-from tests.conftest import free_port
+from tests.conftest import _isolate, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -45,13 +46,15 @@ def _browser_or_skip() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture
-def server(demo_kb: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def server(demo_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` on a free port of 127.0.0.1, from the repository root (so it
-    reads .streamlit/config.toml); stopped after the test."""
+    reads .streamlit/config.toml); one for the module, stopped after its last test."""
     _browser_or_skip()
     port = free_port()
-    env = {**os.environ, "KB_DATA_DIR": str(demo_kb)}
+    with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse isolation comes later
+        _isolate(mp, tmp_path_factory.mktemp("explorer"))
+        env = {**os.environ, "KB_DATA_DIR": str(demo_kb)}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.headless", "true", "--server.address", "127.0.0.1",
@@ -79,7 +82,7 @@ def server(demo_kb: Path) -> Iterator[str]:
         stop_server(proc, grace=10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     _browser_or_skip()
     from selenium import webdriver
@@ -153,3 +156,89 @@ def test_questions_page_in_a_browser(server, browser):
     assert "row=" in browser.current_url  # the selection is in the deep link
     assert shot.stat().st_size > 10_000
     assert "Traceback" not in text
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One page opened by its URL: what it must show once drawn, and an optional last step."""
+
+    name: str
+    path: str
+    shows: str  # text the page's main content holds when it has drawn
+    run: str | None = None  # the label of a button to press, then wait for ``after``
+    after: str | None = None
+
+
+VISITS = (
+    Visit("overview", "overview", "Findings by kind"),
+    Visit("questions", "questions?q=treatments_that_resolved&row=0", "Evidence of the outcome"),
+    Visit("articles", "articles?search=calcinosis", "Articles 1–"),
+    Visit("article", "article?id=pmid:99000001", "PubMed 99000001"),
+    Visit("case", "case?id=pmid:99000001/1", "Patient 1"),
+    Visit("concepts", "concepts", "Concepts"),
+    Visit("concept", "concept?id=calcinosis_cutis", "calcinosis cutis"),
+    Visit("synthesis", "synthesis", "Open a cell"),
+    Visit("citations", "citations", "claims about"),
+    Visit("graph", "graph", "nodes,"),
+    Visit("sparql", "sparql?example=cases_by_age_sex", "SPARQL console", "Run", " ms"),
+    Visit("downloads", "downloads", "store version"),
+)
+BROKEN = ("Something went wrong", "Traceback", "Error:", "could not answer", "Query failed")
+
+
+def drawn(driver, shows: str) -> bool:
+    """Streamlit has finished this run: no running indicator or spinner, and ``shows`` is in
+    the main content."""
+    from selenium.webdriver.common.by import By
+
+    busy = driver.find_elements(
+        By.CSS_SELECTOR, '[data-testid="stStatusWidget"], [data-testid="stSpinner"]'
+    )
+    main = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"]')
+    return not busy and bool(main) and shows.lower() in main[0].text.lower()
+
+
+def settle(driver, shows: str, timeout: float = 30) -> None:
+    """Wait until the page is drawn and stays so (a rerun may follow the first paint)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, timeout, poll_frequency=0.2)
+    wait.until(lambda d: drawn(d, shows))
+    time.sleep(0.6)
+    wait.until(lambda d: drawn(d, shows))
+
+
+def full_page_shot(driver, path: Path) -> None:
+    """A PNG of the whole page: the window grown to the height of Streamlit's scrolling main
+    area (a plain screenshot shows only the viewport)."""
+    height = driver.execute_script(
+        "const m = document.querySelector('[data-testid=\"stMain\"]');"
+        "return Math.max(m ? m.scrollHeight : 0, document.body.scrollHeight);"
+    )
+    driver.set_window_size(1400, min(max(int(height) + 100, 900), 12000))
+    time.sleep(0.4)  # let the charts re-lay out at the new size
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1400, 2000)
+
+
+@pytest.mark.parametrize("visit", VISITS, ids=[v.name for v in VISITS])
+def test_every_page_draws_without_an_error(server, browser, visit):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/{visit.path}")
+    settle(browser, visit.shows)
+    if visit.run:
+        button = browser.find_element(By.XPATH, f'//button[normalize-space(.)="{visit.run}"]')
+        button.click()
+        settle(browser, visit.after)
+
+    errors = browser.find_elements(
+        By.CSS_SELECTOR, '[data-testid="stException"], [data-testid="stAlertContentError"]'
+    )
+    assert not errors, f"{visit.name}: {errors[0].text[:300]}"
+    text = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMain"]').text
+    assert not [b for b in BROKEN if b in text], f"{visit.name} shows an error:\n{text[:1500]}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"page-{visit.name}.png"
+    full_page_shot(browser, shot)
+    assert shot.stat().st_size > 10_000
