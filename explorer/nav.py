@@ -38,6 +38,7 @@ PAGES = (
     PageSpec("concept", "Concept", menu=False),
 )
 NAMES = tuple(p.name for p in PAGES)
+DEFAULT = PAGES[0].name
 
 
 def module(name: str) -> ModuleType:
@@ -56,7 +57,7 @@ def pages(run: Callable[[ModuleType], None]) -> dict[str, st.Page]:
             draw,
             title=spec.title,
             url_path=spec.name,
-            default=spec.name == "overview",
+            default=spec.name == DEFAULT,
             visibility="visible" if spec.menu else "hidden",
         )
 
@@ -68,9 +69,11 @@ def clean(params: dict[str, object]) -> dict[str, str]:
 
 
 def href(page: str, **params: object) -> str:
-    """A deep link to a page of the explorer (relative: the same server and base path)."""
+    """A deep link to a page of the explorer (relative: the same server and base path). The
+    default page is served at the root only: ``/overview`` would be "Page not found"."""
+    path = "." if page == DEFAULT else page
     query = urlencode(clean(params), safe=":/")
-    return f"{page}?{query}" if query else page
+    return f"{path}?{query}" if query else path
 
 
 def go(page: str, **params: object) -> None:
