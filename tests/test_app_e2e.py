@@ -170,7 +170,7 @@ class Visit:
 
 
 VISITS = (
-    Visit("overview", "overview", "Findings by kind"),
+    Visit("overview", "", "Findings by kind"),  # the default page: served at the root only
     Visit("questions", "questions?q=treatments_that_resolved&row=0", "Evidence of the outcome"),
     Visit("articles", "articles?search=calcinosis", "Articles 1–"),
     Visit("article", "article?id=pmid:99000001", "PubMed 99000001"),
@@ -236,6 +236,8 @@ def test_every_page_draws_without_an_error(server, browser, visit):
         By.CSS_SELECTOR, '[data-testid="stException"], [data-testid="stAlertContentError"]'
     )
     assert not errors, f"{visit.name}: {errors[0].text[:300]}"
+    dialogs = [d.text for d in browser.find_elements(By.CSS_SELECTOR, '[role="dialog"]')]
+    assert not dialogs, f"{visit.name}: {dialogs}"  # e.g. Streamlit's "Page not found"
     text = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMain"]').text
     assert not [b for b in BROKEN if b in text], f"{visit.name} shows an error:\n{text[:1500]}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
