@@ -119,7 +119,9 @@ def render(src: Source) -> None:
         options,
         "row",
         format_func=lambda i: (
-            "—" if i is None else f"{i + 1}. " + " · ".join(str(df.iloc[i][c]) for c in shown)
+            "—"
+            if i is None
+            else f"{i + 1}. " + " · ".join(str(v) for v in df.iloc[i][shown] if pd.notna(v))
         ),
     )
     if row is None:
