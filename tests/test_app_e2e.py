@@ -5,6 +5,7 @@ row's evidence opened, a screenshot kept in tests/artifacts/."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -240,6 +241,8 @@ def test_every_page_draws_without_an_error(server, browser, visit):
     assert not dialogs, f"{visit.name}: {dialogs}"  # e.g. Streamlit's "Page not found"
     text = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMain"]').text
     assert not [b for b in BROKEN if b in text], f"{visit.name} shows an error:\n{text[:1500]}"
+    values = [i.get_attribute("value") or "" for i in browser.find_elements(By.TAG_NAME, "input")]
+    assert not [v for v in values if re.search(r"\b(nan|None)\b", v)], values  # widget labels
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"page-{visit.name}.png"
     full_page_shot(browser, shot)

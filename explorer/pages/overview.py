@@ -64,7 +64,7 @@ def render(src: Source) -> None:
                 {
                     "#": r.number,
                     "resolved by": r.method or "—",
-                    "score": r.score,
+                    "score": "—" if r.score is None else f"{r.score:.2f}",
                     "unresolved because": r.reason or "",
                     "fetched": "yes" if r.fetched else "no",
                     "text": r.full_text,
@@ -82,6 +82,4 @@ def render(src: Source) -> None:
         )
     if runs:
         st.subheader("Runs")
-        table(
-            [{"ended": r.ended, "kind": r.kind, "label": r.label or "", "run": r.iri} for r in runs]
-        )
+        table([{"ended": r.ended, "kind": r.kind, "label": r.label or ""} for r in runs])
