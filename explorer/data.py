@@ -18,6 +18,7 @@ from kb.read import (
     provenance,
     synthesis,
 )
+from kb.read import case_timeline as timelines
 from kb.read import outcome_chart as charts
 
 article = cached(article_detail.article)
@@ -27,6 +28,7 @@ article_text = cached(article_detail.article_text)
 ask_named = cached(case_detail.ask_named)
 case = cached(case_detail.case)
 case_findings = cached(case_detail.case_findings)
+case_timeline = cached(timelines.case_timeline)
 cell_cases = cached(synthesis.cell_cases)
 citations = cached(case_detail.citations)
 concept = cached(concept_index.concept)

@@ -546,3 +546,32 @@ def test_an_unknown_synthesis_condition_is_reported_and_shows_all(kb):
     assert at.selectbox(key="w_condition").value is None
     cases, _ = outcome_dots(at)
     assert cases[("dressing", "complete resolution")] == 4
+
+
+# --- pictures: a case's timeline, in days where the report gives them
+
+
+def test_a_case_timeline_places_treatment_and_outcome_in_days(kb):
+    at = run(page="case", id="pmid:99000007/1")
+    _, (points,) = chart_data(at)
+    days = {(r.step, r.stage, r.label): r.day for r in points.itertuples()}
+    assert (
+        days[("direct oral anticoagulant → improvement", "treatment", "direct oral anticoagulant")]
+        == 0
+    )
+    assert days[("direct oral anticoagulant → improvement", "outcome", "improvement")] == 14
+    assert days[("intravenous sodium thiosulfate → healing", "outcome", "healing")] == 122
+    steps = frames(at)[0]
+    untimed = steps[steps["time"] == "not reported"]
+    assert list(untimed["from"]) == ["exposure: warfarin"]  # in order, no day invented for it
+    assert list(untimed["to"]) == ["lesion: calciphylaxis"]
+    assert "14 days (2 weeks)" in set(steps["time"]) and "122 days (4 months)" in set(steps["time"])
+
+
+def test_a_case_without_times_says_so_and_keeps_the_order(kb):
+    at = run(page="case", id="pmid:99000001/1")
+    assert not at.get("vega_lite_chart")
+    assert any("No times reported" in i.value for i in at.info)
+    steps = frames(at)[0]
+    assert list(steps["from"]) == ["exposure: extravasation"]
+    assert list(steps["to"]) == ["lesion: iatrogenic calcinosis cutis"]
