@@ -38,7 +38,8 @@ def render(src: Source) -> None:
     with st.spinner("Synthesising…"):
         chart = data.outcome_chart(src, sources, condition)
     if not chart.counts:
-        st.info("No case has a treatment that the text links to an outcome.")
+        among = "with this condition " if condition else ""
+        st.info(f"No case {among}has a treatment that the text links to an outcome.")
         return
     df = pd.DataFrame([asdict(c) for c in chart.counts])
     flagged = df[df["flagged"] > 0]
