@@ -575,3 +575,10 @@ def test_a_case_without_times_says_so_and_keeps_the_order(kb):
     steps = frames(at)[0]
     assert list(steps["from"]) == ["exposure: extravasation"]
     assert list(steps["to"]) == ["lesion: iatrogenic calcinosis cutis"]
+
+
+def test_a_condition_without_linked_outcomes_says_so(kb):
+    at = run(page="synthesis", condition="gout")
+    assert at.selectbox(key="w_condition").value == "gout"
+    assert any("No case with this condition" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
