@@ -8,7 +8,7 @@ refreshes (after a synthetic revision of one record, so refresh fetches). Counte
 failed), records lost, unasked records stored, seconds, and the process's peak RSS so far
 (``ru_maxrss`` only grows: a case's figure is the maximum up to it). No network.
 
-    .venv/bin/python benchmarks/fault_matrix.py
+    .venv/bin/python benchmarks/fault_matrix.py [FAULT ...]   (only the cases named so)
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ CASES: list[tuple[str, list[tuple[str | None, Fault]]]] = [
     ("extra_pmid", [("efetch", Fault("extra_pmid"))]),
     ("wrong_pmids", [("efetch", Fault("wrong_pmids"))]),
     ("drip", [(None, Fault("drip", delay=0.5))]),
+    ("drip_headers", [(None, Fault("drip_headers", delay=0.5))]),
     ("oversize", [(None, Fault("oversize", size=200_000_000))]),
     ("huge_text", [("efetch", Fault("huge_text"))]),
     ("extra_pmid+503 esearch", [("efetch", Fault("extra_pmid")), ("esearch", Fault("503"))]),
@@ -91,6 +92,7 @@ def run_case(kind: str, server: FakeEutils, base: Path, tmp: Path, faults) -> di
 
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)
+    only = set(sys.argv[1:])
     tmp = Path(tempfile.mkdtemp(prefix="fault-matrix-"))
     rows = []
     with demo_corpus() as path, FakeEutils(Corpus.load(path)) as server:
@@ -106,6 +108,8 @@ def main() -> int:
 
                 revise_title(server.corpus)
             for name, faults in CASES:
+                if only and name not in only:
+                    continue
                 rows.append((stage, name, run_case(stage, server, base, work, faults)))
     print(
         f"{'stage':8} {'fault':30} {'held':5} {'lost':>4} {'unasked':>7} {'outcome':18} {'s':>6} {'peak MB':>8}"

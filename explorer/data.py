@@ -18,6 +18,8 @@ from kb.read import (
     provenance,
     synthesis,
 )
+from kb.read import case_timeline as timelines
+from kb.read import outcome_chart as charts
 
 article = cached(article_detail.article)
 article_cases = cached(case_detail.article_cases)
@@ -26,9 +28,11 @@ article_text = cached(article_detail.article_text)
 ask_named = cached(case_detail.ask_named)
 case = cached(case_detail.case)
 case_findings = cached(case_detail.case_findings)
+case_timeline = cached(timelines.case_timeline)
 cell_cases = cached(synthesis.cell_cases)
 citations = cached(case_detail.citations)
 concept = cached(concept_index.concept)
+condition_cases = cached(synthesis.condition_cases)
 concept_choices = cached(concept_names.concept_choices)
 concept_findings = cached(concept_index.concept_findings)
 concept_lookup = cached(concept_names.concept_lookup)
@@ -40,6 +44,7 @@ find_evidence = cached(provenance.find_evidence)
 full_text_counts = cached(overview.full_text_counts)
 mesh_descriptors = cached(article_search.mesh_descriptors)
 network = cached(neighbourhood.network)
+outcome_chart = cached(charts.outcome_chart)
 publication_types = cached(overview.publication_types)
 publications_by_year = cached(overview.publications_by_year)
 reference_content = cached(citation_check.reference_content)

@@ -62,7 +62,7 @@ class Source:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def open_store(key: tuple[str, str], version: str):
+def open_store(key: tuple[str, str], version: str | None):
     """The read-only store of one version (thread-safe; shared by all sessions)."""
     kind, where = key
     if kind == "remote":
@@ -83,7 +83,7 @@ def cached(
 ) -> Callable[Concatenate[Source, P], R]:
     """``fn(store, ...)`` as ``fn(source, ...)``, its answers cached per store version."""
 
-    def call(key: tuple[str, str], version: str, *args: Any, **kwargs: Any) -> R:
+    def call(key: tuple[str, str], version: str | None, *args: Any, **kwargs: Any) -> R:
         return fn(open_store(key, version), *args, **kwargs)
 
     # st.cache_data keys a cache by the function's module and qualified name: one per fn.

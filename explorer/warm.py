@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -17,7 +18,7 @@ from kb.read.base import BROWSE_KINDS
 
 log = logging.getLogger("casebook.app")
 
-WARM = [
+WARM: list[tuple[Callable[..., object], tuple]] = [
     (data.counts, ()),
     (data.seed_references, ()),
     (data.full_text_counts, ()),
@@ -41,7 +42,7 @@ def warm_up(src: Source) -> None:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _warm_up(key: tuple[str, str], version: str, data_dir: str) -> threading.Thread:
+def _warm_up(key: tuple[str, str], version: str | None, data_dir: str) -> threading.Thread:
     src = Source(key, version, Path(data_dir))
 
     def work() -> None:

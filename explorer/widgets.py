@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -123,7 +124,13 @@ def table(rows: Sequence[dict] | pd.DataFrame, **kwargs) -> None:
     st.dataframe(df, hide_index=True, width="stretch", **kwargs)
 
 
-def page_column(label: str = "open") -> st.column_config.LinkColumn:
+def _linked(value: object) -> object:
+    """A cell's IRI as the deep link of its page; any other cell as it is."""
+    target = iri_links.page_of(value) if isinstance(value, str) and value else None
+    return href(target[0], **target[1]) if target else value
+
+
+def page_column(label: str = "open") -> Any:  # a st.column_config.LinkColumn
     """A table column of deep links, each shown as its ``id=`` value."""
     return st.column_config.LinkColumn(label, display_text=r"id=([^&]+)")
 
@@ -242,12 +249,7 @@ def linked_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             continue
         pages = [iri_links.page_of(v) for v in values]
         if all(pages):
-            out[column] = [
-                href(*iri_links.page_of(v)[0:1], **iri_links.page_of(v)[1])
-                if isinstance(v, str) and v
-                else v
-                for v in out[column]
-            ]
+            out[column] = [_linked(v) for v in out[column]]
             config[column] = page_column(column)
         else:
             out[column] = [

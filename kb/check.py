@@ -117,7 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Exit 0 when sound; 2 with one line per problem on standard output."""
-    from kb.cli import settings_from
+    from kb.config import settings_from
     from kb.errors import require_data_dir
 
     data_dir = settings_from(args).data_dir

@@ -7,6 +7,7 @@ call ``load_settings`` so they agree on where the knowledge base lives.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import tomllib
@@ -113,3 +114,11 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if name == "eutils_url" and not str(value).endswith("/"):
         return str(value) + "/"
     return value
+
+
+def settings_from(args: argparse.Namespace, **extra: object) -> Settings:
+    """The settings a command runs with: its flags over the environment, the file, defaults."""
+    names = {f.name for f in dataclasses.fields(Settings)}
+    overrides = {k: v for k, v in vars(args).items() if k in names}
+    overrides.update(extra)
+    return load_settings(overrides, config_path=getattr(args, "config", None))

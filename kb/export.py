@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from kb.check import guard
-    from kb.cli import settings_from
+    from kb.config import settings_from
 
     guard(settings_from(args).data_dir)
     data = render(args.format, settings_from(args).data_dir)

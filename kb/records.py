@@ -8,7 +8,7 @@ crosses a module boundary. They serialise to plain JSON with ``to_dict``/``from_
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast, get_args
 
 # --------------------------------------------------------------------------- seed article
 
@@ -407,6 +407,34 @@ Assertion = Literal[
 ]
 EvidenceMethod = Literal["text", "mesh", "citation_context"]
 RelationKind = Literal["caused_by", "treated_with", "led_to"]
+
+
+def _checked(vocabulary: object, value: object, what: str) -> None:
+    """Values from models and rule files enter the records' vocabularies only through here."""
+    allowed = get_args(vocabulary)
+    if value not in allowed:
+        raise ValueError(f"{value!r} is not a {what} (one of {', '.join(allowed)})")
+
+
+def finding_kind(value: str) -> FindingKind:
+    _checked(FindingKind, value, "finding kind")
+    return cast(FindingKind, value)
+
+
+def category(value: str | None) -> Category | None:
+    if value is not None:
+        _checked(Category, value, "category")
+    return cast(Category | None, value)
+
+
+def assertion(value: str) -> Assertion:
+    _checked(Assertion, value, "assertion status")
+    return cast(Assertion, value)
+
+
+def relation_kind(value: str) -> RelationKind:
+    _checked(RelationKind, value, "relation kind")
+    return cast(RelationKind, value)
 
 
 @dataclass

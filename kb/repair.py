@@ -129,7 +129,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from kb.cli import settings_from
+    from kb.config import settings_from
 
     data_dir = settings_from(args).data_dir
     with exclusive(data_dir, create=False):

@@ -172,7 +172,7 @@ def _positive(kind: type) -> object:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the gate and its engine until interrupted (Ctrl-C or SIGTERM)."""
     from kb.check import guard
-    from kb.cli import settings_from
+    from kb.config import settings_from
     from kb.gate import Gate
 
     data_dir = settings_from(args).data_dir

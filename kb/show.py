@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from kb.check import guard
-    from kb.cli import settings_from
+    from kb.config import settings_from
     from kb.remote import open_any
     from kb.tables import terminal_width
 

@@ -469,3 +469,116 @@ def test_an_unknown_deep_link_concept_is_reported(kb):
 def test_an_unknown_question_in_a_link_is_reported(kb):
     at = run(page="questions", q="nope")
     assert any("nope" in w.value for w in at.warning)
+
+
+# --- pictures: the synthesis as dots of case counts and of days per treatment, by condition
+
+
+def chart_data(at: AppTest) -> tuple[dict, list]:
+    """The Altair spec of the page's one chart and its data sets as frames, in spec order."""
+    import json
+
+    import pyarrow as pa
+
+    (chart,) = at.get("vega_lite_chart")
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+    return json.loads(chart.proto.spec), frames
+
+
+def outcome_dots(at: AppTest) -> tuple[dict, dict]:
+    """{(treatment, outcome): cases} and {(treatment, outcome): sorted days} of the chart."""
+    spec, (counts, times) = chart_data(at)
+    assert "median" not in json_text(spec) and '"bar"' not in json_text(spec)
+    cases = {(r.treatment, r.outcome): r.cases for r in counts.itertuples()}
+    days: dict = {}
+    for r in times.itertuples():
+        days.setdefault((r.treatment, r.outcome), []).append(r.days)
+    return cases, {k: sorted(v) for k, v in days.items()}
+
+
+def json_text(spec: dict) -> str:
+    import json
+
+    return json.dumps(spec)
+
+
+def test_the_synthesis_chart_shows_case_counts_and_days_per_treatment(kb):
+    at = run(page="synthesis")
+    spec, _ = chart_data(at)
+    left, right = spec["hconcat"]
+    assert [layer["mark"]["type"] for layer in left["layer"]] == ["circle", "text"]
+    assert right["mark"]["type"] == "circle" and right["encoding"]["x"]["field"] == "days"
+    cases, days = outcome_dots(at)
+    assert cases[("dressing", "complete resolution")] == 4  # the matrix's count, as a dot
+    assert cases[("intravenous sodium thiosulfate", "healing")] == 2
+    # P70D, P2M, P3M, P5M: one dot per case, in whole days (not a median, not stacked)
+    assert days[("dressing", "complete resolution")] == [61, 70, 91, 152]
+    assert days[("intravenous sodium thiosulfate", "healing")] == [10, 122]
+
+
+def test_the_synthesis_condition_filter_changes_the_chart_and_cell(kb):
+    at = run(page="synthesis")
+    picker = at.selectbox(key="w_condition")
+    assert picker.value is None and "calciphylaxis (calciphylaxis)" in picker.options
+    for other in ("(c_reactive_protein)", "(hand)", "(serum_calcium)", "(dressing)"):
+        assert not any(other in o for o in picker.options), other
+    everything, _ = outcome_dots(at)
+    picker.set_value("calciphylaxis").run()
+    assert at.query_params["condition"] == "calciphylaxis"  # deep-linkable
+    cases, days = outcome_dots(at)
+    assert ("dressing", "complete resolution") not in cases and cases != everything
+    assert cases[("intravenous sodium thiosulfate", "healing")] == 2
+    assert set(frames(at)[0].index) == {t for t, _ in cases}  # the matrix follows the filter
+    at = run(page="synthesis", condition="calcinosis cutis")  # a deep link by label
+    assert at.selectbox(key="w_condition").value == "calcinosis_cutis" and not at.warning
+    cases, days = outcome_dots(at)
+    assert cases[("dressing", "complete resolution")] == 2
+    assert days[("dressing", "complete resolution")] == [70, 91]
+    at.selectbox(key="w_treatment").set_value("dressing").run()
+    at.selectbox(key="w_outcome").set_value("complete resolution").run()
+    assert "2 cases with dressing and complete resolution" in texts(at)
+
+
+def test_an_unknown_synthesis_condition_is_reported_and_shows_all(kb):
+    at = run(page="synthesis", condition="calcinosis cuts")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "no condition concept named" in warnings and "all conditions" in warnings
+    assert at.selectbox(key="w_condition").value is None
+    cases, _ = outcome_dots(at)
+    assert cases[("dressing", "complete resolution")] == 4
+
+
+# --- pictures: a case's timeline, in days where the report gives them
+
+
+def test_a_case_timeline_places_treatment_and_outcome_in_days(kb):
+    at = run(page="case", id="pmid:99000007/1")
+    _, (points,) = chart_data(at)
+    days = {(r.step, r.stage, r.label): r.day for r in points.itertuples()}
+    assert (
+        days[("direct oral anticoagulant → improvement", "treatment", "direct oral anticoagulant")]
+        == 0
+    )
+    assert days[("direct oral anticoagulant → improvement", "outcome", "improvement")] == 14
+    assert days[("intravenous sodium thiosulfate → healing", "outcome", "healing")] == 122
+    steps = frames(at)[0]
+    untimed = steps[steps["time"] == "not reported"]
+    assert list(untimed["from"]) == ["exposure: warfarin"]  # in order, no day invented for it
+    assert list(untimed["to"]) == ["lesion: calciphylaxis"]
+    assert "14 days (2 weeks)" in set(steps["time"]) and "122 days (4 months)" in set(steps["time"])
+
+
+def test_a_case_without_times_says_so_and_keeps_the_order(kb):
+    at = run(page="case", id="pmid:99000001/1")
+    assert not at.get("vega_lite_chart")
+    assert any("No times reported" in i.value for i in at.info)
+    steps = frames(at)[0]
+    assert list(steps["from"]) == ["exposure: extravasation"]
+    assert list(steps["to"]) == ["lesion: iatrogenic calcinosis cutis"]
+
+
+def test_a_condition_without_linked_outcomes_says_so(kb):
+    at = run(page="synthesis", condition="gout")
+    assert at.selectbox(key="w_condition").value == "gout"
+    assert any("No case with this condition" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")

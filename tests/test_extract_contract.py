@@ -118,3 +118,20 @@ def test_pubmed_xml_gives_one_document_per_record_with_the_text_offsets_index(ca
             ev = f["evidence"]
             if ev["method"] == "text":
                 assert doc["text"][ev["span_start"] : ev["span_end"]] == f["text"]
+
+
+def test_values_enter_the_records_vocabularies_only_when_they_belong_to_them():
+    from kb import records
+
+    assert records.assertion("negated") == "negated"
+    assert records.category(None) is None and records.category("chemical") == "chemical"
+    assert records.finding_kind("treatment") == "treatment"
+    assert records.relation_kind("led_to") == "led_to"
+    for check, value in (
+        (records.assertion, "denied"),
+        (records.category, "drug"),
+        (records.finding_kind, "therapy"),
+        (records.relation_kind, "causes"),
+    ):
+        with pytest.raises(ValueError, match=repr(value)):
+            check(value)

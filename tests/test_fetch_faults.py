@@ -72,3 +72,14 @@ def test_a_closed_port_fails_fast_in_one_line(tmp_path, capsys):
     )
     assert not any("Traceback" in line for line in err)
     assert elapsed < 15
+
+
+def test_an_upstream_dripping_its_headers_hits_the_deadline(server, tmp_path):
+    # each byte of the status line comes well within the per-read timeout, so only the
+    # request's own deadline (the watchdog on its connection) can end it
+    server.inject_always("efetch", Fault("drip_headers", delay=0.2))
+    client = EntrezClient(make_settings(server, tmp_path, deadline=1.0, max_attempts=2))
+    started = time.monotonic()
+    with pytest.raises(EntrezError, match="DeadlineExceeded"):
+        client.efetch_pubmed(ASKED)
+    assert time.monotonic() - started < 4  # two attempts of 1 s, not minutes of headers

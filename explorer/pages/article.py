@@ -149,8 +149,8 @@ def render(src: Source) -> None:
         cases = data.article_cases(src, art.id)
         if not cases:
             st.caption("No patient cases were found in this article.")
-        for c in cases:
-            case_summary(c)
+        for case in cases:
+            case_summary(case)
     with tabs[5]:
         cites = data.citations(src, art.id)
         if not cites:

@@ -48,7 +48,7 @@ def render(src: Source) -> None:
     findings = data.concept_findings(src, c.id)
     st.subheader("Findings (this concept or a narrower one)")
     if findings:
-        by_method = {}
+        by_method: dict[str, int] = {}
         for f in findings:
             by_method[f.method] = by_method.get(f.method, 0) + 1
         st.caption(

@@ -57,6 +57,6 @@ def _deferred(src: Source, fmt: str) -> Callable[[], bytes]:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def download_bytes(key: tuple[str, str], version: str, data_dir: str, fmt: str) -> bytes:
+def download_bytes(key: tuple[str, str], version: str | None, data_dir: str, fmt: str) -> bytes:
     """One download, made in memory from the store (cached per version)."""
     return downloads.download(open_store(key, version), Path(data_dir), fmt)

@@ -49,7 +49,7 @@ def render(src: Source) -> None:
         st.caption("No seed references in this knowledge base.")
     else:
         resolved = [r for r in refs if r.article]
-        methods = {}
+        methods: dict[str, int] = {}
         for r in resolved:
             methods[r.method or "?"] = methods.get(r.method or "?", 0) + 1
         st.markdown(

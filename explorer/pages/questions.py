@@ -129,12 +129,13 @@ def render(src: Source) -> None:
         return
     record = {c: (None if pd.isna(v) else str(v)) for c, v in df.iloc[row].items()}
     evidence_iri = provenance.evidence_iri_of(record)
-    if evidence_iri is None and record.get("sentence") and record.get("article"):
+    sentence, article = record.get("sentence"), record.get("article")
+    if evidence_iri is None and sentence and article:
         want = next(
             (record[c] for c in ("treatment", "claimed", "label", "etiology") if record.get(c)),
             None,
         )
-        evidence_iri = data.find_evidence(src, record["sentence"], record["article"], want)
+        evidence_iri = data.find_evidence(src, sentence, article, want)
     if evidence_iri is None:
         st.info("This row names no evidence sentence.")
         return

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from explorer import data
 from explorer.source import Source
-from explorer.widgets import bound_select, evidence_panel, href, page_column, result_frame, table
+from explorer.widgets import bound_select, evidence_panel, href, page_column, qp, set_param, table
 from kb.escape import md_escape
 from kb.read import iri_links
+from kb.read.outcome_chart import OutcomeChart
 
 SOURCES = {"all": "all sources", "sound": "sound sources only (no retracted or corrected article)"}
 
@@ -16,9 +21,10 @@ SOURCES = {"all": "all sources", "sound": "sound sources only (no retracted or c
 def render(src: Source) -> None:
     st.header("Evidence synthesis")
     st.caption(
-        "Treatment × outcome over patient cases (both present in the same case); from the "
-        "`treatment_outcomes` question."
+        "Treatment → outcome over patient cases (the text links the treatment to the outcome); "
+        "from the `treatment_outcomes` question, or per condition from the cases with it."
     )
+    cols = st.columns(2)
     sources = bound_select(
         "Sources",
         list(SOURCES),
@@ -26,47 +32,34 @@ def render(src: Source) -> None:
         default="all",
         format_func=SOURCES.get,
         reset=("treatment", "outcome", "case"),
+        container=cols[0],
     )
+    condition = condition_picker(src, cols[1])
     with st.spinner("Synthesising…"):
-        result = data.ask_named(src, "treatment_outcomes", (("sources", sources),))
-        resolutions = data.resolution_outcomes(src)
-    df = result_frame(result)
-    if df.empty:
-        st.info("No case has both a treatment and an outcome.")
+        chart = data.outcome_chart(src, sources, condition)
+    if not chart.counts:
+        among = "with this condition " if condition else ""
+        st.info(f"No case {among}has a treatment that the text links to an outcome.")
         return
-    df["cases"] = df["cases"].astype(int)
-    flagged = df[df["flagged"].astype(int) > 0]
+    df = pd.DataFrame([asdict(c) for c in chart.counts])
+    flagged = df[df["flagged"] > 0]
     if not flagged.empty:
         st.warning(
             f"{len(flagged)} of these cells count cases from retracted or corrected articles "
             "(column *flagged* below); choose “sound sources only” to leave them out."
         )
         table(flagged[["treatment", "outcome", "cases", "flagged"]])
+    st.subheader("Outcomes per treatment")
+    st.caption(
+        "Left: cases per outcome (dot size and label = number of cases). Right: each time to the "
+        "outcome that a case report gives, in days."
+    )
+    st.altair_chart(outcome_picture(chart), width="content")
     matrix = df.pivot_table(
         index="treatment", columns="outcome", values="cases", aggfunc="sum", fill_value=0
     )
     st.subheader("Cases per treatment and outcome")
     st.dataframe(matrix, width="stretch")
-    times = df[df["outcome"].isin(resolutions) & df["median_days"].notna()].copy()
-    st.subheader("Time to resolution by treatment")
-    if times.empty:
-        st.caption("No resolution has a time in the knowledge graph.")
-    else:
-        import altair as alt
-
-        times["median days"] = times["median_days"].astype(float)
-        chart = (
-            alt.Chart(times)
-            .mark_bar()
-            .encode(
-                x=alt.X("median days:Q", title="median days to the outcome"),
-                y=alt.Y("treatment:N", sort="-x"),
-                color=alt.Color("outcome:N"),
-                tooltip=["treatment", "outcome", "cases", "times", "median days"],
-            )
-        )
-        st.altair_chart(chart, width="stretch")
-        table(times[["treatment", "outcome", "cases", "times", "median_days"]])
     st.subheader("Open a cell")
     treatments = sorted(df["treatment"].unique())
     cols = st.columns(2)
@@ -78,6 +71,9 @@ def render(src: Source) -> None:
     cases = data.cell_cases(src, treatment, outcome)
     if sources == "sound":
         cases = [c for c in cases if not c.status]
+    if condition is not None:
+        kept = data.condition_cases(src, condition)
+        cases = [c for c in cases if c.case in kept]
     st.markdown(f"**{len(cases)}** cases with {md_escape(treatment)} and {md_escape(outcome)}")
     table(
         [
@@ -111,3 +107,57 @@ def render(src: Source) -> None:
                 ev = data.evidence(src, iri)
                 if ev:
                     evidence_panel(ev, key=f"syn_{what}")
+
+
+def condition_picker(src: Source, container) -> str | None:
+    """The condition filter (query parameter ``condition``): concepts of kind condition only; a
+    deep link may name one by label, synonym or identifier, and an unknown one is reported."""
+    choices = data.concept_choices(src, "condition")
+    labels = dict(choices)
+    raw = qp("condition")
+    if raw is not None and raw not in labels:
+        found, problem = data.concept_lookup(src, raw, "condition")
+        if found is None:
+            st.warning(f"{md_escape(problem)}: showing all conditions.")
+        set_param("condition", found if found in labels else None)
+    return bound_select(
+        "Condition",
+        [None, *labels],
+        "condition",
+        format_func=lambda c: "all conditions" if c is None else f"{labels[c]} ({c})",
+        reset=("treatment", "outcome", "case"),
+        container=container,
+    )
+
+
+def outcome_picture(chart: OutcomeChart) -> alt.HConcatChart:
+    """Two panels on one treatment axis: case counts per outcome as labelled dots, and each
+    reported time to an outcome as a dot in days (not medians stacked into bars)."""
+    counts = pd.DataFrame([asdict(c) for c in chart.counts])
+    treatments = sorted(counts["treatment"].unique(), key=str.lower)
+    y = alt.Y("treatment:N", sort=treatments, title=None)
+    dots = alt.Chart(counts).encode(
+        x=alt.X("outcome:N", title="outcome", axis=alt.Axis(labelAngle=-40)),
+        y=y,
+        tooltip=["treatment", "outcome", "cases", "flagged"],
+    )
+    left = (
+        dots.mark_circle(opacity=0.6).encode(
+            size=alt.Size("cases:Q", title="cases", scale=alt.Scale(range=[60, 900])),
+            color=alt.Color("outcome:N", legend=None),
+        )
+        + dots.mark_text(fontSize=12, fontWeight="bold").encode(text="cases:Q")
+    ).properties(title="cases per outcome")
+    times = pd.DataFrame([asdict(t) for t in chart.times], columns=["treatment", "outcome", "days"])
+    right = (
+        alt.Chart(times)
+        .mark_circle(size=90, opacity=0.75)
+        .encode(
+            x=alt.X("days:Q", title="days to the outcome"),
+            y=alt.Y("treatment:N", sort=treatments, title=None, scale=alt.Scale(domain=treatments)),
+            color=alt.Color("outcome:N", title="outcome"),
+            tooltip=["treatment", "outcome", "days"],
+        )
+        .properties(title="time to outcome per case" if len(times) else "no times reported")
+    )
+    return alt.hconcat(left, right).resolve_scale(color="shared")

@@ -45,7 +45,14 @@ from ingest.entrez.eutils_xml import (
 from ingest.entrez.pmc_jats import parse_pmc_xml
 from ingest.entrez.pubmed_xml import parse_pubmed_xml
 from ingest.entrez.ratelimit import RateLimiter
-from ingest.entrez.transport import AnswerTooLarge, DeadlineExceeded, read_bounded
+from ingest.entrez.transport import (
+    AnswerTooLarge,
+    DeadlineExceeded,
+    Watchdog,
+    WatchedHTTPHandler,
+    WatchedHTTPSHandler,
+    read_bounded,
+)
 from ingest.xmlsafe import XmlError
 from kb.config import NCBI_EUTILS, Settings
 from kb.records import FullText, PubmedRecord
@@ -138,6 +145,7 @@ class EntrezClient:
         self.stats = ClientStats()
         self.failed_ids: set[str] = set()  # ids an answer carried other records in place of
         self._refused = 0  # refused connections / DNS failures in a row
+        self._watchdog = Watchdog()
         self._sleep = sleep
         self._cache = ResponseCache(settings.cache_path)
         host = urlsplit(settings.eutils_url).netloc
@@ -156,7 +164,11 @@ class EntrezClient:
         Entrez.max_tries = 1  # retries are ours, with backoff (Bio.Entrez retries at once)
         Entrez.local_cache = str(s.cache_path / "dtd")  # type: ignore[assignment]
         timeout = min(s.timeout, s.deadline)
-        handlers: list[urllib.request.BaseHandler] = [_Reroute(s.eutils_url, timeout)]
+        handlers: list[urllib.request.BaseHandler] = [
+            _Reroute(s.eutils_url, timeout),
+            WatchedHTTPHandler(self._watchdog),
+            WatchedHTTPSHandler(self._watchdog),
+        ]
         if urlsplit(s.eutils_url).hostname in {"127.0.0.1", "localhost", "::1"}:
             handlers.append(urllib.request.ProxyHandler({}))  # never send loopback via a proxy
         urllib.request.install_opener(urllib.request.build_opener(*handlers))
@@ -330,14 +342,22 @@ class EntrezClient:
     def _send(self, utility: str, params: Mapping[str, object]) -> bytes:
         """One request's body, within the ``deadline`` and ``max_answer_bytes`` settings."""
         deadline_at = time.monotonic() + self.settings.deadline
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # Bio.Entrez's "no email" warning
-            handle = _UTILITIES[utility](**params)
-        self._refused = 0
+        self._watchdog.arm(deadline_at)
         try:
-            return read_bounded(handle, deadline_at, self.settings.max_answer_bytes)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # Bio.Entrez's "no email" warning
+                handle = _UTILITIES[utility](**params)
+            self._refused = 0
+            try:
+                return read_bounded(handle, deadline_at, self.settings.max_answer_bytes)
+            finally:
+                handle.close()
+        except (OSError, http.client.HTTPException) as exc:
+            if self._watchdog.fired:  # the cut connection, not the upstream, ended it
+                raise DeadlineExceeded(f"no complete answer by the deadline ({exc})") from exc
+            raise
         finally:
-            handle.close()
+            self._watchdog.disarm()
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         s = self.settings

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from ingest.entrez.client import Citation, EntrezClient
 from ingest.entrez.errors import EntrezError
 from ingest.references import first_author_surname, fold
-from kb.records import Candidate, PubmedRecord, Reference, Resolution
+from kb.records import Candidate, PubmedRecord, Reference, Resolution, ResolutionMethod
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,9 @@ class Resolver:
             s.failed = f"EFetch answered PMID {', '.join(wrong)} with records for other PMIDs"
         return bool(wrong)
 
-    def _confirm(self, s: _State, pmids: Sequence[str], method: str, label: str) -> None:
+    def _confirm(
+        self, s: _State, pmids: Sequence[str], method: ResolutionMethod, label: str
+    ) -> None:
         """Accept an identifier hit unless its record plainly is another article."""
         if self._wrong_answer(s, pmids):
             return
@@ -253,7 +255,7 @@ class Resolver:
         s.hits += len(cands)
         self._decide(s, cands, "title")
 
-    def _decide(self, s: _State, cands: list[Candidate], method: str) -> None:
+    def _decide(self, s: _State, cands: list[Candidate], method: ResolutionMethod) -> None:
         """Best candidate at or above ACCEPT, unless a rival is within MARGIN (ambiguous)."""
         good = [c for c in cands if c.score >= ACCEPT]
         if not good:
@@ -300,10 +302,10 @@ class Resolver:
 
 
 def _resolved(
-    s: _State, best: Candidate, method: str, label: str, cands: list[Candidate]
+    s: _State, best: Candidate, method: ResolutionMethod, label: str, cands: list[Candidate]
 ) -> Resolution:
     detail = "; ".join([*s.notes, f"{label}, score {best.score:.2f}"])
-    return Resolution(s.ref, best.pmid, method, best.score, None, detail, cands)  # type: ignore[arg-type]
+    return Resolution(s.ref, best.pmid, method, best.score, None, detail, cands)
 
 
 def _citation(ref: Reference) -> Citation | None:

@@ -26,12 +26,12 @@ from ingest.nlp.mentions import Mention
 from ingest.nlp.relations import find_relations
 from ingest.nlp.series import Series, find_series
 from ingest.sentences import split_sentences
-from kb import __version__
-from kb.records import Evidence, Extraction, Finding, Relation
+from kb import __version__, records
+from kb.records import Evidence, EvidenceMethod, Extraction, Finding, FindingKind, Relation
 
 EXTRACTOR = "casebook.nlp"
 SIDES = {"left", "right", "bilateral", "both"}
-KIND_OF_LABEL = {
+KIND_OF_LABEL: dict[str, FindingKind] = {
     "CONDITION": "condition",
     "ETIOLOGY": "etiology",
     "TREATMENT": "treatment",
@@ -172,7 +172,7 @@ def assemble(
     labels: dict[str, str],
     topics: frozenset[str] = frozenset(),
     subject: str | None = None,
-    method: str = "text",
+    method: EvidenceMethod = "text",
     title: tuple[int, int] | None = None,
     series: Series | None = None,
 ) -> Extraction:
@@ -223,17 +223,17 @@ def assemble(
 
 def make_finding(
     document: str,
-    kind: str,
+    kind: FindingKind,
     m: Mention,
     subject: str,
     labels: dict[str, str],
-    method: str,
+    method: EvidenceMethod,
     time: str | None = None,
     about: str | None = None,
 ) -> Finding:
     evidence = Evidence(
         document=document,
-        method=method,  # type: ignore[arg-type]
+        method=method,
         extractor=EXTRACTOR,
         version=__version__,
         section=m.section,
@@ -250,16 +250,16 @@ def make_finding(
     )
     return Finding(
         id=hashlib.sha256(key.encode()).hexdigest()[:20],
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         concept=m.concept,
         label=labels.get(m.concept) or m.name or m.concept,
         text=m.text,
         subject=subject,
-        assertion=m.assertion,  # type: ignore[arg-type]
+        assertion=records.assertion(m.assertion),
         evidence=evidence,
         value=value,
         about=about,
-        category=m.category,  # type: ignore[arg-type]
+        category=records.category(m.category),
         ids=list(m.ids),
         matched=m.matched,
         match_score=m.match_score,

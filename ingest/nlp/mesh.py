@@ -13,7 +13,7 @@ import hashlib
 
 from ingest.nlp.lexicon import Lexicon
 from ingest.nlp.vocab import Vocabulary, normalize_term
-from kb import __version__
+from kb import __version__, records
 from kb.records import Evidence, Extraction, Finding, PubmedRecord, Relation
 
 EXTRACTOR = "casebook.mesh"
@@ -85,13 +85,13 @@ def _finding(
     evidence = Evidence(document, "mesh", EXTRACTOR, __version__, "mesh", pairs, 0, 0, 0, 0, 1.0)
     return Finding(
         id=hashlib.sha256(key.encode()).hexdigest()[:20],
-        kind=kind,  # type: ignore[arg-type]
+        kind=records.finding_kind(kind),
         concept=concept,
         label=label,
         text=pairs,
         subject=subject,
         assertion="present",
         evidence=evidence,
-        category=category,  # type: ignore[arg-type]
+        category=records.category(category),
         match_score=1.0,  # the indexer's own descriptor
     )

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from ingest.nlp.cues import BREAK, cues_by_labels, lead_cue, linking_cue
 from ingest.nlp.mentions import Mention
 from ingest.nlp.relations_across import across_sentences, case_causes, title_causes
-from kb.records import Finding, Relation
+from kb.records import Finding, Relation, relation_kind
 
 RELATABLE = {"present", "historical", "resolved"}
 CauseScorer = Callable[
@@ -168,7 +168,7 @@ def _add(
     key = (kind, f"{fa.subject}|{fa.concept}", f"{fb.subject}|{fb.concept}")
     if key not in out:
         out[key] = Relation(
-            kind,  # type: ignore[arg-type]
+            relation_kind(kind),
             fa.id,
             fb.id,
             time=time,

@@ -52,6 +52,8 @@ def reference_content(store: QueryStoreLike, number: int) -> ReferenceContent | 
     labels = _concept_labels(store, sorted({c for _, c in found}))
     findings: dict[str, set[str]] = defaultdict(set)
     for k, c in found:
+        if k is None:
+            continue
         findings[k].add(labels.get(c, concept_id(c)))
     return ReferenceContent(
         number=number,

@@ -109,3 +109,19 @@ def cell_cases(
         )
         for c in chosen
     ]
+
+
+CONDITION_CASES = """
+SELECT DISTINCT ?case WHERE {
+  ?cc skos:broader* ?condition .
+  ?cf cb:concept ?cc ; cb:kind cb:kindCondition ; cb:assertion "present" ; cb:subject ?case .
+  ?case a cb:Case .
+}
+"""
+
+
+def condition_cases(store: QueryStoreLike, condition: str) -> set[str]:
+    """IRIs of the cases with ``condition`` (a concept id) or a narrower condition: the cases a
+    condition filter keeps."""
+    rows = _rows(store, CONDITION_CASES, {"condition": node(concept_iri(condition))}, 50_000)
+    return {r["case"] for r in rows}

@@ -3,7 +3,7 @@
 Each kind reproduces a failure an adversarial run found (issue 15): records nobody asked for
 (``extra_pmid``: a copy of an asked record under a new PMID), records for other ids than asked
 (``wrong_pmids``, what a merged PMID or a confused cache looks like), one byte every ``delay``
-seconds (``drip``), an endless body (``oversize``: ``size`` bytes, sent without a
+seconds (``drip``; ``drip_headers`` from the status line on), an endless body (``oversize``: ``size`` bytes, sent without a
 Content-Length, never held in memory), headers then nothing (``drop_body``), a record whose
 abstract or paragraph is ``size`` characters (``huge_text``). Faults other than EFetch's id
 faults apply to any utility.
@@ -20,7 +20,7 @@ from ingest.entrez.fake.endpoints import HANDLERS
 from ingest.entrez.fake.formats import Answer
 
 HOSTILE_KINDS = frozenset(
-    {"extra_pmid", "wrong_pmids", "drip", "oversize", "drop_body", "huge_text"}
+    {"extra_pmid", "wrong_pmids", "drip", "drip_headers", "oversize", "drop_body", "huge_text"}
 )
 DRIP_DEFAULT_DELAY = 2.0
 OVERSIZE_DEFAULT_BYTES = 64 * 1024 * 1024
@@ -53,7 +53,7 @@ def answer(
 def stream(kind: str, body: bytes, write: Callable[[bytes], None], stopping, delay: float,
            size: int) -> None:  # fmt: skip
     """Send ``body`` the hostile way, once the status line and headers are out."""
-    if kind == "drip":
+    if kind in ("drip", "drip_headers"):
         for i in range(len(body)):
             if stopping.is_set():
                 return
@@ -67,6 +67,14 @@ def stream(kind: str, body: bytes, write: Callable[[bytes], None], stopping, del
             write(pad)
             sent += len(pad)
     # drop_body: nothing at all after the headers
+
+
+def head(answer: Answer) -> bytes:
+    """The status line and headers of ``answer``, to be dripped like its body."""
+    return (
+        f"HTTP/1.1 {answer.status} OK\r\nContent-Type: {answer.content_type}\r\n"
+        f"Content-Length: {len(answer.body)}\r\nConnection: close\r\n\r\n"
+    ).encode("ascii")
 
 
 def headers(kind: str, body: bytes) -> dict[str, str]:

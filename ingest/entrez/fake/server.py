@@ -176,24 +176,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(entry, Answer(200, xxe(root, owner.probe_url, doctype)))
         elif kind in ("extra_pmid", "wrong_pmids", "huge_text"):
             self._send(entry, hostile.answer(kind, utility, params, owner.corpus, fault.size))
-        else:  # drip, oversize, drop_body: a normal answer, sent the hostile way
+        else:  # drip, drip_headers, oversize, drop_body: a normal answer, sent the hostile way
             self._stream(entry, kind, self._answer(utility, params, owner.corpus), fault)
 
     def _stream(self, entry: LoggedRequest, kind: str, answer: Answer, fault: Fault) -> None:
         entry.status = answer.status
+        body = hostile.head(answer) + answer.body if kind == "drip_headers" else answer.body
         try:
-            self.send_response(answer.status)
-            self.send_header("Content-Type", answer.content_type)
-            for key, value in hostile.headers(kind, answer.body).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.flush()
+            if kind != "drip_headers":
+                self.send_response(answer.status)
+                self.send_header("Content-Type", answer.content_type)
+                for key, value in hostile.headers(kind, answer.body).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.flush()
 
             def write(data: bytes) -> None:
                 self.wfile.write(data)
                 self.wfile.flush()
 
-            hostile.stream(kind, answer.body, write, self.server.owner._stopping, fault.delay,
+            hostile.stream(kind, body, write, self.server.owner._stopping, fault.delay,
                            fault.size)  # fmt: skip
         except (BrokenPipeError, ConnectionResetError) as exc:  # the client gave up: expected
             logger.debug("client went away during a %s answer: %s", kind, exc)
