@@ -66,7 +66,7 @@ def render(src: Source) -> None:
         key="w_depth",
         on_change=lambda: set_param("depth", st.session_state["w_depth"]),
     )
-    size = base._int(qp("max"), 120)
+    size = base._int(qp("max"), 50)  # more than about 50 nodes cannot be read at page width
     st.session_state["w_max"] = min(400, max(10, size))
     size = cols[3].number_input(
         "Max nodes",
