@@ -9,21 +9,6 @@ import pyoxigraph as ox
 from kb.read.base import QueryStoreLike, _rows, node, values_block
 from kb.read.iri_links import concept_iri, local_name
 
-RESOLUTION_OUTCOMES = """
-SELECT DISTINCT ?label WHERE {
-  ?c skos:broader* ?resolution ; skos:prefLabel ?label .
-}
-"""
-
-
-def resolution_outcomes(store: QueryStoreLike) -> set[str]:
-    """Labels of the outcome concepts that are resolutions (``resolution`` or narrower)."""
-    rows = _rows(
-        store, RESOLUTION_OUTCOMES, {"resolution": node(concept_iri("resolution"))}, limit=1000
-    )
-    return {r["label"] for r in rows}
-
-
 CONCEPTS_LABELLED = "SELECT ?c WHERE { ?c skos:prefLabel ?label }"
 TREATED_CASES = """
 SELECT ?case ?tev WHERE {
