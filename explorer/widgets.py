@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from explorer import data
 from explorer.nav import go, href
 from explorer.source import Source
 from kb.escape import md_escape
+from kb.labels import MISSING, human_duration
 from kb.query import QueryRejected
 from kb.questions import QuestionError
 from kb.read import base, entities, iri_links, provenance
@@ -121,7 +123,20 @@ def table(rows: Sequence[dict] | pd.DataFrame, **kwargs) -> None:
     if df.empty:
         st.caption("(nothing)")
         return
-    st.dataframe(df, hide_index=True, width="stretch", **kwargs)
+    st.dataframe(df.map(readable), hide_index=True, width="stretch", **kwargs)
+
+
+def readable(value: object) -> object:
+    """A cell as a reader wants it: a dash for a missing value (never None or nan), an ISO
+    duration in words ("P70D" → "70 days"); anything else as it is."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if isinstance(value, str):
+        if value.strip().lower() in ("none", "nan"):
+            return MISSING
+        if value.startswith("P") and (words := human_duration(value)):
+            return words
+    return value
 
 
 def _linked(value: object) -> object:

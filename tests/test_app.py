@@ -271,7 +271,7 @@ def test_synthesis_matrix_chart_and_cell(kb):
     at.selectbox(key="w_outcome").set_value("complete resolution").run()
     assert "4 cases with dressing and complete resolution" in texts(at)
     cases = frames(at)[-1]
-    assert set(cases["time"]) == {"P5M", "P2M", "P3M", "P70D"}
+    assert set(cases["time"]) == {"5 months", "2 months", "3 months", "10 weeks"}
     at.selectbox(key="w_case").set_value(0).run()
     page = texts(at)
     assert "Treatment" in page and "Outcome" in page
@@ -582,3 +582,11 @@ def test_a_condition_without_linked_outcomes_says_so(kb):
     assert at.selectbox(key="w_condition").value == "gout"
     assert any("No case with this condition" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
+
+
+def test_table_cells_read_as_words_never_none_or_nan():
+    from explorer.widgets import readable
+
+    assert readable(None) == "—" and readable(float("nan")) == "—" and readable("None") == "—"
+    assert readable("P70D") == "10 weeks" and readable("P4M") == "4 months"
+    assert readable("PMID 99000001") == "PMID 99000001" and readable(3) == 3

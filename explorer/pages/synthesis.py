@@ -135,9 +135,11 @@ def outcome_picture(chart: OutcomeChart) -> alt.HConcatChart:
     reported time to an outcome as a dot in days (not medians stacked into bars)."""
     counts = pd.DataFrame([asdict(c) for c in chart.counts])
     treatments = sorted(counts["treatment"].unique(), key=str.lower)
-    y = alt.Y("treatment:N", sort=treatments, title=None)
+    names = alt.Axis(labelLimit=260, labelFontSize=12)  # whole treatment names, readable
+    y = alt.Y("treatment:N", sort=treatments, title=None, axis=names)
+    every = alt.Axis(labelAngle=-40, labelLimit=200, labelOverlap=False, labelFontSize=12)
     dots = alt.Chart(counts).encode(
-        x=alt.X("outcome:N", title="outcome", axis=alt.Axis(labelAngle=-40)),
+        x=alt.X("outcome:N", title="outcome", axis=every),
         y=y,
         tooltip=["treatment", "outcome", "cases", "flagged"],
     )
@@ -147,14 +149,20 @@ def outcome_picture(chart: OutcomeChart) -> alt.HConcatChart:
             color=alt.Color("outcome:N", legend=None),
         )
         + dots.mark_text(fontSize=12, fontWeight="bold").encode(text="cases:Q")
-    ).properties(title="cases per outcome")
+    ).properties(title="cases per outcome", width=alt.Step(34))
     times = pd.DataFrame([asdict(t) for t in chart.times], columns=["treatment", "outcome", "days"])
     right = (
         alt.Chart(times)
         .mark_circle(size=90, opacity=0.75)
         .encode(
             x=alt.X("days:Q", title="days to the outcome"),
-            y=alt.Y("treatment:N", sort=treatments, title=None, scale=alt.Scale(domain=treatments)),
+            y=alt.Y(
+                "treatment:N",
+                sort=treatments,
+                title=None,
+                scale=alt.Scale(domain=treatments),
+                axis=names,
+            ),
             color=alt.Color("outcome:N", title="outcome"),
             tooltip=["treatment", "outcome", "days"],
         )
