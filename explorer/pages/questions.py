@@ -14,6 +14,7 @@ from explorer.widgets import (
     link,
     linked_frame,
     qp,
+    readable,
     result_frame,
     set_param,
 )
@@ -101,7 +102,7 @@ def render(src: Source) -> None:
 
     shown_df, config = linked_frame(df)
     st.dataframe(
-        shown_df,
+        shown_df.map(readable),
         hide_index=True,
         width="stretch",
         column_config=config,
