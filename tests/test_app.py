@@ -590,3 +590,16 @@ def test_table_cells_read_as_words_never_none_or_nan():
     assert readable(None) == "—" and readable(float("nan")) == "—" and readable("None") == "—"
     assert readable("P70D") == "10 weeks" and readable("P4M") == "4 months"
     assert readable("PMID 99000001") == "PMID 99000001" and readable(3) == 3
+
+
+def test_graph_is_drawn_with_a_legend_and_labelled_edges_or_left_to_its_table(kb):
+    at = run(page="graph")
+    charts = at.get("graphviz_chart")
+    assert len(charts) == 2  # the legend and the graph
+    legend, graph = (c.proto.spec for c in charts)
+    assert "graph legend" in legend and '"article"' in legend and '"case"' in legend
+    assert 'label="cites"' in graph and "fontsize=22" in graph
+    many = run(page="graph", max="60", depth="2")
+    assert not many.get("graphviz_chart")  # past 25 nodes: no unreadable drawing
+    assert len(frames(many)[-1]) > 25
+    assert any("too many to draw readably" in c.value for c in many.caption)

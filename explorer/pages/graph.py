@@ -66,7 +66,7 @@ def render(src: Source) -> None:
         key="w_depth",
         on_change=lambda: set_param("depth", st.session_state["w_depth"]),
     )
-    size = base._int(qp("max"), 50)  # more than about 50 nodes cannot be read at page width
+    size = base._int(qp("max"), 15)  # drawn at page width, ~25 nodes at most stay readable
     st.session_state["w_max"] = min(400, max(10, size))
     size = cols[3].number_input(
         "Max nodes",
@@ -91,12 +91,22 @@ def render(src: Source) -> None:
     for iri, n in net.nodes.items():
         page, params = n.page
         links[iri] = href(page, **params)
+    drawn = graph.number_of_nodes() <= neighbourhood.DRAWN_NODES
     st.caption(
         f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges"
         + (" (truncated: raise the limit or lower the depth)" if net.truncated else "")
-        + ". Click a node to open its page."
+        + (
+            ". Click a node to open its page; edges are labelled with their relation."
+            if drawn
+            else f": too many to draw readably (≤ {neighbourhood.DRAWN_NODES}), so the table "
+            "below lists them; lower Max nodes to draw them."
+        )
     )
-    st.graphviz_chart(neighbourhood.to_dot(graph, links), width="stretch")
+    if drawn:
+        shown = sorted({n.kind for n in net.nodes.values()})
+        st.graphviz_chart(neighbourhood.legend_dot(shown), width="content")
+        dot = neighbourhood.to_dot(graph, links, root=focus_iri)
+        st.graphviz_chart(dot, width="stretch")
     import networkx as nx
 
     centrality = nx.degree_centrality(graph) if graph.number_of_nodes() > 1 else {}

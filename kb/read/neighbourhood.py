@@ -161,49 +161,77 @@ def _node_labels(store: QueryStoreLike, nodes: list[str]) -> dict[str, tuple[str
     return out
 
 
-def to_dot(graph, links: Mapping[str, str] | None = None, layout: str = "neato") -> str:
+NODE_COLORS = {
+    "article": "#d0e2ff",
+    "case": "#ffe7b3",
+    "condition": "#ffc9c9",
+    "etiology": "#ffd8a8",
+    "treatment": "#c3fae8",
+    "outcome": "#d0ebff",
+    "test": "#e5dbff",
+    "anatomy": "#e9ecef",
+}
+NODE_SHAPES = {"article": "box", "case": "ellipse"}
+EDGE_COLORS = {"cites": "#4c6ef5", "case in": "#f59f00", "finding": "#adb5bd"}
+LABEL_CHARS = 22  # longer names are cut with "…"; the table below the graph has them whole
+DRAWN_NODES = 25  # past this a drawing at page width cannot be read: the table stands alone
+
+
+def to_dot(
+    graph, links: Mapping[str, str] | None = None, layout: str = "twopi", root: str | None = None
+) -> str:
     """A ``networkx`` graph from ``to_networkx`` as Graphviz DOT (for ``st.graphviz_chart``):
     nodes coloured by kind, labels quoted and escaped; ``links`` maps a node to the URL its SVG
     node opens."""
-    colors = {
-        "article": "#d0e2ff",
-        "case": "#ffe7b3",
-        "condition": "#ffc9c9",
-        "etiology": "#ffd8a8",
-        "treatment": "#c3fae8",
-        "outcome": "#d0ebff",
-        "test": "#e5dbff",
-        "anatomy": "#e9ecef",
-    }
-    shapes = {"article": "box", "case": "ellipse"}
     ids = {iri: f"n{i}" for i, iri in enumerate(graph.nodes)}
     lines = [
         "digraph kb {",
-        f"  graph [layout={layout}, overlap=false, splines=true, sep=0.3, fontsize=10];",
-        '  node [style=filled, fontsize=10, fontname="Helvetica", margin=0.05];',
-        '  edge [color="#adb5bd", arrowsize=0.6];',
+        f"  graph [layout={layout}, overlap=false, splines=true, sep=0.1, ranksep=2.4"
+        + (f", root=n{list(graph.nodes).index(root)}" if root in graph.nodes else "")
+        + "];",
+        # large type on short edges: the drawing is scaled to the page's width, and only a
+        # compact layout keeps labels readable there
+        '  node [style=filled, fontsize=22, fontname="Helvetica", margin=0.04];',
+        '  edge [color="#adb5bd", arrowsize=0.7, len=1.3, fontsize=16, fontcolor="#495057"];',
     ]
     for iri, data in graph.nodes(data=True):
         kind, full = data.get("kind", ""), data.get("label", "")
-        label = full if len(full) <= 40 else full[:38] + "…"
+        label = full if len(full) <= LABEL_CHARS else full[: LABEL_CHARS - 1] + "…"
         attrs = [
             f"label={_dot(label)}",
-            f"fillcolor={_dot(colors.get(kind, '#f1f3f5'))}",
-            f"shape={shapes.get(kind, 'oval')}",
+            f"fillcolor={_dot(NODE_COLORS.get(kind, '#f1f3f5'))}",
+            f"shape={NODE_SHAPES.get(kind, 'oval')}",
             f"tooltip={_dot(kind + ': ' + full)}",
         ]
         if links and iri in links:
             attrs += [f"URL={_dot(links[iri])}", 'target="_self"']
         lines.append(f"  {ids[iri]} [{', '.join(attrs)}];")
-    edge_colors = {"cites": "#4c6ef5", "case in": "#f59f00", "finding": "#adb5bd"}
     for s, o, data in graph.edges(data=True):
         relation = data.get("relation", "")
         lines.append(
-            f"  {ids[s]} -> {ids[o]} [tooltip={_dot(relation)}, "
-            f"color={_dot(edge_colors.get(relation, '#adb5bd'))}];"
+            f"  {ids[s]} -> {ids[o]} [label={_dot(relation)}, tooltip={_dot(relation)}, "
+            f"color={_dot(EDGE_COLORS.get(relation, '#adb5bd'))}];"
         )
     lines.append("}")
     return "\n".join(lines)
+
+
+def legend_dot(kinds: Iterable[str]) -> str:
+    """A one-row key to ``to_dot``'s colours and shapes: one node per kind shown."""
+    nodes = [
+        f"  k{i} [label={_dot(kind)}, fillcolor={_dot(NODE_COLORS.get(kind, '#f1f3f5'))}, "
+        f"shape={NODE_SHAPES.get(kind, 'oval')}];"
+        for i, kind in enumerate(kinds)
+    ]
+    return "\n".join(
+        [
+            "graph legend {",
+            "  nodesep=0.15;",
+            '  node [style=filled, fontsize=14, fontname="Helvetica", margin=0.04];',
+            *nodes,
+            "}",
+        ]
+    )
 
 
 def _dot(text: str) -> str:
