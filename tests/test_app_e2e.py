@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.serve import stop_server
+from kb.serve.process import stop_server
 from tests.conftest import _isolate, free_port
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -121,4 +121,4 @@ def test_kb_serve_prints_its_url_only(demo_kb, tmp_path, verbose):
     assert first.startswith(f"SPARQL endpoint: http://127.0.0.1:{port}/query")
     stderr = err_file.read_text()
     assert "Listening" not in stderr  # the engine's internal port is never shown
-    assert ("INFO kb.gate: serving" in stderr) == verbose
+    assert ("INFO kb.serve.gate: serving" in stderr) == verbose

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kb import explore_cmd
-from kb.serve import stop_server
+from kb.serve.process import stop_server
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from kb.datadir import Build
 from kb.publish import canonical_nquads
 from kb.questions import QuestionError, load_questions
 from kb.remote import EmbeddedStore, RemoteStore, check_store_url, open_any
-from kb.serve import find_oxigraph, stop_server, wait_ready
+from kb.serve.process import find_oxigraph, stop_server, wait_ready
 from kb.store import StoreError
 from tests.conftest import free_port
 

@@ -26,19 +26,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kb.gate import (
-    GRAPH_FORMATS,
-    SOLUTION_FORMATS,
-    Gate,
-    Refused,
-    check,
-    negotiate,
-    request_problem,
-)
+from kb.cli.serve import register
 from kb.query import QueryRejected
 from kb.questions import load_questions
 from kb.remote import EmbeddedStore, RemoteStore
-from kb.serve import register, stop_server
+from kb.serve.formats import GRAPH_FORMATS, SOLUTION_FORMATS, Refused, negotiate
+from kb.serve.gate import Gate, check
+from kb.serve.http import request_problem
+from kb.serve.process import stop_server
 from kb.store import StoreError, current_version, dump_nquads, write_store
 from tests.conftest import free_port
 
@@ -612,7 +607,7 @@ def test_an_answer_not_whole_by_the_deadline_is_503_not_a_short_200(served):
 def _crash_first(tmp_path: Path, times: int) -> str:
     """An ``oxigraph`` command that dies of SIGSEGV on its first ``times`` runs (as a stack
     overflow kills the real one), then runs the real one; each run adds a byte to ``runs``."""
-    from kb.serve import find_oxigraph
+    from kb.serve.process import find_oxigraph
 
     runs = tmp_path / "runs"
     runs.write_text("")

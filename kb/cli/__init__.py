@@ -13,8 +13,8 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from ingest.entrez.errors import Unreachable
 from ingest.keep import WouldLose
 from ingest.seed import SeedError
-from kb import check, explore_cmd, export, repair, serve, show
-from kb.cli import answers, pipeline
+from kb import check, explore_cmd, export, repair, show
+from kb.cli import answers, pipeline, serve
 from kb.config import ConfigError
 from kb.disk import disk_failure
 from kb.errors import Damaged, InputError, message

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.serve import find_oxigraph
+from kb.serve.process import find_oxigraph
 
 log = logging.getLogger(__name__)
 
