@@ -25,7 +25,7 @@ from ingest.nlp.train.corpus import AnnotatedText
 from ingest.nlp.train.pubtator import read_corpus
 from ingest.nlp.train.score import GroupScore, score_document
 from ingest.nlp.train.split import side
-from ingest.seed import read_seed
+from ingest.seed.document import read_seed
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 

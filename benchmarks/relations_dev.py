@@ -29,7 +29,7 @@ from ingest.nlp.train.cause_train import (
     mention_pairs,
 )
 from ingest.nlp.train.pubtator import read_corpus
-from ingest.seed import read_seed
+from ingest.seed.document import read_seed
 from kb.records import Finding
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"

@@ -62,7 +62,7 @@ from ingest.build import BuildOptions, build  # noqa: E402
 from ingest.demo import demo_corpus, demo_seed, demo_seed_text  # noqa: E402
 from ingest.entrez.fake import Corpus, FakeEutils, Fault  # noqa: E402
 from ingest.refresh import refresh  # noqa: E402
-from ingest.seed import seed_from_identifiers  # noqa: E402
+from ingest.seed.document import seed_from_identifiers  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.datadir import Build  # noqa: E402
 from kb.failpoints import ENV as FAILPOINT_ENV  # noqa: E402

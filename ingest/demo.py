@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from ingest.seed import read_seed_bytes
+from ingest.seed.document import read_seed_bytes
 from kb.records import SeedDocument
 
 

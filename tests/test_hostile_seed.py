@@ -27,13 +27,10 @@ from pathlib import Path
 import pytest
 
 from ingest.references import normalize_doi, parse_reference
-from ingest.seed import (
-    MAX_CONTEXT_CHARS,
-    MAX_SEED_BYTES,
+from ingest.seed.citations import MAX_CONTEXT_CHARS
+from ingest.seed.decode import MAX_SEED_BYTES, SeedError, decode_text, read_limited
+from ingest.seed.document import (
     MAX_WARNINGS,
-    SeedError,
-    decode_text,
-    read_limited,
     read_seed,
     read_seed_bytes,
     read_seed_file,

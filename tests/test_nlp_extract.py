@@ -19,7 +19,7 @@ from ingest.nlp.extract import TextDocument, extract
 from ingest.nlp.mesh import mesh_findings
 from ingest.nlp.pipeline import build_nlp
 from ingest.nlp.vocab import Vocabulary, load_vocabulary
-from ingest.seed import read_seed_bytes
+from ingest.seed.document import read_seed_bytes
 from kb.records import (
     AbstractSection,
     Case,

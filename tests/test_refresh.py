@@ -294,7 +294,7 @@ def test_kb_schedule_refuses_a_bad_interval(text, capsys):
 def test_a_no_change_refresh_of_1000_records_costs_at_most_one_request_per_200(tmp_path):
     """1,000 SYNTHETIC records found by a topic query: the second no-change refresh makes
     EPost, two ESearches over the posted set and the topic's dated ESearch — 4 ≤ 1000/200."""
-    from ingest.seed import seed_from_identifiers
+    from ingest.seed.document import seed_from_identifiers
     from tests.synthetic import many
 
     corpus = Corpus.from_xml([many(1000)])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.seed import SeedError, expand_numbers, read_seed, read_seed_bytes, seed_from_identifiers
+from ingest.seed.citations import expand_numbers
+from ingest.seed.decode import SeedError
+from ingest.seed.document import read_seed, read_seed_bytes, seed_from_identifiers
 from tests.conftest import SEED_PATH, shared_file
 
 SEED_DOIS = {

@@ -477,7 +477,7 @@ def test_every_reference_title_names_a_condition_cause_or_treatment(vocab: Vocab
 
 
 def reference_titles() -> dict[int, str]:
-    from ingest.seed import read_seed
+    from ingest.seed.document import read_seed
 
     seed = read_seed(shared_file(SEED_PATH).read_text(encoding="utf-8"))
     titles = {ref.number: ref.title for ref in seed.references if ref.title}

@@ -11,7 +11,7 @@ import re
 
 from ingest.nlp.cases import describes_one_patient
 from ingest.nlp.extract import TextDocument
-from ingest.seed import SECTION_KINDS
+from ingest.seed.sections import SECTION_KINDS
 from kb.records import FullText, PubmedRecord, SeedDocument
 
 _LABEL_KINDS = {

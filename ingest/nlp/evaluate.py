@@ -517,7 +517,7 @@ def evaluate_seed(seed_path: Path, gold_path: Path | None = None) -> EvalReport:
     from ingest.nlp.extract import extract
     from ingest.nlp.pipeline import shared_nlp
     from ingest.nlp.vocab import load_vocabulary
-    from ingest.seed import read_seed_bytes
+    from ingest.seed.document import read_seed_bytes
 
     gold = load_gold(gold_path)
     data = Path(seed_path).read_bytes()

@@ -18,7 +18,8 @@ from ingest.entrez.pmc_jats import parse_pmc_xml
 from ingest.entrez.pubmed_xml import parse_pubmed_xml
 from ingest.nlp.documents import fulltext_document, pubmed_document
 from ingest.nlp.run import extract_all
-from ingest.seed import SeedError, decode_text, read_limited, read_seed_bytes
+from ingest.seed.decode import SeedError, decode_text, read_limited
+from ingest.seed.document import read_seed_bytes
 from kb.records import Extraction, SeedDocument, SeedMetadata
 
 MAX_FILE_BYTES = 100 * 2**20  # an EFetch answer of 200 records is a few MB

@@ -12,7 +12,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ingest.entrez.errors import Unreachable
 from ingest.keep import WouldLose
-from ingest.seed import SeedError
+from ingest.seed.decode import SeedError
 from kb import check, explore_cmd, export, repair, show
 from kb.cli import answers, pipeline, serve
 from kb.config import ConfigError

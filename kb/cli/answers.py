@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from ingest.seed import SeedError
+from ingest.seed.decode import SeedError
 from kb.check import guard
 from kb.config import settings_from
 

@@ -10,7 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.seed import SeedError, read_seed_file, seed_from_identifiers
+from ingest.seed.decode import SeedError
+from ingest.seed.document import read_seed_file, seed_from_identifiers
 from kb.check import guard
 from kb.cli.options import build_options, settings_options
 from kb.config import Settings, settings_from
