@@ -59,7 +59,6 @@ from typing import TextIO
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from ingest.nlp.vocab import load_vocabulary
 from kb.cli import main as kb_main
 from kb.datadir import Build
 from kb.derived import rules, rules_digest
@@ -76,6 +75,7 @@ from kb.store import (
     store_root,
     version_name,
 )
+from kb.vocab import load_vocabulary
 
 ID = "https://casebook.invalid/id/"
 RUNS_GRAPH = f"<{ID}graph/runs>"

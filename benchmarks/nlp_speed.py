@@ -27,7 +27,7 @@ import spacy
 from ingest.nlp.extract import TextDocument, extract, extract_many
 from ingest.nlp.pipeline import build_nlp
 from ingest.nlp.synthetic import as_document, generate
-from ingest.nlp.vocab import load_vocabulary
+from kb.vocab import load_vocabulary
 
 BC5CDR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bc5cdr"
 TARGET_PER_CORE = 100.0

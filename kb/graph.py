@@ -26,7 +26,6 @@ from importlib import resources
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
-from ingest.nlp.vocab import Vocabulary
 from kb import iris
 from kb.datadir import Build
 from kb.graph_articles import (
@@ -45,6 +44,7 @@ from kb.graph_findings import (
 )
 from kb.graph_terms import CB, PREFIXES, Triple, date_time, text
 from kb.records import CitedBy, Extraction, FullText, PubmedRecord
+from kb.vocab import Vocabulary
 
 
 @dataclass(frozen=True)

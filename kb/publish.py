@@ -17,7 +17,6 @@ from rdflib import Dataset, URIRef
 from rdflib.compare import to_canonical_graph
 
 from ingest.keep import refuse_loss, stored_build
-from ingest.nlp.vocab import load_vocabulary
 from kb import __version__, iris
 from kb.check_store import store_problems
 from kb.datadir import Build
@@ -43,6 +42,7 @@ from kb.store import (
     version_name,
     write_store,
 )
+from kb.vocab import load_vocabulary
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from ingest.nlp.evaluate import (
     unknown_concepts,
 )
 from ingest.nlp.synthetic import Truth, as_document, generate
-from ingest.nlp.vocab import load_vocabulary
 from kb.records import Case, Evidence, Extraction, Finding
+from kb.vocab import load_vocabulary
 from tests.conftest import ROOT, SEED_PATH, shared_file
 
 SHA = "ab" * 32

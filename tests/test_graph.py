@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from ingest.nlp.vocab import Vocabulary, load_vocabulary
 from kb import iris
 from kb.datadir import Build
 from kb.graph import (
@@ -31,6 +30,7 @@ from kb.graph import (
 )
 from kb.graph_terms import BIBO, CITO, FABIO, value, xsd_duration
 from kb.records import Case, Evidence, Extraction, Finding, Relation
+from kb.vocab import Vocabulary, load_vocabulary
 
 CB = iris.CB
 SEED_SHA12 = "f0036fb653a4"

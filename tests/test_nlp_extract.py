@@ -18,7 +18,6 @@ from ingest.nlp.documents import fulltext_document, pubmed_document, seed_docume
 from ingest.nlp.extract import TextDocument, extract
 from ingest.nlp.mesh import mesh_findings
 from ingest.nlp.pipeline import build_nlp
-from ingest.nlp.vocab import Vocabulary, load_vocabulary
 from ingest.seed.document import read_seed_bytes
 from kb.records import (
     AbstractSection,
@@ -32,6 +31,7 @@ from kb.records import (
     PubmedRecord,
     SeedDocument,
 )
+from kb.vocab import Vocabulary, load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.nlp.lexicon_concepts import concept_mesh, descriptor_trees, mesh_entry_index
-from ingest.nlp.vocab import (
+from kb.vocab import (
     ABBREVIATION_HEADER,
     CONCEPT_HEADER,
     TYPES,

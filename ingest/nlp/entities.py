@@ -27,7 +27,7 @@ from ingest.nlp.merge import (
     with_patterns,
 )
 from ingest.nlp.values import NUMBER, UNIT, parse_quantity
-from ingest.nlp.vocab import Vocabulary, load_vocabulary
+from kb.vocab import Vocabulary, load_vocabulary
 
 LABELS = ("CONDITION", "ETIOLOGY", "TREATMENT", "OUTCOME", "ANATOMY", "TEST", "AGE", "SEX",
           "DURATION")  # fmt: skip

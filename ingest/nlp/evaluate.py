@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 from ingest.nlp.values import parse_iso
-from ingest.nlp.vocab import Vocabulary, load_vocabulary
 from kb.records import Assertion, Extraction, Finding, FindingKind
+from kb.vocab import Vocabulary, load_vocabulary
 
 if TYPE_CHECKING:
     from ingest.nlp.synthetic import Truth
@@ -516,8 +516,8 @@ def evaluate_seed(seed_path: Path, gold_path: Path | None = None) -> EvalReport:
     from ingest.nlp.documents import seed_document
     from ingest.nlp.extract import extract
     from ingest.nlp.pipeline import shared_nlp
-    from ingest.nlp.vocab import load_vocabulary
     from ingest.seed.document import read_seed_bytes
+    from kb.vocab import load_vocabulary
 
     gold = load_gold(gold_path)
     data = Path(seed_path).read_bytes()

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 from ingest.nlp.lexicon import Grounding, Lexicon, load_lexicon
 from ingest.nlp.merge import TYPE_CATEGORY
 from ingest.nlp.shortforms import find_abbreviations
-from ingest.nlp.vocab import Concept, Vocabulary, load_vocabulary, normalize_term
+from kb.vocab import Concept, Vocabulary, load_vocabulary, normalize_term
 
 UNGROUNDED = {"AGE", "SEX", "DURATION"}
 MIN_SCORE = 0.5

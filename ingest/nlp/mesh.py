@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 
 from ingest.nlp.lexicon import Lexicon
-from ingest.nlp.vocab import Vocabulary, normalize_term
 from kb import __version__, records
 from kb.records import Evidence, Extraction, Finding, PubmedRecord, Relation
+from kb.vocab import Vocabulary, normalize_term
 
 EXTRACTOR = "casebook.mesh"
 CAUSE = {"adverse effects", "poisoning", "toxicity"}

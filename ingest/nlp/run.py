@@ -17,8 +17,8 @@ from ingest.nlp.extract import TextDocument, extract, extract_many
 from ingest.nlp.lexicon import load_lexicon
 from ingest.nlp.mesh import mesh_findings
 from ingest.nlp.pipeline import shared_nlp
-from ingest.nlp.vocab import shared_vocabulary
 from kb.records import Extraction, FullText, PubmedRecord, Resolution, SeedDocument
+from kb.vocab import shared_vocabulary
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.nlp.extract import TextDocument
-from ingest.nlp.vocab import Concept, Vocabulary, load_vocabulary
+from kb.vocab import Concept, Vocabulary, load_vocabulary
 
 SECTION_KINDS = {
     "BACKGROUND": "introduction",
