@@ -1,4 +1,4 @@
-"""Entities (``ingest.nlp.entities``), their values (``ingest.nlp.values``) and abbreviations
+"""Entities (``ingest.nlp.entities``), their values (``kb.durations``) and abbreviations
 (``ingest.nlp.abbreviations`` plus the shipped abbreviation table).
 
 Every sentence below is SYNTHETIC, written for these tests: one tiny sentence per behaviour.
@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 from ingest.nlp.abbreviations import definitions
 from ingest.nlp.entities import term_variants
 from ingest.nlp.pipeline import build_nlp
-from ingest.nlp.values import Quantity, parse_iso, parse_quantity
+from kb.durations import Quantity, parse_iso, parse_quantity
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import re
 from ingest.nlp.cases import CaseSpan
 from ingest.nlp.mentions import Mention
 from ingest.nlp.series import Series, per_patient_values, respectively
-from ingest.nlp.values import parse_iso
+from kb.durations import parse_iso
 from kb.records import Case
 
 SIDES = {"left", "right", "bilateral", "both"}

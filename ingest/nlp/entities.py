@@ -26,7 +26,7 @@ from ingest.nlp.merge import (
     to_spans,
     with_patterns,
 )
-from ingest.nlp.values import NUMBER, UNIT, parse_quantity
+from kb.durations import NUMBER, UNIT, parse_quantity
 from kb.vocab import Vocabulary, load_vocabulary
 
 LABELS = ("CONDITION", "ETIOLOGY", "TREATMENT", "OUTCOME", "ANATOMY", "TEST", "AGE", "SEX",

@@ -39,7 +39,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-from ingest.nlp.values import parse_iso
+from kb.durations import parse_iso
 from kb.records import Assertion, Extraction, Finding, FindingKind
 from kb.vocab import Vocabulary, load_vocabulary
 

@@ -27,8 +27,8 @@ from importlib import resources
 import pyoxigraph as ox
 from rdflib.namespace import XSD
 
-from ingest.nlp.values import parse_iso
 from kb import iris
+from kb.durations import parse_iso
 from kb.query import ROW_LIMIT
 from kb.store import QueryResult
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ingest.nlp.values import parse_iso
+from kb.durations import parse_iso
 from kb.questions import get_question
 from kb.read.base import QueryStoreLike, _int, _rows, ask, node, values_block
 from kb.read.synthesis import condition_cases
