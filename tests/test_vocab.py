@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.nlp.lexicon_concepts import concept_mesh, descriptor_trees, mesh_entry_index
+from ingest.nlp.lexicon_concepts import concept_mesh, mesh_entry_index
+from ingest.nlp.mesh_files import descriptor_trees
 from kb.vocab import (
     ABBREVIATION_HEADER,
     CONCEPT_HEADER,

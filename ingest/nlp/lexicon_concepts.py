@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ingest.nlp.lexicon import normalize_key, variant_key
-from ingest.nlp.lexicon_build import descriptor_trees, read_tsv_gz
+from ingest.nlp.mesh_files import descriptor_trees, read_tsv_gz
 
 log = logging.getLogger(__name__)
 
