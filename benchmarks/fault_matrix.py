@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ingest.build import BuildOptions, build
 from ingest.demo import demo_corpus, demo_seed, demo_seed_text
 from ingest.entrez.fake import Corpus, FakeEutils, Fault
-from ingest.keep import WouldLose
 from ingest.refresh import refresh
 from kb.config import Settings
 from kb.datadir import Build
+from kb.keep import WouldLose
 from kb.publish import publish
 
 OPTIONS = BuildOptions(cited_by=True, cited_by_limit=10, progress=False)

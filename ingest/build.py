@@ -4,7 +4,7 @@ The network work happens here through ``EntrezClient``; everything it fetches is
 records and saved in the data directory by ``kb.datadir.Build``. A request that fails for good
 does not stop the build: it is reported (``BuildReport.failures``) and, since only clean answers
 are cached, retried by the next run; what the data directory already had for it is kept
-(``ingest.keep``), so an outage never empties the KB.
+(``kb.keep``), so an outage never empties the KB.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from tqdm import tqdm
 from ingest.entrez.client import EntrezClient
 from ingest.entrez.errors import EntrezError
 from ingest.entrez.resolve import Resolver
-from ingest.keep import keep_cited_by, keep_fulltexts, keep_records, keep_resolutions, stored_build
 from kb.config import Settings
 from kb.datadir import Build, BuildInfo, now_iso
+from kb.keep import keep_cited_by, keep_fulltexts, keep_records, keep_resolutions, stored_build
 from kb.records import BuildReport, CitedBy, FullText, SeedDocument, TopicResult
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from pathlib import Path
 from rdflib import Dataset, URIRef
 from rdflib.compare import to_canonical_graph
 
-from ingest.keep import refuse_loss, stored_build
 from kb import __version__, iris
 from kb.check_store import store_problems
 from kb.datadir import Build
@@ -31,6 +30,7 @@ from kb.graph import (
     topics_graph,
     vocabulary_graph,
 )
+from kb.keep import refuse_loss, stored_build
 from kb.records import RunRecord
 from kb.store import (
     content_digest,

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ingest.entrez.errors import Unreachable
-from ingest.keep import WouldLose
 from ingest.seed.decode import SeedError
 from kb import check, explore_cmd, export, repair, show
 from kb.cli import answers, pipeline, serve
 from kb.config import ConfigError
 from kb.disk import disk_failure
 from kb.errors import Damaged, InputError, message
+from kb.keep import WouldLose
 from kb.lock import Busy
 from kb.questions import QuestionError
 from kb.store import StoreError
