@@ -74,14 +74,14 @@ def test_refresh_and_schedule_of_a_mistyped_data_dir(tmp_path, capsys, argv):
 def test_a_scheduled_refresh_that_fails_is_one_line_and_a_nonzero_exit(
     tmp_path, monkeypatch, caplog
 ):
-    from kb import schedule
+    from ingest import schedule
     from kb.config import Settings
 
     def broken(settings, progress=True):
         raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "records.jsonl"))
 
     monkeypatch.setattr(schedule, "refresh_once", broken)
-    with caplog.at_level(logging.DEBUG, logger="kb.schedule"):
+    with caplog.at_level(logging.DEBUG, logger="ingest.schedule"):
         assert schedule.run_schedule(Settings(data_dir=tmp_path), 3600, runs=1) == 2
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.getMessage() for r in errors] == [

@@ -170,8 +170,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from ingest.schedule import refresh_once
     from kb.errors import require_data_dir
-    from kb.schedule import refresh_once
 
     settings = settings_from(args)
     require_data_dir(settings.data_dir)
@@ -179,8 +179,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    from ingest.schedule import parse_interval, run_schedule
     from kb.errors import require_data_dir
-    from kb.schedule import parse_interval, run_schedule
 
     settings, seconds = settings_from(args), parse_interval(args.every)
     require_data_dir(settings.data_dir)
