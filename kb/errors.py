@@ -11,6 +11,11 @@ class InputError(ValueError):
     """A file or value the user gave cannot be used; the message says which and why."""
 
 
+class UpstreamFailed(Exception):
+    """A service the run depends on failed and nothing was changed (the CLI's exit code 1): the
+    E-utilities cannot be reached, or publishing would drop stored records because of it."""
+
+
 def message(exc: BaseException) -> str:
     """``exc`` as one line that names the file and what is wrong with it."""
     if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:

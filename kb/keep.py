@@ -13,12 +13,13 @@ import logging
 from pathlib import Path
 
 from kb.datadir import Build
+from kb.errors import UpstreamFailed
 from kb.records import CitedBy, FullText, PubmedRecord, Resolution
 
 log = logging.getLogger(__name__)
 
 
-class WouldLose(Exception):
+class WouldLose(UpstreamFailed):
     """Publishing would drop stored records only because upstream failed: refused."""
 
 

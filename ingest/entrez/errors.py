@@ -5,6 +5,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from ingest.xmlsafe import parse_xml, text_of
+from kb.errors import UpstreamFailed
 
 
 class ResponseError(Exception):
@@ -34,7 +35,7 @@ def checked_root(data: bytes, *expected: str) -> Element:
     return root
 
 
-class Unreachable(Exception):
+class Unreachable(UpstreamFailed):
     """Connections to E-utilities are refused or its name does not resolve, several times in a
     row: the network (or the URL) is wrong, and retrying every request would take minutes.
     Not an ``EntrezError``: no stage carries on past it."""

@@ -9,13 +9,15 @@ import re
 import unicodedata
 from pathlib import Path
 
+from kb.errors import InputError
+
 # The largest seed file read. A case report converted to text is 10–200 kB and a long review
 # with its reference list stays under 2 MB; a bigger file is almost surely not an article (and
 # extraction would take hours). Parsing itself is linear: see the module docstring.
 MAX_SEED_BYTES = 10 * 1024 * 1024
 
 
-class SeedError(ValueError):
+class SeedError(InputError):
     """The input cannot be read as a seed article (missing, empty, binary, too large, no text)."""
 
 

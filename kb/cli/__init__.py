@@ -10,14 +10,11 @@ from collections.abc import Sequence
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from ingest.entrez.errors import Unreachable
-from ingest.seed.decode import SeedError
 from kb import check, explore_cmd, export, repair, show
 from kb.cli import answers, pipeline, serve
 from kb.config import ConfigError
 from kb.disk import disk_failure
-from kb.errors import Damaged, InputError, message
-from kb.keep import WouldLose
+from kb.errors import Damaged, InputError, UpstreamFailed, message
 from kb.lock import Busy
 from kb.questions import QuestionError
 from kb.store import StoreError
@@ -45,7 +42,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (
-        SeedError,
         ConfigError,
         Damaged,
         UnicodeError,
@@ -55,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"kb: error: {message(exc)}", file=sys.stderr)
         return 2
-    except (Unreachable, WouldLose) as exc:  # upstream failed: nothing was changed
+    except UpstreamFailed as exc:  # upstream failed: nothing was changed
         print(f"kb: error: {message(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:  # a read-only or full disk: 73 / 74 (kb.disk); else a bad input

@@ -6,9 +6,9 @@ import argparse
 import logging
 from pathlib import Path
 
-from ingest.seed.decode import SeedError
 from kb.check import guard
 from kb.config import settings_from
+from kb.errors import InputError
 
 log = logging.getLogger("kb")
 
@@ -89,6 +89,6 @@ def cmd_sparql(args: argparse.Namespace) -> int:
 
 def _key_value(text: str) -> tuple[str, str]:
     if "=" not in text:
-        raise SeedError(f"--param {text!r}: expected KEY=VALUE")
+        raise InputError(f"--param {text!r}: expected KEY=VALUE")
     key, value = text.split("=", 1)
     return key.strip(), value

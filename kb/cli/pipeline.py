@@ -10,12 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.seed.decode import SeedError
-from ingest.seed.document import read_seed_file, seed_from_identifiers
 from kb.check import guard
 from kb.cli.options import build_options, settings_options
 from kb.config import Settings, settings_from
-from kb.errors import message
+from kb.errors import InputError, message
 from kb.jsonl import to_dict
 from kb.lock import exclusive
 from kb.records import SeedDocument
@@ -123,7 +121,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     sources = ([str(args.seed)] if args.seed else []) + list(args.ids)
     if not sources:
-        raise SeedError("nothing to build: give --seed PATH and/or DOIs/PMIDs")
+        raise InputError("nothing to build: give --seed PATH and/or DOIs/PMIDs")
     seed, text = _load_seed(sources)
     settings = settings_from(args)
     options = BuildOptions(
@@ -198,7 +196,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     for source, path in input_files(args.paths):
         try:
             found = extract_file(path, nlp_config, source)
-        except SeedError as exc:
+        except InputError as exc:
             print(f"kb extract: {exc}", file=sys.stderr)
             failed += 1
             continue
@@ -219,7 +217,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     corpora = args.corpora or DEFAULT_CORPORA
     if not corpora.is_dir():
-        raise SeedError(f"{corpora}: no corpora folder here (give --corpora DIR)")
+        raise InputError(f"{corpora}: no corpora folder here (give --corpora DIR)")
     report = train_model(
         args.name,
         corpora,
@@ -243,9 +241,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         report = evaluate_seed(args.seed, args.gold)
     except UnicodeDecodeError as exc:  # the seed is read as bytes: the gold file is not text
-        raise SeedError(f"{args.gold}: not a gold file (a JSON file): {message(exc)}") from None
+        raise InputError(f"{args.gold}: not a gold file (a JSON file): {message(exc)}") from None
     except ValueError as exc:
-        raise SeedError(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     print(format_report(report, limit=args.limit))
     if args.synthetic:
         print(f"\nSYNTHETIC: {args.synthetic} generated abstracts\n")
@@ -281,10 +279,12 @@ def _report(result, settings: Settings, quads: int = 0) -> int:
 
 def _load_seed(sources: Sequence[str]) -> tuple[SeedDocument, str | None]:
     """The seed, and its file's text when it came from a file (offsets index that text)."""
+    from ingest.seed.document import read_seed_file, seed_from_identifiers
+
     files = [s for s in sources if Path(s).exists()]
     ids = [s for s in sources if not Path(s).exists()]
     if len(files) > 1:
-        raise SeedError("give one seed file at a time")
+        raise InputError("give one seed file at a time")
     if files:
         seed, text = read_seed_file(files[0])  # a bounded read; every failure a SeedError
         if ids:
