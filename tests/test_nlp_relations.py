@@ -463,3 +463,42 @@ def test_a_case_has_one_resolution_however_often_it_is_told(nlp: Language):
     (link,) = [r for r in extraction.relations if r.kind == "led_to"]
     by_id = {f.id: f for f in extraction.findings}
     assert "as in our reported cases" in by_id[link.evidence].evidence.sentence
+
+
+# --- treated_with and led_to precision ------------------------------------------------------------
+
+
+def test_a_treatment_in_another_clause_is_not_aimed_at_the_condition():
+    from ingest.nlp.cues import CueRule, linking_cue
+
+    rule = CueRule("treated_with", "TREATMENT", "CONDITION", ("to", "treat"))
+    text = "Insulin was started, while cefazolin was given to treat cellulitis."
+    ms = [_at("TREATMENT", "insulin", text, "Insulin"),
+          _at("TREATMENT", "cefazolin", text, "cefazolin"),
+          _at("CONDITION", "cellulitis", text, "cellulitis")]  # fmt: skip
+    assert linking_cue(ms, 0, 2, rule) is None
+    assert linking_cue(ms, 1, 2, rule) == "to treat"
+
+
+def test_for_a_span_of_time_is_not_the_aim():
+    from ingest.nlp.cues import CueRule, linking_cue
+
+    rule = CueRule("treated_with", "TREATMENT", "CONDITION", ("for",))
+    text = "Antibiotics for 3 days, pain relief later."
+    ms = [_at("TREATMENT", "antibiotics", text, "Antibiotics"),
+          _at("DURATION", "duration", text, "3 days"),
+          _at("CONDITION", "pain", text, "pain")]  # fmt: skip
+    assert linking_cue(ms, 0, 2, rule) is None
+    aimed = "Antibiotics for pain."
+    ms = [_at("TREATMENT", "antibiotics", aimed, "Antibiotics"),
+          _at("CONDITION", "pain", aimed, "pain")]  # fmt: skip
+    assert linking_cue(ms, 0, 1, rule) == "for"
+
+
+def test_a_time_alone_does_not_link_a_treatment_to_a_worse_state(nlp: Language):
+    text = (
+        "Case 1: A boy had calcinosis cutis. He was managed with a dressing. "
+        "Over the following weeks the lesion recurred."
+    )
+    sections = (("case_presentation", "Case presentation", 0, len(text)),)
+    assert not any(r[0] == "led_to" for r in relations(read(nlp, text, "A report", sections)))

@@ -97,6 +97,10 @@ HEDGED = re.compile(
     re.IGNORECASE,
 )
 """A hedge or a general claim before a cause cue ("likely due to", "can cause"): not a fact."""
+_SPAN_OF_TIME = re.compile(
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+"
+    r"(?:more\s+)?(?:hours?|days?|weeks?|months?|years?|cycles?|doses?|sessions?)\b"
+)
 # A discussion's aside saying the report's own patients had what it states ("resolved with
 # conservative management, as in our reported cases, …"); "unlike our case" says the opposite.
 AS_IN_OURS = re.compile(
@@ -174,18 +178,23 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
             return None  # another kind of end in between: not the nearest pairing
         words += _WORD.findall(text[pos - s0 : m.start - s0].lower())
         words.append("<same>" if m.label == second.label else "<first>" if (
-            m.label == first.label) else "<other>")  # fmt: skip
+            m.label == first.label) else "<time>" if m.label == "DURATION" else "<other>")  # fmt: skip
         pos = m.end
     words += _WORD.findall(text[pos - s0 : second.start - s0].lower())
     breaks = [i for i, w in enumerate(words) if w in BREAK_WORDS]
     suffix = rule.words[0].startswith("-")  # "X-induced Y": the cue must touch the first end
     if breaks:  # only the second end's clause may hold the cue: "not due to A but due to B"
+        if rule.first in ("TREATMENT", "ETIOLOGY"):
+            return None  # the agent stands in another clause than its cue ("T1 was given,
+            # while T2 was administered to treat C": C is T2's)
         words = words[breaks[-1] + 1 :]
         between = between[_last_break(between) :]
     at = _find(words, rule.words)
-    if at is None or (suffix and (breaks or at != 0)):
+    if at is None or (suffix and at != 0):
         return None
     before, after = words[:at], words[at + len(rule.words) :]
+    if rule.words == ("for",) and (after[:1] == ["<time>"] or _SPAN_OF_TIME.match(" ".join(after))):
+        return None  # "antibiotics for 1 day, pain treatment for 3 days": how long, not what for
     if "<first>" in after or "<same>" in before:
         return None  # the first end is not the nearest to the cue
     if "<first>" in before:  # only a list of first ends may stand between: "C1 and C2 treated
@@ -194,8 +203,8 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
         if "which" in rule.words or any(w not in COORDINATION for w in before[:last]):
             return None
         before = before[last:]
-    listed = {"<same>", "and", "or", ",", "as", "well", "<other>"}
-    extra = [w for w in before if w not in FILLER and w != "<other>" and not w.isdigit()]
+    listed = {"<same>", "and", "or", ",", "as", "well", "<other>", "<time>"}
+    extra = [w for w in before if w not in FILLER | {"<other>", "<time>"} and not w.isdigit()]
     extra += [w for w in after if w not in FILLER and w not in listed and not w.isdigit()]
     if len(extra) > MAX_EXTRA:
         return None
