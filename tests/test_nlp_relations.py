@@ -502,3 +502,16 @@ def test_a_time_alone_does_not_link_a_treatment_to_a_worse_state(nlp: Language):
     )
     sections = (("case_presentation", "Case presentation", 0, len(text)),)
     assert not any(r[0] == "led_to" for r in relations(read(nlp, text, "A report", sections)))
+
+
+def test_a_drugs_own_treatment_noun_is_no_aim():
+    from ingest.nlp.relations import sentence_relations
+
+    own = "Doxorubicin treatment was followed by proteinuria."
+    ms = [_at("TREATMENT", "e", own, "Doxorubicin", "chemical", ("mesh:D004317",)),
+          _at("CONDITION", "c", own, "proteinuria", "disease", ("mesh:D011507",))]  # fmt: skip
+    assert [r[0] for r in sentence_relations(ms, lambda *_: 0.99, 0.5)] == ["caused_by"]
+    aim = "Doxorubicin was given as a treatment of proteinuria."
+    ms = [_at("TREATMENT", "e", aim, "Doxorubicin", "chemical", ("mesh:D004317",)),
+          _at("CONDITION", "c", aim, "proteinuria", "disease", ("mesh:D011507",))]  # fmt: skip
+    assert sentence_relations(ms, lambda *_: 0.99, 0.5) == []

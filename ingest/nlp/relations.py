@@ -142,11 +142,14 @@ def _denied_between(a: Mention, b: Mention) -> bool:
     s0 = a.sentence[0]
     lo, hi = sorted(((a.start, a.end), (b.start, b.end)))
     between = a.sentence_text[lo[1] - s0 : hi[0] - s0]
+    if b.end == lo[1]:  # the chemical first: its own noun is no aim ("doxorubicin treatment
+        between = _OWN_NOUN.sub("", between, count=1)  # resulted in proteinuria")
     if _NEGATION.search(between) or BREAK.search(between) or _AIMED.search(between):
         return True
     return bool(HEDGED.search(between.rstrip() + " "))  # "likely due to", "can cause"
 
 
+_OWN_NOUN = re.compile(r"^\s*-?\s*(?:treat(?:ed|ment)?|therapy)\b", re.IGNORECASE)
 _AIM_BEFORE = re.compile(
     r"\b(?:for|against|treat(?:s|ed|ing|ment\s+of)?|prevent(?:s|ed|ing|ion\s+of)?|"
     r"manag(?:e|es|ed|ing|ement\s+of)|control(?:led|ling)?)\s+(?:\w+\s+){0,2}$",
