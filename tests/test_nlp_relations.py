@@ -515,3 +515,15 @@ def test_a_drugs_own_treatment_noun_is_no_aim():
     ms = [_at("TREATMENT", "e", aim, "Doxorubicin", "chemical", ("mesh:D004317",)),
           _at("CONDITION", "c", aim, "proteinuria", "disease", ("mesh:D011507",))]  # fmt: skip
     assert sentence_relations(ms, lambda *_: 0.99, 0.5) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "linked"),
+    [
+        ("The lesion resolved after surgical excision.", True),
+        ("Surgical excision led to ulceration.", True),  # an explicit result, even a bad one
+        ("The ulceration recurred after surgical excision.", False),
+    ],
+)
+def test_a_time_cue_links_only_a_better_state(nlp: Language, text: str, linked: bool):
+    assert any(r[0] == "led_to" for r in relations_in(nlp, text)) is linked

@@ -33,10 +33,14 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ingest.nlp.cues import BREAK, HEDGED, cues_by_labels, lead_cue, linking_cue
 from ingest.nlp.mentions import Mention
-from ingest.nlp.relations_across import across_sentences, case_causes, title_causes
+from ingest.nlp.relations_across import across_sentences, better, case_causes, title_causes
 from kb.records import Finding, Relation, relation_kind
 
 RELATABLE = {"present", "historical", "resolved"}
+TIME_ONLY = frozenset({"after", "following", "upon", "on", "under", "with", "and", "post"})
+"""led_to cues that only place an outcome beside a treatment: they link a better state ("resolved
+after T"), never progression, recurrence or death ("died 8 months after surgery"), which the
+text does not present as the treatment's result."""
 CauseScorer = Callable[
     [str, tuple[int, int], tuple[int, int], tuple[tuple[str, tuple[int, int]], ...]], float
 ]
@@ -106,6 +110,8 @@ def sentence_relations(
                 and lead is not None
             ):
                 found.append(("led_to", x, y, lead, 1.0))
+    found = [r for r in found if r[0] != "led_to" or r[3] not in TIME_ONLY
+             or ms[r[2]].concept in better()]  # fmt: skip
     if cause is not None:
         linked = {(k, a, b) for k, a, b, _, _ in found}
         s0 = ms[0].sentence[0] if ms else 0
