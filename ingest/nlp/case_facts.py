@@ -9,8 +9,10 @@ each in order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ingest.nlp.cases import CaseSpan
+from ingest.nlp.cues import AS_IN_OURS
 from ingest.nlp.mentions import Mention
 from ingest.nlp.series import Series, per_patient_values, respectively
 from kb.durations import parse_iso
@@ -19,15 +21,8 @@ from kb.records import Case
 SIDES = {"left", "right", "bilateral", "both"}
 Sections = tuple[tuple[str, str, int, int], ...]
 _CASE_REGIONS = ({"case_presentation"}, {"abstract", "results"}, {"front_matter", "other"})
-# A discussion sentence that says the report's own patients had what it states ("resolved with
-# conservative management, as in our reported cases"); "unlike our case" says the opposite.
-_AS_IN_OURS = re.compile(
-    r"\b(?:as(?:\s+was\s+the\s+case)?\s+(?:in|with|for)|similar(?:ly)?\s+to|(?<!un)like(?:\s+in)?)"
-    r"\s+(?:our|the\s+present|the\s+current)\s+(?:own\s+)?(?:reported\s+|present\s+|two\s+|three\s+)?"
-    r"(?:cases?|patients?|neonates?|infants?|children|babies|baby)\b",
-    re.IGNORECASE,
-)
 _SHARED_LABELS = {"CONDITION", "TREATMENT", "OUTCOME", "TEST"}
+_CAPTION = re.compile(r"^\s*fig(?:ure|\.)?\s*[-\u2010-\u2015]?\s*\d", re.IGNORECASE)
 
 
 def case_region(sections: Sections) -> list[tuple[int, int]]:
@@ -58,7 +53,7 @@ def owners(
     sentence elsewhere says "as in our cases" goes to every case."""
     out = [[c for c, s in enumerate(spans) if s.contains(m.start, m.end)] for m in mentions]
     for i, m in enumerate(mentions):
-        if not out[i] and m.label in _SHARED_LABELS and _AS_IN_OURS.search(m.sentence_text):
+        if not out[i] and m.label in _SHARED_LABELS and AS_IN_OURS.search(m.sentence_text):
             out[i] = list(range(len(spans)))
     if series is None or len(spans) != series.count:
         return out
@@ -77,6 +72,29 @@ def owners(
         if listed and len(members) == series.count:
             for case, i in enumerate(sorted(members, key=lambda i: mentions[i].start)):
                 out[i] = [case]
+    return out
+
+
+def restated(
+    mentions: list[Mention],
+    owned: list[list[int]],
+    spans: list[CaseSpan],
+    resolves: Callable[[str], bool],
+) -> dict[tuple[int, int], int]:
+    """(case, mention) → the mention of the case's own text that it tells again: a figure
+    caption's resolution, or one a discussion shares "as in our cases", is the case's resolution
+    restated, so a case has one resolution row, not one per telling. Only where the case's own
+    text states a resolution; a restatement goes to the one of its concept, else the last."""
+    out: dict[tuple[int, int], int] = {}
+    for c, span in enumerate(spans):
+        ours = [i for i, m in enumerate(mentions) if c in owned[i] and m.label == "OUTCOME"
+                and m.assertion == "present" and resolves(m.concept)]  # fmt: skip
+        told = [i for i in ours if span.contains(mentions[i].start, mentions[i].end)
+                and not _CAPTION.match(mentions[i].sentence_text)]  # fmt: skip
+        for i in ours if told else ():
+            if i not in told:
+                same = [j for j in told if mentions[j].concept == mentions[i].concept]
+                out[(c, i)] = (same or told)[-1]
     return out
 
 

@@ -91,6 +91,24 @@ BREAK = re.compile(r"[;:]|\b(?:but|whereas|while|although|however|though|except)
 BREAK_WORDS = frozenset({";", ":", "but", "whereas", "while", "although", "however", "though",
                          "except"})  # fmt: skip
 DENIED = re.compile(r"\b(?:not|never|nor|no|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
+HEDGED = re.compile(
+    r"\b(?:likely|unlikely|probably|possibly|presumably|perhaps|may|might|could|can|presumed|"
+    r"suspected|speculated|thought\s+to\s+be)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+"""A hedge or a general claim before a cause cue ("likely due to", "can cause"): not a fact."""
+_SPAN_OF_TIME = re.compile(
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+"
+    r"(?:more\s+)?(?:hours?|days?|weeks?|months?|years?|cycles?|doses?|sessions?)\b"
+)
+# A discussion's aside saying the report's own patients had what it states ("resolved with
+# conservative management, as in our reported cases, …"); "unlike our case" says the opposite.
+AS_IN_OURS = re.compile(
+    r"\b(?:as(?:\s+was\s+the\s+case)?\s+(?:in|with|for)|similar(?:ly)?\s+to|(?<!un)like(?:\s+in)?)"
+    r"\s+(?:our|the\s+present|the\s+current)\s+(?:own\s+)?(?:reported\s+|present\s+|two\s+|three\s+)?"
+    r"(?:cases?|patients?|neonates?|infants?|children|babies|baby)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"-?[a-z0-9]+(?:[-'][a-z0-9]+)*|[,();:]")
 
 
@@ -147,7 +165,8 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
     cue, filler, and mentions listed beside the second end; None otherwise."""
     first, second = ms[x], ms[y]
     s0 = first.sentence[0]
-    between = first.sentence_text[first.end - s0 : second.start - s0]
+    text = _without_asides(first.sentence_text)
+    between = text[first.end - s0 : second.start - s0]
     words: list[str] = []
     pos = first.end
     for m in ms[x + 1 : y]:
@@ -157,19 +176,25 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
             and not (rule.kind == "led_to" and m.label == "CONDITION")
         ):  # the lesion that resolved may stand between a treatment and its outcome
             return None  # another kind of end in between: not the nearest pairing
-        words += _WORD.findall(first.sentence_text[pos - s0 : m.start - s0].lower())
+        words += _WORD.findall(text[pos - s0 : m.start - s0].lower())
         words.append("<same>" if m.label == second.label else "<first>" if (
-            m.label == first.label) else "<other>")  # fmt: skip
+            m.label == first.label) else "<time>" if m.label == "DURATION" else "<other>")  # fmt: skip
         pos = m.end
-    words += _WORD.findall(first.sentence_text[pos - s0 : second.start - s0].lower())
+    words += _WORD.findall(text[pos - s0 : second.start - s0].lower())
     breaks = [i for i, w in enumerate(words) if w in BREAK_WORDS]
+    suffix = rule.words[0].startswith("-")  # "X-induced Y": the cue must touch the first end
     if breaks:  # only the second end's clause may hold the cue: "not due to A but due to B"
+        if rule.first in ("TREATMENT", "ETIOLOGY"):
+            return None  # the agent stands in another clause than its cue ("T1 was given,
+            # while T2 was administered to treat C": C is T2's)
         words = words[breaks[-1] + 1 :]
         between = between[_last_break(between) :]
     at = _find(words, rule.words)
-    if at is None:
+    if at is None or (suffix and at != 0):
         return None
     before, after = words[:at], words[at + len(rule.words) :]
+    if rule.words == ("for",) and (after[:1] == ["<time>"] or _SPAN_OF_TIME.match(" ".join(after))):
+        return None  # "antibiotics for 1 day, pain treatment for 3 days": how long, not what for
     if "<first>" in after or "<same>" in before:
         return None  # the first end is not the nearest to the cue
     if "<first>" in before:  # only a list of first ends may stand between: "C1 and C2 treated
@@ -178,14 +203,16 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
         if "which" in rule.words or any(w not in COORDINATION for w in before[:last]):
             return None
         before = before[last:]
-    listed = {"<same>", "and", "or", ",", "as", "well", "<other>"}
-    extra = [w for w in before if w not in FILLER and w != "<other>" and not w.isdigit()]
+    listed = {"<same>", "and", "or", ",", "as", "well", "<other>", "<time>"}
+    extra = [w for w in before if w not in FILLER | {"<other>", "<time>"} and not w.isdigit()]
     extra += [w for w in after if w not in FILLER and w not in listed and not w.isdigit()]
     if len(extra) > MAX_EXTRA:
         return None
     cue_text = " ".join(rule.words).replace(" -", "-")
     head = between[: between.lower().find(rule.words[0].lstrip("-"))]
     if DENIED.search(head):
+        return None
+    if rule.kind == "caused_by" and HEDGED.search(head):
         return None
     return cue_text
 
@@ -203,6 +230,15 @@ def lead_cue(ms: Sequence[Mention], x: int) -> str | None:
     s0 = m.sentence[0]
     match = _LEAD.search(m.sentence_text[: m.start - s0])
     return match.group("cue").lower() if match else None
+
+
+def _without_asides(sentence: str) -> str:
+    """The sentence with each "as in our cases" aside (and its comma) blanked, offsets kept: the
+    aside is about whom, not a word between the two ends of a relation."""
+    for match in AS_IN_OURS.finditer(sentence):
+        end = match.end() + (1 if sentence[match.end() : match.end() + 1] == "," else 0)
+        sentence = sentence[: match.start()] + " " * (end - match.start()) + sentence[end:]
+    return sentence
 
 
 def _last_break(text: str) -> int:

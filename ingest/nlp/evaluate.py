@@ -531,8 +531,12 @@ def evaluate_seed(seed_path: Path, gold_path: Path | None = None) -> EvalReport:
     vocab = load_vocabulary()
     labels = {c.id: c.label for c in vocab.concepts.values()}
     text = data.decode("utf-8-sig")
+
+    def broader(concept: str) -> list[str]:  # as ``kb extract`` reads it (``run._tools``)
+        return [c.id for c in vocab.ancestors(concept)] if concept in vocab.concepts else []
+
     extractions = [
-        extract(nlp, seed_document(seed, text), labels),
+        extract(nlp, seed_document(seed, text), labels, broader),
         citation_findings(nlp, seed, [], labels),
     ]
     return evaluate(extractions, gold, vocab)

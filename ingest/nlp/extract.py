@@ -18,7 +18,15 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ingest.nlp import bounds
-from ingest.nlp.case_facts import case_record, case_region, owners, skipped, time_of, unmarked_cases
+from ingest.nlp.case_facts import (
+    case_record,
+    case_region,
+    owners,
+    restated,
+    skipped,
+    time_of,
+    unmarked_cases,
+)
 from ingest.nlp.cases import CaseSpan, split_cases
 from ingest.nlp.cause import CauseModel
 from ingest.nlp.entities import CASE_REPORT
@@ -28,6 +36,8 @@ from ingest.nlp.series import Series, find_series
 from ingest.sentences import split_sentences
 from kb import __version__, records
 from kb.records import Evidence, EvidenceMethod, Extraction, Finding, FindingKind, Relation
+
+RESOLUTION = "resolution"  # the vocabulary concept every resolution-type outcome is under
 
 EXTRACTOR = "casebook.nlp"
 SIDES = {"left", "right", "bilateral", "both"}
@@ -127,7 +137,14 @@ def extract_many(
             topics = _with_narrower(named, mentions, broader)
             title = title_span(p.document)
             yield assemble(
-                p.document, mentions, p.spans, labels, topics, title=title, series=p.series
+                p.document,
+                mentions,
+                p.spans,
+                labels,
+                topics,
+                title=title,
+                series=p.series,
+                resolves=lambda c: c == RESOLUTION or RESOLUTION in broader(c),
             )
 
 
@@ -175,12 +192,20 @@ def assemble(
     method: EvidenceMethod = "text",
     title: tuple[int, int] | None = None,
     series: Series | None = None,
+    resolves: Callable[[str], bool] = lambda concept: False,
 ) -> Extraction:
     """Mentions → findings (with evidence), cases with their attributes, relations; ``title``:
     where the title stands in the text (a cause it states holds for the cases); ``series``:
-    patients introduced together, who share the text that does not list them one by one."""
+    patients introduced together, who share the text that does not list them one by one;
+    ``resolves``: whether an outcome concept is a resolution (a case's restated resolutions are
+    one finding, dated by whichever telling gives a time)."""
     owned = owners(mentions, spans, series)
     dropped = skipped(mentions, series)
+    again = restated(mentions, owned, spans, resolves)
+    dated: dict[tuple[int | None, int], str] = {}
+    for (patient, i), j in again.items():
+        if when := time_of(mentions[i], mentions, series, patient):
+            dated.setdefault((patient, j), when)
     cases = [
         case_record(
             document.id, span, [m for m, o in zip(mentions, owned, strict=True) if c in o], series
@@ -195,13 +220,18 @@ def assemble(
             continue
         owners_of: list[int | None] = list(owned[i]) or [None]
         for c in owners_of:
+            if (c, i) in again:
+                continue  # told again: the case's own statement stands for it (below)
             case = cases[c] if c is not None else None
             who = subject or (case.id if case else f"article:{document.id}")
-            time = time_of(m, mentions, series, c)
+            time = time_of(m, mentions, series, c) or dated.get((c, i))
             finding = make_finding(document.id, kind, m, who, labels, method, time)
             finding.general = case is None and subject is None and m.section in GENERAL_SECTIONS
             findings.append(finding)
             views.setdefault(c, {})[i] = finding
+    for (patient, i), j in again.items():
+        if j in views.get(patient, {}):
+            views[patient][i] = views[patient][j]
     model = cause_model()
     relations: dict[tuple[str, str, str], Relation] = {}
     article = views.get(None, {})

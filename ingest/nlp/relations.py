@@ -31,12 +31,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from ingest.nlp.cues import BREAK, cues_by_labels, lead_cue, linking_cue
+from ingest.nlp.cues import BREAK, HEDGED, cues_by_labels, lead_cue, linking_cue
 from ingest.nlp.mentions import Mention
-from ingest.nlp.relations_across import across_sentences, case_causes, title_causes
+from ingest.nlp.relations_across import across_sentences, better, case_causes, title_causes
 from kb.records import Finding, Relation, relation_kind
 
 RELATABLE = {"present", "historical", "resolved"}
+TIME_ONLY = frozenset({"after", "following", "upon", "on", "under", "with", "and", "post"})
+"""led_to cues that only place an outcome beside a treatment: they link a better state ("resolved
+after T"), never progression, recurrence or death ("died 8 months after surgery"), which the
+text does not present as the treatment's result."""
 CauseScorer = Callable[
     [str, tuple[int, int], tuple[int, int], tuple[tuple[str, tuple[int, int]], ...]], float
 ]
@@ -66,7 +70,11 @@ def find_relations(
         for rel in sentence_relations([mentions[i] for i in members], cause, threshold):
             kind, a, b, cue, score = rel
             fa, fb = mentions[members[a]], mentions[members[b]]
-            _add(out, kind, findings[members[a]], findings[members[b]], cue, score)
+            target = findings[members[b]]
+            # a restated outcome stands for the case's own (``case_facts.restated``): the link's
+            # sentence is then the source's
+            told = target if target.evidence.start == fb.sentence[0] else findings[members[a]]
+            _add(out, kind, findings[members[a]], target, cue, score, told)
             if kind == "caused_by" and cue and title and title[0] <= fa.start < title[1]:
                 stated.append((fa.concept, fb.concept, cue))
     for a, b, cue in title_causes(mentions, usable, cases_of, topics, stated):
@@ -102,6 +110,8 @@ def sentence_relations(
                 and lead is not None
             ):
                 found.append(("led_to", x, y, lead, 1.0))
+    found = [r for r in found if r[0] != "led_to" or r[3] not in TIME_ONLY
+             or ms[r[2]].concept in better()]  # fmt: skip
     if cause is not None:
         linked = {(k, a, b) for k, a, b, _, _ in found}
         s0 = ms[0].sentence[0] if ms else 0
@@ -111,8 +121,8 @@ def sentence_relations(
         for c, e in pairs:
             if ("caused_by", c, e) in linked or (c, e) in aimed or _denied_between(ms[c], ms[e]):
                 continue
-            if ms[c].text.lower() == ms[e].text.lower():
-                continue  # one abbreviation read twice
+            if _same_thing(ms[c], ms[e]) or _aimed_at(ms[c]) or _given_for(ms[e]):
+                continue
             others = tuple(
                 ("CHEMICAL" if ms[i].category == "chemical" else "DISEASE", _local(ms[i], s0))
                 for i in sorted(ends - {c, e})
@@ -131,14 +141,58 @@ _AIMED = re.compile(
 
 
 def _denied_between(a: Mention, b: Mention) -> bool:
-    """Whether a negation, a clause break or a treatment's aim stands between two mentions of
-    one sentence: the learned scorer reads cue words, not what denies them ("was not due to"),
+    """Whether a negation, a clause break, a treatment's aim or a hedge stands between two
+    mentions of one sentence: the learned scorer reads cue words, not what denies them ("was not due to"),
     and a drug given *for* a condition ("anticoagulant therapy for acute coronary syndrome",
     "seizures persisted despite anticonvulsants") is its treatment, not its cause."""
     s0 = a.sentence[0]
     lo, hi = sorted(((a.start, a.end), (b.start, b.end)))
     between = a.sentence_text[lo[1] - s0 : hi[0] - s0]
-    return bool(_NEGATION.search(between) or BREAK.search(between) or _AIMED.search(between))
+    if b.end == lo[1]:  # the chemical first: its own noun is no aim ("doxorubicin treatment
+        between = _OWN_NOUN.sub("", between, count=1)  # resulted in proteinuria")
+    if _NEGATION.search(between) or BREAK.search(between) or _AIMED.search(between):
+        return True
+    return bool(HEDGED.search(between.rstrip() + " "))  # "likely due to", "can cause"
+
+
+_OWN_NOUN = re.compile(r"^\s*-?\s*(?:treat(?:ed|ment)?|therapy)\b", re.IGNORECASE)
+_AIM_BEFORE = re.compile(
+    r"\b(?:for|against|treat(?:s|ed|ing|ment\s+of)?|prevent(?:s|ed|ing|ion\s+of)?|"
+    r"manag(?:e|es|ed|ing|ement\s+of)|control(?:led|ling)?)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_GIVEN_FOR = re.compile(
+    r"^\W*(?:was|were|is|are|had\s+been|has\s+been)\s+(?:\w+\s+)?(?:given|administered|"
+    r"injected|started|used|added|infused|prescribed|initiated|applied)\s+(?:to|for|in\s+order)\b",
+    re.IGNORECASE,
+)
+
+
+def _same_thing(condition: Mention, chemical: Mention) -> bool:
+    """One thing read twice — a name and its abbreviation ("basal cell carcinoma (BCC)"), or
+    two readings of one span: the same concept or a shared identifier."""
+    return (
+        condition.text.lower() == chemical.text.lower()
+        or condition.concept == chemical.concept
+        or bool(set(condition.ids) & set(chemical.ids))
+        or condition.sentence_text[condition.end - condition.sentence[0] :]
+        .lstrip()
+        .startswith(f"({chemical.text})")
+    )
+
+
+def _aimed_at(condition: Mention) -> bool:
+    """Whether the condition is what a treatment is for ("therapy for acute coronary syndrome
+    was started (… heparin)"): the aim of care is not the chemical's effect."""
+    s0 = condition.sentence[0]
+    return bool(_AIM_BEFORE.search(condition.sentence_text[: condition.start - s0]))
+
+
+def _given_for(chemical: Mention) -> bool:
+    """Whether the chemical's own clause says it was given for a purpose ("ephedrine was
+    injected to maintain her blood pressure"): a treatment, not a cause."""
+    s0 = chemical.sentence[0]
+    return bool(_GIVEN_FOR.match(chemical.sentence_text[chemical.end - s0 :]))
 
 
 def _chemical_pairs(ms: Sequence[Mention]) -> Iterable[tuple[int, int]]:
@@ -163,6 +217,7 @@ def _add(
     fb: Finding,
     cue: str,
     score: float,
+    told: Finding | None = None,
 ) -> None:
     time = fb.value if kind == "led_to" and fb.value and fb.value.startswith("P") else None
     key = (kind, f"{fa.subject}|{fa.concept}", f"{fb.subject}|{fb.concept}")
@@ -172,7 +227,7 @@ def _add(
             fa.id,
             fb.id,
             time=time,
-            evidence=fb.id,
+            evidence=(told or fb).id,
             cue=cue or None,
             score=score,
         )

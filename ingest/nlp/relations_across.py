@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import pairwise
 
 from ingest.nlp.cues import DENIED
 from ingest.nlp.mentions import Mention
+from ingest.nlp.vocab import shared_vocabulary
 
 _OPENER = re.compile(
     r"^\s*(?:after|following|with|on|upon|post)\s+(?:this|that|these|such|the|his|her|their)\s+"
@@ -62,10 +64,23 @@ def across_sentences(
                 mentions[i].label == "TREATMENT" for i in by_sentence[this])):  # fmt: skip
             continue
         cue, score = (opener.group(0), 0.8) if opener else (then.group(0), 0.7)  # type: ignore[union-attr]
+        if not opener:  # a time alone links only a better state: worsening, recurrence or death
+            outcomes = [o for o in outcomes if mentions[o].concept in better()]  # has other causes
         for t in treatments:
             for o in outcomes:
                 if cases_of[t] == cases_of[o]:
                     yield "led_to", t, o, " ".join(cue.split()), score
+
+
+@lru_cache(maxsize=1)
+def better() -> frozenset[str]:
+    """Outcome concepts that say the patient got better: resolution, improvement (and what the
+    vocabulary files under them), normal function."""
+    vocab = shared_vocabulary()
+    roots = {"resolution", "improvement", "normal_function"}
+    return frozenset(
+        c for c in vocab.concepts if c in roots or roots & {a.id for a in vocab.ancestors(c)}
+    )
 
 
 def case_causes(
