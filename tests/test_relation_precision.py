@@ -13,7 +13,7 @@ from spacy.language import Language
 from ingest.nlp.extract import TextDocument, extract
 from ingest.nlp.mentions import Mention
 from ingest.nlp.pipeline import build_nlp
-from ingest.nlp.vocab import shared_vocabulary
+from kb.vocab import shared_vocabulary
 from tests.test_nlp_relations import read, relations, relations_in
 
 

@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from ingest.nlp.cues import DENIED
 from ingest.nlp.mentions import Mention
-from ingest.nlp.vocab import shared_vocabulary
+from kb.vocab import shared_vocabulary
 
 _OPENER = re.compile(
     r"^\s*(?:after|following|with|on|upon|post)\s+(?:this|that|these|such|the|his|her|their)\s+"
