@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kb import iris
+from kb.namespaces import prologue
 from kb.questions import Question, QuestionError
 from kb.store import QueryResult
 
@@ -31,9 +32,7 @@ log = logging.getLogger(__name__)
 
 Query = Callable[..., QueryResult]  # a store's ``query(sparql, bindings, limit)``
 
-PREFIXES = """PREFIX cb: <https://casebook.invalid/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
+PREFIXES = prologue("cb", "skos")
 KINDS = ("condition", "etiology", "treatment", "outcome", "test", "anatomy",
          "patient_attribute", "duration")  # fmt: skip
 _KIND_IRI = {k: f"{iris.CB}kind{''.join(p.title() for p in k.split('_'))}" for k in KINDS}

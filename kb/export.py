@@ -22,24 +22,14 @@ from pathlib import Path
 from kb.datadir import Build
 from kb.escape import csv_cell
 from kb.jsonl import atomic_write
+from kb.namespaces import NAMESPACES
 from kb.records import Extraction, PubmedRecord, Reference, Resolution
 
 FORMATS = ("trig", "nquads", "jsonld", "csv", "ris", "bibtex")
 
-PREFIXES = {
-    "cb": "https://casebook.invalid/ontology#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "cito": "http://purl.org/spar/cito/",
-    "fabio": "http://purl.org/spar/fabio/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prism": "http://prismstandard.org/namespaces/basic/2.0/",
-    "biro": "http://purl.org/spar/biro/",
-    "bibo": "http://purl.org/ontology/bibo/",
-    "mesh": "http://id.nlm.nih.gov/mesh/",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+# the prefixes the exports declare, in this order
+PREFIXES = {p: NAMESPACES[p] for p in ("cb", "skos", "prov", "cito", "fabio", "dcterms", "prism",
+                                        "biro", "bibo", "mesh", "rdfs", "xsd")}  # fmt: skip
 
 EVIDENCE_COLUMNS = [
     "finding", "subject", "kind", "concept", "label", "text", "assertion", "value",

@@ -18,12 +18,13 @@ from rdflib.namespace import DCTERMS, PROV, SKOS, XSD
 from rdflib.term import Node
 
 from kb.iris import CB, MESH
+from kb.namespaces import NAMESPACES
 
-FABIO = Namespace("http://purl.org/spar/fabio/")
-CITO = Namespace("http://purl.org/spar/cito/")
-BIRO = Namespace("http://purl.org/spar/biro/")
-PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
-BIBO = Namespace("http://purl.org/ontology/bibo/")
+FABIO = Namespace(NAMESPACES["fabio"])
+CITO = Namespace(NAMESPACES["cito"])
+BIRO = Namespace(NAMESPACES["biro"])
+PRISM = Namespace(NAMESPACES["prism"])
+BIBO = Namespace(NAMESPACES["bibo"])
 
 PREFIXES = {
     "cb": CB,

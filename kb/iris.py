@@ -17,9 +17,10 @@ from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
 
-BASE = "https://casebook.invalid/id/"
-CB = Namespace("https://casebook.invalid/ontology#")
-MESH = Namespace("http://id.nlm.nih.gov/mesh/")
+from kb.namespaces import BASE, NAMESPACES
+
+CB = Namespace(NAMESPACES["cb"])
+MESH = Namespace(NAMESPACES["mesh"])
 
 _FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
 _MESH_CONCEPT = "mesh:"

@@ -20,16 +20,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kb.labels import Ref, cell, iri_label, parse_ref
+from kb.namespaces import prologue
 from kb.store import QueryResult, StoreError
 
 Query = Callable[..., QueryResult]
 
-PREFIXES = """PREFIX cb: <https://casebook.invalid/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
+PREFIXES = prologue("cb", "skos", "rdfs", "dcterms", "prov")
 PROPERTIES = "SELECT ?p ?o WHERE { ?s ?p ?o }"
 FINDING_OF = PREFIXES + "SELECT ?f WHERE { ?f cb:evidence ?e ; a cb:Finding }"
 RELATIONS = (

@@ -19,13 +19,14 @@ import pyoxigraph as ox
 
 from kb.escape import csv_row
 from kb.labels import cell
+from kb.namespaces import BASE, prologue
 from kb.store import QueryResult
 
 GAP = "  "
 LONG = 40  # a column wider than this may wrap (sentences, titles); narrower ones never do
 MIN_LONG = 30  # narrower than this, a wrapped column is hard to read: one block per row then
-_CONCEPT = "https://casebook.invalid/id/concept/"
-LABELS = """SELECT ?c ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"""
+_CONCEPT = BASE + "concept/"
+LABELS = prologue("skos") + "SELECT ?c ?label WHERE { ?c skos:prefLabel ?label }"
 
 
 def terminal_width() -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kb import iris
+from kb.namespaces import NAMESPACES
 from kb.read.base import (
     ID,
     PAGE_SIZE,
@@ -44,7 +45,7 @@ class ArticlePage:
 
 SORT_MAX = 5000  # a result set up to this size is sorted (newest first); larger: store order
 ARTICLE_PREFIX = ID + "article/"
-XSD_GYEAR = ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear")
+XSD_GYEAR = ox.NamedNode(NAMESPACES["xsd"] + "gYear")
 
 
 def _article_filters(

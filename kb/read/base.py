@@ -24,29 +24,18 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from kb import iris
+from kb import iris, namespaces
 from kb.errors import Damaged
 from kb.query import ROW_LIMIT
 from kb.questions import Question
 from kb.store import QueryResult, StoreError, current_version, open_store, run_query
 
 ID = iris.BASE
-CB = "https://casebook.invalid/ontology#"
+CB = namespaces.CB
 RUNS_GRAPH = str(iris.RUNS_GRAPH)
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_INTEGER = ox.NamedNode(namespaces.NAMESPACES["xsd"] + "integer")
 
-PREFIXES = """PREFIX cb: <https://casebook.invalid/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX fabio: <http://purl.org/spar/fabio/>
-PREFIX cito: <http://purl.org/spar/cito/>
-PREFIX prism: <http://prismstandard.org/namespaces/basic/2.0/>
-PREFIX bibo: <http://purl.org/ontology/bibo/>
-"""
+PREFIXES = namespaces.prologue()
 
 KINDS = ("condition", "etiology", "treatment", "outcome", "test", "anatomy", "patient_attribute",
          "duration")  # fmt: skip

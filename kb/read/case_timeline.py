@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from kb import namespaces
 from kb.read.base import QueryStoreLike, _rows, node
 from kb.read.iri_links import case_iri
 from kb.read.outcome_chart import days
@@ -32,7 +33,7 @@ SELECT DISTINCT ?rel ?sk ?sl ?tk ?tl ?time ?value WHERE {
   OPTIONAL { ?t cb:value ?value }
 }
 """
-CB = "https://casebook.invalid/ontology#"
+CB = namespaces.CB
 EARLIER_IS_TARGET = {CB + "causedBy"}  # "lesion caused by exposure": the target came first
 
 

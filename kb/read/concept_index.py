@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kb import iris
+from kb.namespaces import NAMESPACES
 from kb.read.base import KIND_IRI, KINDS, QueryStoreLike, _int, _rows, node, values_block
 from kb.read.entities import Finding, _finding
 from kb.read.iri_links import concept_id, concept_iri, local_name
@@ -79,7 +80,7 @@ class Concept:
     matches: tuple[str, ...] = ()  # the other skos:exactMatch IRIs (DrugBank, DOID, HPO, …)
 
 
-MESH_BASE = "http://id.nlm.nih.gov/mesh/"
+MESH_BASE = NAMESPACES["mesh"]
 CONCEPT = """
 SELECT ?p ?o ?oid ?olabel WHERE {
   { ?concept ?p ?o . VALUES ?p { skos:prefLabel skos:altLabel skos:broader skos:exactMatch cb:conceptType } }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kb.namespaces import NAMESPACES
 from kb.read.base import (
     CB,
     KIND_IRI,
@@ -34,7 +35,7 @@ class Counts:
 COUNT_OF_TYPE = "SELECT (COUNT(*) AS ?n) WHERE { ?x a ?type }"
 COUNT_RESOLVED = "SELECT (COUNT(*) AS ?n) WHERE { ?x cb:resolvedTo ?article }"
 FINDINGS_BY_KIND = "SELECT ?k (COUNT(*) AS ?n) WHERE { ?f cb:kind ?k } GROUP BY ?k"
-FABIO = "http://purl.org/spar/fabio/"
+FABIO = NAMESPACES["fabio"]
 
 
 def counts(store: QueryStoreLike) -> Counts:
