@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from kb import iris
 from kb.namespaces import prologue
 from kb.questions import Question, QuestionError
+from kb.records import FINDING_KINDS
 from kb.store import QueryResult
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,8 @@ log = logging.getLogger(__name__)
 Query = Callable[..., QueryResult]  # a store's ``query(sparql, bindings, limit)``
 
 PREFIXES = prologue("cb", "skos")
-KINDS = ("condition", "etiology", "treatment", "outcome", "test", "anatomy",
-         "patient_attribute", "duration")  # fmt: skip
-_KIND_IRI = {k: f"{iris.CB}kind{''.join(p.title() for p in k.split('_'))}" for k in KINDS}
+KINDS = FINDING_KINDS
+_KIND_IRI = {k: str(iris.kind_iri(k)) for k in KINDS}
 _CONCEPT_BASE = iris.BASE + "concept/"
 
 BY_NOTATION = PREFIXES + "SELECT ?id WHERE { ?c skos:notation ?id }"

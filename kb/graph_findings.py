@@ -23,18 +23,9 @@ from kb.graph_terms import (
     text,
     value,
 )
-from kb.records import Case, Evidence, Extraction, Finding, Relation
+from kb.records import FINDING_KINDS, Case, Evidence, Extraction, Finding, Relation
 
-KINDS = {
-    "condition": CB.kindCondition,
-    "etiology": CB.kindEtiology,
-    "treatment": CB.kindTreatment,
-    "outcome": CB.kindOutcome,
-    "test": CB.kindTest,
-    "anatomy": CB.kindAnatomy,
-    "patient_attribute": CB.kindPatientAttribute,
-    "duration": CB.kindDuration,
-}
+KINDS = {kind: iris.kind_iri(kind) for kind in FINDING_KINDS}
 RELATIONS = {"caused_by": CB.causedBy, "treated_with": CB.treatedWith, "led_to": CB.ledTo}
 
 

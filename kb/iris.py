@@ -26,6 +26,11 @@ _FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
 _MESH_CONCEPT = "mesh:"
 
 
+def kind_iri(kind: str) -> URIRef:
+    """The IRI of a finding kind: ``patient_attribute`` → ``cb:kindPatientAttribute``."""
+    return CB["kind" + "".join(part.title() for part in kind.split("_"))]
+
+
 def check_iri(iri: str) -> URIRef:
     """``iri`` as a URIRef, or ValueError if it holds a character no IRI may (space, ``<``…)."""
     bad = _FORBIDDEN.search(iri)

@@ -380,6 +380,8 @@ FindingKind = Literal[
     "patient_attribute",
     "duration",
 ]
+# the finding kinds in the order they are shown; each kind's IRI is ``kb.iris.kind_iri(kind)``
+FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 Category = Literal[
     "disease",
     "sign_symptom",

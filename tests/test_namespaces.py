@@ -46,3 +46,13 @@ def test_prologue_declares_what_it_is_asked(names):
     declared = dict(DECLARED.findall(text))
     assert declared == {n: NAMESPACES[n] for n in (names or NAMESPACES)}
     assert NAMESPACES["cb"] == CB and BASE.startswith("https://casebook.invalid/")
+
+
+def test_every_finding_kind_is_in_the_ontology():
+    """One table of kinds (``kb.records.FINDING_KINDS``); each kind's IRI is declared."""
+    from kb.iris import kind_iri
+    from kb.records import FINDING_KINDS
+
+    ontology = (ROOT / "data" / "ontology.ttl").read_text(encoding="utf-8")
+    missing = [k for k in FINDING_KINDS if "cb:" + kind_iri(k).removeprefix(CB) not in ontology]
+    assert len(FINDING_KINDS) == 8 and missing == []

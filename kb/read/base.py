@@ -28,6 +28,7 @@ from kb import iris, namespaces
 from kb.errors import Damaged
 from kb.query import ROW_LIMIT
 from kb.questions import Question
+from kb.records import FINDING_KINDS
 from kb.store import QueryResult, StoreError, current_version, open_store, run_query
 
 ID = iris.BASE
@@ -37,19 +38,9 @@ XSD_INTEGER = ox.NamedNode(namespaces.NAMESPACES["xsd"] + "integer")
 
 PREFIXES = namespaces.prologue()
 
-KINDS = ("condition", "etiology", "treatment", "outcome", "test", "anatomy", "patient_attribute",
-         "duration")  # fmt: skip
+KINDS = FINDING_KINDS
 BROWSE_KINDS = ("condition", "etiology", "treatment", "outcome")
-KIND_IRI = {
-    "condition": CB + "kindCondition",
-    "etiology": CB + "kindEtiology",
-    "treatment": CB + "kindTreatment",
-    "outcome": CB + "kindOutcome",
-    "test": CB + "kindTest",
-    "anatomy": CB + "kindAnatomy",
-    "patient_attribute": CB + "kindPatientAttribute",
-    "duration": CB + "kindDuration",
-}
+KIND_IRI = {kind: str(iris.kind_iri(kind)) for kind in KINDS}
 KIND_COLORS = {
     "condition": "red",
     "etiology": "orange",
