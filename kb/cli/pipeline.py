@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=Path, help="seed article or reference list")
     build_options(p)
     settings_options(p)
-    p.set_defaults(func=cmd_build)
+    p.set_defaults(func=cmd_build, progress_bars=True)
 
     p = sub.add_parser(
         "extract", help="print every finding in articles (text, PubMed XML, PMC JATS)"
@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, help="only the first N train and dev documents")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--max-steps", type=int, help="stop after N training steps")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, progress_bars=True)
 
     p = sub.add_parser("eval", help="precision and recall of extraction against a gold file")
     p.add_argument("seed", type=Path, help="the seed the gold file was written for")
@@ -88,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--cited-by-limit", type=int, default=10)
     settings_options(p, network=False)
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, progress_bars=True)
 
     p = sub.add_parser(
         "refresh",
@@ -96,7 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     settings_options(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.set_defaults(func=cmd_refresh)
+    p.set_defaults(func=cmd_refresh, progress_bars=True)
 
     p = sub.add_parser("schedule", help="run `kb refresh` every so often, in this process")
     p.add_argument("--every", required=True, metavar="INTERVAL", help="e.g. 24h, 30m, 1d, 90s")
@@ -104,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--runs", type=int, default=0, metavar="N", help="stop after N refreshes (0: never)"
     )
     settings_options(p)
-    p.set_defaults(func=cmd_schedule)
+    p.set_defaults(func=cmd_schedule, progress_bars=True)
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
