@@ -41,7 +41,9 @@ class Import:
 
 
 def layer(module: str) -> str:
-    if module in FOUNDATION:
+    if module == "kb" or any(
+        module == f or module.startswith(f + ".") for f in FOUNDATION - {"kb"}
+    ):
         return "foundation"
     if any(module == f or module.startswith(f + ".") for f in FACES):
         return "faces"
