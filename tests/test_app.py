@@ -235,8 +235,23 @@ def test_seed_article_page_has_its_cases(kb):
 def test_case_page_with_findings_and_evidence(kb):
     at = run(page="case", id="seed:f0036fb653a4/1", cf_row="0")
     assert "Case 1" in plain(at.header[0].value)
-    assert "age P21D, male, " in texts(at) and "hand:left dorsum" in texts(at)
+    assert "age 3 weeks, male, " in texts(at) and "hand (left dorsum)" in texts(at)
     assert "Evidence" in texts(at)
+
+
+def test_case_page_names_sites_and_sets_apart_unmapped_words(kb):
+    """Sites by their labels, not ids; words no vocabulary grounds (an extractor's "injure"
+    condition, its "aged" test) are not listed as the case's findings but set apart, marked."""
+    at = run(page="case", id="pmid:99000001/1")
+    page = texts(at)
+    assert "intravenous site" in page and "iv_site" not in page and "soft_tissue" not in page
+    condition = next(line for line in page.splitlines() if line.startswith("condition: "))
+    assert "iatrogenic calcinosis cutis" in condition and "injure" not in condition
+    test = next(line for line in page.splitlines() if line.startswith("test: "))
+    assert "aged" not in test
+    assert "not in the vocabulary" in page and "injure (condition)" in page
+    findings = next(f for f in frames(at) if "finding" in f.columns)
+    assert "injure (not in the vocabulary)" in set(findings["finding"])
 
 
 def test_concepts_page_and_concept_page(kb, demo_findings):
@@ -259,6 +274,18 @@ def test_concepts_page_and_concept_page(kb, demo_findings):
     assert "warfarin" in set(co["label"]) or "calciphylaxis" in set(co["label"])
     at.selectbox(key="w_kf_row").set_value(0).run()
     assert findings.iloc[0]["sentence"] in texts(at)
+
+
+def test_concept_page_names_its_kind_and_external_ids(kb):
+    at = run(page="concept", id="calcinosis_cutis")
+    facts = frames(at)[0].set_index("")["value"]
+    assert facts["kind"] == "condition"  # not CONDITION
+    page = texts(at)
+    assert "[MeSH:D000092182](https://meshb.nlm.nih.gov/record/ui?ui=D000092182)" in page
+    assert (
+        "[HP:0025520](http://purl.obolibrary.org/obo/HP_0025520) (Human Phenotype Ontology)" in page
+    )
+    assert "[HP_0025520]" not in page
 
 
 def test_synthesis_matrix_chart_and_cell(kb):
@@ -291,6 +318,20 @@ def test_citation_check_flags_the_lmwh_mismatch(kb):
     assert "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate" in page
     at.toggle(key="only_mismatch").set_value(True).run()
     assert "Reference 1 — supported" not in [e.label for e in at.expander]
+
+
+def test_citation_check_is_paged_and_folded(kb):
+    """All references unfolded made the page 7,500 px tall: ten a page, each folded."""
+    from explorer.pages.citations import PAGE
+
+    at = run(page="citations")
+    assert 0 < len(at.expander) <= PAGE
+    assert not any(e.proto.expanded for e in at.expander)
+    first = {e.label for e in at.expander}
+    pages = at.selectbox(key="w_p").options
+    if len(pages) > 1:
+        second = run(page="citations", p="2")
+        assert {e.label for e in second.expander}.isdisjoint(first)
 
 
 def test_graph_page_networkx_picture_and_node_links(kb):

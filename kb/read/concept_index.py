@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kb import iris
+from kb.read.article_search import MESH_NAME
 from kb.read.base import KIND_IRI, KINDS, QueryStoreLike, _int, _rows, node, values_block
 from kb.read.entities import Finding, _finding
 from kb.read.iri_links import concept_id, concept_iri, local_name
@@ -77,6 +78,7 @@ class Concept:
     narrower: tuple[tuple[str, str], ...]
     mesh: tuple[str, ...]  # MeSH UIs (skos:exactMatch)
     matches: tuple[str, ...] = ()  # the other skos:exactMatch IRIs (DrugBank, DOID, HPO, …)
+    mesh_names: tuple[tuple[str, str], ...] = ()  # (UI, name) where an article's heading names it
 
 
 MESH_BASE = "http://id.nlm.nih.gov/mesh/"
@@ -98,6 +100,12 @@ def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
     if not values.get("prefLabel"):
         return None
     exact = values.get("exactMatch", [])
+    mesh = sorted({local_name(o) for o, _, _ in exact if o.startswith(MESH_BASE)})
+    names = []
+    for ui in mesh:  # MeSH's name of the descriptor, as the articles' headings give it
+        got = _rows(store, MESH_NAME, {"descriptor": node(MESH_BASE + ui)}, limit=1)
+        if got:
+            names.append((ui, got[0]["label"]))
     return Concept(
         id=concept_id,
         iri=iri,
@@ -110,8 +118,9 @@ def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
         narrower=tuple(
             sorted({(i or local_name(o), lab or "") for o, i, lab in values.get("narrower", [])})
         ),
-        mesh=tuple(sorted({local_name(o) for o, _, _ in exact if o.startswith(MESH_BASE)})),
+        mesh=tuple(mesh),
         matches=tuple(sorted({o for o, _, _ in exact if not o.startswith(MESH_BASE)})),
+        mesh_names=tuple(names),
     )
 
 
