@@ -38,6 +38,10 @@ PAGES = [
     ("citations", {}),
     ("graph", {}),
     ("sparql", {}),
+    (
+        "sparql: a linked query (?q=)",
+        {"page": "sparql", "q": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+    ),
     ("downloads", {}),
 ]
 

@@ -183,7 +183,7 @@ VISITS = (
     Visit("citations", "citations", "claims about"),
     Visit("graph", "graph", "nodes,"),
     Visit("sparql", "sparql?example=cases_by_age_sex", "SPARQL console", "Run", "query "),
-    Visit("sparql-link", "sparql?q=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D", "ms in all"),
+    Visit("sparql-link", "sparql?q=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D", "own time"),
     Visit("downloads", "downloads", "store version"),
 )
 BROKEN = ("Something went wrong", "Traceback", "Error:", "could not answer", "Query failed")
