@@ -479,6 +479,8 @@ def test_every_page_by_deep_link(kb):
     assert at.query_params["q"] in (["citation_check"], "citation_check")
     at = run(page="nosuchpage")
     assert "No page 'nosuchpage'" in texts(at) and at.header[0].value == "Overview"
+    at = run(page="questions", q="nosuchquestion")  # an unknown question is reported too
+    assert "Question: no choice 'nosuchquestion'" in texts(at)
 
 
 def test_a_store_without_its_derived_tables_is_flagged(demo_kb, tmp_path, monkeypatch):
