@@ -237,7 +237,7 @@ def evidence_panel(ev: provenance.Evidence, key: str) -> None:
             "finding": ev.label,
             "kind": ev.kind,
             "concept": f"{ev.concept_label} ({ev.concept})" if ev.concept else "",
-            "value": ev.value or "",
+            "value": str(readable(ev.value)) if ev.value else "",
             "subject": ev.subject_label or iri_links.local_name(ev.subject),
             "method": ev.method_label,
             "extractor": f"{ev.extractor} {ev.version}",

@@ -24,7 +24,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 TITLE = "Treatments that resolved cases of a condition"
-ROW = "conservative management · complete resolution · P3M"
+ROW = "conservative management · complete resolution · 3 months"
 SENTENCE = "He was managed conservatively with a non-adherent dressing and weekly review."
 RESOLVED = (
     "The papules discharged a little chalky material over the following weeks, and the lesion "

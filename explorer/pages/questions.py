@@ -122,7 +122,8 @@ def render(src: Source) -> None:
         format_func=lambda i: (
             "—"
             if i is None
-            else f"{i + 1}. " + " · ".join(str(v) for v in df.iloc[i][shown] if pd.notna(v))
+            else f"{i + 1}. "
+            + " · ".join(str(readable(v)) for v in df.iloc[i][shown] if pd.notna(v))
         ),
     )
     if row is None:
