@@ -276,6 +276,14 @@ def test_concepts_page_and_concept_page(kb, demo_findings):
     assert findings.iloc[0]["sentence"] in texts(at)
 
 
+def test_concepts_page_marks_words_no_vocabulary_grounds(kb):
+    at = run(page="concepts")
+    df = frames(at)[0]
+    loose = df[df["concept"].str.contains("id=text:", regex=False)]
+    assert len(loose) and all(lab.endswith("(not in the vocabulary)") for lab in loose["label"])
+    assert not any(lab.endswith("(not in the vocabulary)") for lab in df.drop(loose.index)["label"])
+
+
 def test_concept_page_names_its_kind_and_external_ids(kb):
     at = run(page="concept", id="calcinosis_cutis")
     facts = frames(at)[0].set_index("")["value"]
