@@ -239,6 +239,15 @@ def test_case_page_with_findings_and_evidence(kb):
     assert "Evidence" in texts(at)
 
 
+def test_article_text_highlights_only_grounded_mentions(kb):
+    """The extractor's ungrounded "injure" (condition) and "aged" (test) stay plain text."""
+    at = run(page="article", id="pmid:99000001")
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "[**iatrogenic calcinosis cutis**]" in shown.lower()
+    assert "can injure the" in plain(shown) and "[**injure**]" not in shown
+    assert "[**aged**]" not in shown
+
+
 def test_case_page_names_sites_and_sets_apart_unmapped_words(kb):
     """Sites by their labels, not ids; words no vocabulary grounds (an extractor's "injure"
     condition, its "aged" test) are not listed as the case's findings but set apart, marked."""
