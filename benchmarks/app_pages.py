@@ -22,6 +22,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LINKED_QUERY = (  # bounded, as a shared link would be: a COUNT(*) of every quad of the
+    # 13-million-quad KB runs past the console's 10 s limit
+    "PREFIX cb: <https://casebook.invalid/ontology#> "
+    "SELECT ?case WHERE { ?case a cb:Case } LIMIT 20"
+)
 PAGES = [
     ("overview", {}),
     ("questions", {}),
@@ -38,6 +43,10 @@ PAGES = [
     ("citations", {}),
     ("graph", {}),
     ("sparql", {}),
+    (
+        "sparql: a linked query (?q=)",
+        {"page": "sparql", "q": LINKED_QUERY},
+    ),
     ("downloads", {}),
 ]
 

@@ -54,7 +54,7 @@ def redirect_old_link(pages: dict[str, st.Page]) -> None:
     if old is None:
         return
     params = {k: v for k, v in st.query_params.to_dict().items() if k != "page"}
-    if old in pages:
+    if old in nav.NAMES:
         st.switch_page(pages[old], query_params=params)
     st.query_params.pop("page")
     st.warning(f"No page {md_escape(old)!r} in the explorer: showing the overview.")

@@ -1,8 +1,9 @@
 """The explorer's pages and their addresses: one ``st.Page`` per page module, deep links.
 
 Every page has its own URL path (``/questions?q=treatments_that_resolved``); the detail pages
-(article, case, concept) are hidden from the menu and reached by links. The links of the old
-single-page explorer (``?page=questions&q=…``) are redirected to their page.
+(article, case, concept) are hidden from the menu and reached by links. The default page is at
+the root; a typed ``/overview`` is redirected there. The links of the old single-page explorer
+(``?page=questions&q=…``) are redirected to their page.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ PAGES = (
 )
 NAMES = tuple(p.name for p in PAGES)
 DEFAULT = PAGES[0].name
+ALIAS = f"{DEFAULT}_alias"  # the hidden page at /overview that sends a reader to the root
+ROOT_PATH = "home"  # the default page's own pathname, which Streamlit reserves but never serves
 
 
 def module(name: str) -> ModuleType:
@@ -56,12 +59,19 @@ def pages(run: Callable[[ModuleType], None]) -> dict[str, st.Page]:
         return st.Page(
             draw,
             title=spec.title,
-            url_path=spec.name,
+            url_path=ROOT_PATH if spec.name == DEFAULT else spec.name,
             default=spec.name == DEFAULT,
             visibility="visible" if spec.menu else "hidden",
         )
 
-    return {spec.name: page(spec) for spec in PAGES}
+    out = {spec.name: page(spec) for spec in PAGES}
+
+    def to_default() -> None:  # a typed /overview: the default page lives at the root
+        st.switch_page(out[DEFAULT], query_params=st.query_params.to_dict())
+
+    to_default.__name__ = f"{DEFAULT}_alias"
+    alias = st.Page(to_default, title=PAGES[0].title, url_path=DEFAULT, visibility="hidden")
+    return {**out, ALIAS: alias}
 
 
 def clean(params: dict[str, object]) -> dict[str, str]:
@@ -70,7 +80,7 @@ def clean(params: dict[str, object]) -> dict[str, str]:
 
 def href(page: str, **params: object) -> str:
     """A deep link to a page of the explorer (relative: the same server and base path). The
-    default page is served at the root only: ``/overview`` would be "Page not found"."""
+    default page is served at the root (``/overview`` only redirects there)."""
     path = "." if page == DEFAULT else page
     query = urlencode(clean(params), safe=":/")
     return f"{path}?{query}" if query else path

@@ -118,12 +118,46 @@ def show_error(exc: BaseException) -> None:
         st.error(f"Something went wrong ({type(exc).__name__}): {md_escape(str(exc))}")
 
 
-def table(rows: Sequence[dict] | pd.DataFrame, **kwargs) -> None:
+TABLE_PX = 880  # the main column at a 1,400 px window: what every table's columns share
+CHAR_PX, MIN_PX = 7, 64
+
+
+def column_widths(df: pd.DataFrame, total: int = TABLE_PX) -> dict[str, int]:
+    """A width per column so that all of them fit in ``total`` pixels: each as wide as its
+    header and most of its values; the wide ones shrunk, the widest most (their cells end in
+    "…" and open whole when clicked), none narrower than ``MIN_PX``."""
+    want = {}
+    for column in df.columns:
+        lengths = df[column].map(lambda v: len(str(v)))
+        longest = max(len(str(column)), int(lengths.quantile(0.9)) if len(lengths) else 0)
+        want[str(column)] = max(MIN_PX, CHAR_PX * longest + 24)
+    room, left = total, dict(want)
+    while left:  # a column wanting less than its share (by the root of its want) gets it all
+        weight = sum(w**0.5 for w in left.values())
+        share = {c: room * w**0.5 / weight for c, w in left.items()}
+        small = {c: w for c, w in left.items() if w <= share[c]}
+        if not small:
+            return {**want, **{c: max(MIN_PX, int(share[c])) for c in left}}
+        room -= sum(small.values())
+        left = {c: w for c, w in left.items() if c not in small}
+    return want
+
+
+def table(rows: Sequence[dict] | pd.DataFrame, column_config: dict | None = None, **kwargs) -> None:
+    """A table whose every column is visible at the page's width (none pushed off the right)."""
     df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if df.empty:
         st.caption("(nothing)")
         return
-    st.dataframe(df.map(readable), hide_index=True, width="stretch", **kwargs)
+    shown = df.map(readable)
+    config: dict[str, Any] = dict(column_config or {})
+    for column, width in column_widths(shown).items():
+        given = config.get(column)
+        if given is None:
+            config[column] = st.column_config.Column(width=width)
+        elif isinstance(given, dict) and given.get("width") is None:
+            config[column] = {**given, "width": width}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
 def readable(value: object) -> object:
@@ -151,20 +185,31 @@ def page_column(label: str = "open") -> Any:  # a st.column_config.LinkColumn
 
 
 def finding_rows(findings: Sequence[entities.Finding]) -> list[dict]:
-    return [
+    """A findings table's rows; the value and subject columns only where they say something
+    (a case's findings are all about the case)."""
+    rows = [
         {
             "kind": f.kind,
-            "finding": f.label,
+            "finding": f"{f.label} (not in the vocabulary)"
+            if entities.unmapped(f.concept)
+            else f.label,
             "assertion": f.assertion,
             "value": f.value or "",
             "method": base.METHODS.get(f.method, f.method),
             "section": f.section,
             "sentence": f.sentence,
             "subject": f.subject_label or iri_links.local_name(f.subject),
-            "concept": href("concept", id=f.concept) if f.concept else "",
+            "concept": (
+                href("concept", id=f.concept)
+                if f.concept and not entities.unmapped(f.concept)
+                else ""
+            ),
         }
         for f in findings
     ]
+    drop = [c for c, same in (("value", False), ("subject", True))
+            if (len({r[c] for r in rows}) <= 1 if same else not any(r[c] for r in rows))]  # fmt: skip
+    return [{k: v for k, v in r.items() if k not in drop} for r in rows]
 
 
 def evidence_panel(ev: provenance.Evidence, key: str) -> None:
@@ -192,7 +237,7 @@ def evidence_panel(ev: provenance.Evidence, key: str) -> None:
             "finding": ev.label,
             "kind": ev.kind,
             "concept": f"{ev.concept_label} ({ev.concept})" if ev.concept else "",
-            "value": ev.value or "",
+            "value": str(readable(ev.value)) if ev.value else "",
             "subject": ev.subject_label or iri_links.local_name(ev.subject),
             "method": ev.method_label,
             "extractor": f"{ev.extractor} {ev.version}",
@@ -278,7 +323,7 @@ def case_summary(c: entities.CaseInfo) -> None:
         demo = ", ".join(
             p
             for p in (
-                f"age {c.age}" if c.age else None,
+                f"age {human_duration(c.age) or c.age}" if c.age else None,
                 c.sex,
                 "; ".join(c.sites) if c.sites else None,
             )
@@ -295,4 +340,9 @@ def case_summary(c: entities.CaseInfo) -> None:
                     f"{kind.replace('_', ' ')}: "
                     + ", ".join(f":{color}[{md_escape(v)}]" for v in c.findings[kind])
                 )
+        if c.unmapped:
+            st.caption(
+                "Read but not in the vocabulary (unchecked words, left out above): "
+                + md_escape(", ".join(f"{words} ({kind})" for kind, words in c.unmapped))
+            )
         open_button("Open the case", "case", f"case_{c.id}", id=c.id)

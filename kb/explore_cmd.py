@@ -1,10 +1,12 @@
 """``kb explore``: the explorer under ``streamlit run`` with the project's Streamlit settings,
-from any working directory.
+from any working directory and from an installed wheel.
 
 Streamlit reads ``.streamlit/config.toml`` from the working directory only; run elsewhere it
-would show full error details and send usage statistics. So the settings of the repository's
-``.streamlit/config.toml`` are passed as ``--section.option`` flags, which Streamlit ranks
-above any config file it finds.
+would show full error details and send usage statistics. So the settings ship inside the
+``explorer`` package (``explorer/streamlit.toml``) and are passed as ``--section.option`` flags,
+which Streamlit ranks above any config file it finds. The data directory is resolved here, as
+every ``kb`` command resolves it (``--data-dir`` over ``KB_DATA_DIR`` over ``casebook.toml``), and
+handed on as an absolute path.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ import sys
 import tomllib
 from pathlib import Path
 
+import explorer
+from kb.config import load_settings
 from kb.errors import InputError
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
-STREAMLIT_CONFIG = ROOT / ".streamlit" / "config.toml"
-SCRIPT = ROOT / "explorer" / "streamlit_app.py"
+PACKAGE = Path(explorer.__file__).resolve().parent
+STREAMLIT_CONFIG = PACKAGE / "streamlit.toml"
+SCRIPT = PACKAGE / "streamlit_app.py"
 DEFAULT_PORT = 8501
 
 
 def config_flags(path: Path = STREAMLIT_CONFIG) -> list[str]:
-    """``.streamlit/config.toml`` as ``streamlit run`` flags (``--server.headless true`` …)."""
+    """``explorer/streamlit.toml`` as ``streamlit run`` flags (``--server.headless true`` …)."""
     try:
         config = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -44,10 +48,12 @@ def command(args: argparse.Namespace) -> list[str]:
     """The ``streamlit run`` command line that serves the explorer on 127.0.0.1:PORT."""
     cmd = [sys.executable, "-m", "streamlit", "run", str(SCRIPT), *config_flags()]
     cmd += ["--server.address", "127.0.0.1", "--server.port", str(args.port), "--"]
-    for option in ("data_dir", "config", "store"):
-        if (value := getattr(args, option)) is not None:
-            cmd += [f"--{option.replace('_', '-')}", str(Path(value).resolve())
-                    if option != "store" else value]  # fmt: skip
+    settings = load_settings({"data_dir": args.data_dir}, config_path=args.config)
+    cmd += ["--data-dir", str(settings.data_dir.resolve())]
+    if args.config is not None:
+        cmd += ["--config", str(Path(args.config).resolve())]
+    if args.store is not None:
+        cmd += ["--store", args.store]
     return cmd
 
 

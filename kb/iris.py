@@ -138,6 +138,23 @@ def curie_iri(curie: str) -> URIRef | None:
     return None
 
 
+def iri_curie(iri: str) -> str | None:
+    """The CURIE of a grounding vocabulary's IRI, the inverse of ``curie_iri``
+    (``…/obo/HP_0025520`` → ``HP:0025520``, NLM's MeSH RDF → ``MeSH:D003042``); None for any
+    other IRI."""
+    if iri.startswith(str(MESH)):
+        return "MeSH:" + iri.removeprefix(str(MESH))
+    obo = "http://purl.obolibrary.org/obo/"
+    prefix, sep, local = iri.removeprefix(obo).partition("_")
+    if iri.startswith(obo) and sep and prefix in _OBO.values():
+        return f"{prefix}:{local}"
+    names = {"drugbank": "DrugBank", "omim": "OMIM", "efo": "EFO"}
+    for name, base in _CURIE_BASES.items():
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{names[name]}:{iri.removeprefix(base)}"
+    return None
+
+
 def reference(sha12: str, number: int) -> URIRef:
     return _iri("reference", sha12, int(number))
 

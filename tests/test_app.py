@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kb.read import base, overview
+from kb.read import base, neighbourhood, overview
 from kb.store import current_version, manifest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -235,8 +235,32 @@ def test_seed_article_page_has_its_cases(kb):
 def test_case_page_with_findings_and_evidence(kb):
     at = run(page="case", id="seed:f0036fb653a4/1", cf_row="0")
     assert "Case 1" in plain(at.header[0].value)
-    assert "age P21D, male, " in texts(at) and "hand:left dorsum" in texts(at)
+    assert "age 3 weeks, male, " in texts(at) and "hand (left dorsum)" in texts(at)
     assert "Evidence" in texts(at)
+
+
+def test_article_text_highlights_only_grounded_mentions(kb):
+    """The extractor's ungrounded "injure" (condition) and "aged" (test) stay plain text."""
+    at = run(page="article", id="pmid:99000001")
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "[**iatrogenic calcinosis cutis**]" in shown.lower()
+    assert "can injure the" in plain(shown) and "[**injure**]" not in shown
+    assert "[**aged**]" not in shown
+
+
+def test_case_page_names_sites_and_sets_apart_unmapped_words(kb):
+    """Sites by their labels, not ids; words no vocabulary grounds (an extractor's "injure"
+    condition, its "aged" test) are not listed as the case's findings but set apart, marked."""
+    at = run(page="case", id="pmid:99000001/1")
+    page = texts(at)
+    assert "intravenous site" in page and "iv_site" not in page and "soft_tissue" not in page
+    condition = next(line for line in page.splitlines() if line.startswith("condition: "))
+    assert "iatrogenic calcinosis cutis" in condition and "injure" not in condition
+    test = next(line for line in page.splitlines() if line.startswith("test: "))
+    assert "aged" not in test
+    assert "not in the vocabulary" in page and "injure (condition)" in page
+    findings = next(f for f in frames(at) if "finding" in f.columns)
+    assert "injure (not in the vocabulary)" in set(findings["finding"])
 
 
 def test_concepts_page_and_concept_page(kb, demo_findings):
@@ -259,6 +283,26 @@ def test_concepts_page_and_concept_page(kb, demo_findings):
     assert "warfarin" in set(co["label"]) or "calciphylaxis" in set(co["label"])
     at.selectbox(key="w_kf_row").set_value(0).run()
     assert findings.iloc[0]["sentence"] in texts(at)
+
+
+def test_concepts_page_marks_words_no_vocabulary_grounds(kb):
+    at = run(page="concepts")
+    df = frames(at)[0]
+    loose = df[df["concept"].str.contains("id=text:", regex=False)]
+    assert len(loose) and all(lab.endswith("(not in the vocabulary)") for lab in loose["label"])
+    assert not any(lab.endswith("(not in the vocabulary)") for lab in df.drop(loose.index)["label"])
+
+
+def test_concept_page_names_its_kind_and_external_ids(kb):
+    at = run(page="concept", id="calcinosis_cutis")
+    facts = frames(at)[0].set_index("")["value"]
+    assert facts["kind"] == "condition"  # not CONDITION
+    page = texts(at)
+    assert "[MeSH:D000092182](https://meshb.nlm.nih.gov/record/ui?ui=D000092182)" in page
+    assert (
+        "[HP:0025520](http://purl.obolibrary.org/obo/HP_0025520) (Human Phenotype Ontology)" in page
+    )
+    assert "[HP_0025520]" not in page
 
 
 def test_synthesis_matrix_chart_and_cell(kb):
@@ -291,6 +335,20 @@ def test_citation_check_flags_the_lmwh_mismatch(kb):
     assert "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate" in page
     at.toggle(key="only_mismatch").set_value(True).run()
     assert "Reference 1 — supported" not in [e.label for e in at.expander]
+
+
+def test_citation_check_is_paged_and_folded(kb):
+    """All references unfolded made the page 7,500 px tall: ten a page, each folded."""
+    from explorer.pages.citations import PAGE
+
+    at = run(page="citations")
+    assert 0 < len(at.expander) <= PAGE
+    assert not any(e.proto.expanded for e in at.expander)
+    first = {e.label for e in at.expander}
+    pages = at.selectbox(key="w_p").options
+    if len(pages) > 1:
+        second = run(page="citations", p="2")
+        assert {e.label for e in second.expander}.isdisjoint(first)
 
 
 def test_graph_page_networkx_picture_and_node_links(kb):
@@ -343,6 +401,45 @@ def test_sparql_console_examples_are_the_named_questions(kb):
     at.button(key="sparql_run").click().run()
     df = frames(at)[0]
     assert {"neonate", "infant"} <= set(df["age_group"])
+
+
+def test_sparql_console_query_is_in_the_address(kb, demo_cases):
+    """Run puts the query in ``?q=``; opening that address shows the query and its answer."""
+    query = (
+        "PREFIX cb: <https://casebook.invalid/ontology#>\n"
+        "SELECT (COUNT(?c) AS ?cases) WHERE { ?c a cb:Case }"
+    )
+    at = run(page="sparql")
+    at.text_area(key="sparql_text").set_value(query).run()
+    at.button(key="sparql_run").click().run()
+    assert at.query_params["q"] in ([query], query)
+    linked = run(page="sparql", q=query)
+    assert linked.text_area(key="sparql_text").value == query
+    assert frames(linked)[0]["cases"].tolist() == [str(demo_cases)]
+    assert not run(page="sparql", example="cases_by_age_sex").dataframe  # nothing run yet
+
+
+def test_sparql_console_times_the_query_not_the_process(kb, monkeypatch):
+    """The caption's query time is the engine's (``QueryResult.elapsed``), not the wall time
+    of starting the child process around it; a second opening is answered from the cache."""
+    import time
+
+    from explorer.pages import sparql
+    from kb.store import QueryResult
+
+    calls = []
+
+    def slow_start(data_dir, text, timeout):
+        calls.append(text)
+        time.sleep(0.4)  # a slow process start
+        return QueryResult(["n"], [["1"]], elapsed=0.0123)
+
+    monkeypatch.setattr(sparql, "user_query", slow_start)
+    for _ in range(2):
+        at = run(page="sparql", q="SELECT (1 AS ?n) WHERE { } # timing")
+        caption = next(c.value for c in at.caption if "engine's own time" in c.value)
+        assert "query 12 ms (the engine's own time)" in caption
+    assert len(calls) == 1
 
 
 def test_downloads_page_offers_every_format(kb):
@@ -399,6 +496,8 @@ def test_every_page_by_deep_link(kb):
     assert at.query_params["q"] in (["citation_check"], "citation_check")
     at = run(page="nosuchpage")
     assert "No page 'nosuchpage'" in texts(at) and at.header[0].value == "Overview"
+    at = run(page="questions", q="nosuchquestion")  # an unknown question is reported too
+    assert "Question: no choice 'nosuchquestion'" in texts(at)
 
 
 def test_a_store_without_its_derived_tables_is_flagged(demo_kb, tmp_path, monkeypatch):
@@ -598,8 +697,8 @@ def test_graph_is_drawn_with_a_legend_and_labelled_edges_or_left_to_its_table(kb
     assert len(charts) == 2  # the legend and the graph
     legend, graph = (c.proto.spec for c in charts)
     assert "graph legend" in legend and '"article"' in legend and '"case"' in legend
-    assert 'label="cites"' in graph and "fontsize=22" in graph
-    many = run(page="graph", max="60", depth="2")
-    assert not many.get("graphviz_chart")  # past 25 nodes: no unreadable drawing
-    assert len(frames(many)[-1]) > 25
+    assert 'label="cites"' in graph and f"fontsize={neighbourhood.NODE_FONT_PT}" in graph
+    many = run(page="graph", max="80", depth="2")
+    assert not many.get("graphviz_chart")  # past 50 nodes: no unreadable drawing
+    assert len(frames(many)[-1]) > neighbourhood.DRAWN_NODES
     assert any("too many to draw readably" in c.value for c in many.caption)

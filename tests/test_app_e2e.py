@@ -24,7 +24,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 TITLE = "Treatments that resolved cases of a condition"
-ROW = "conservative management · complete resolution · P3M"
+ROW = "conservative management · complete resolution · 3 months"
 SENTENCE = "He was managed conservatively with a non-adherent dressing and weekly review."
 RESOLVED = (
     "The papules discharged a little chalky material over the following weeks, and the lesion "
@@ -171,7 +171,8 @@ class Visit:
 
 
 VISITS = (
-    Visit("overview", "", "Findings by kind"),  # the default page: served at the root only
+    Visit("overview", "", "Findings by kind"),  # the default page, served at the root
+    Visit("overview-typed", "overview", "Findings by kind"),  # redirected to the root
     Visit("questions", "questions?q=treatments_that_resolved&row=0", "Evidence of the outcome"),
     Visit("articles", "articles?search=calcinosis", "Articles 1–"),
     Visit("article", "article?id=pmid:99000001", "PubMed 99000001"),
@@ -181,7 +182,8 @@ VISITS = (
     Visit("synthesis", "synthesis", "Open a cell"),
     Visit("citations", "citations", "claims about"),
     Visit("graph", "graph", "nodes,"),
-    Visit("sparql", "sparql?example=cases_by_age_sex", "SPARQL console", "Run", " ms"),
+    Visit("sparql", "sparql?example=cases_by_age_sex", "SPARQL console", "Run", "query "),
+    Visit("sparql-link", "sparql?q=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D", "own time"),
     Visit("downloads", "downloads", "store version"),
 )
 BROKEN = ("Something went wrong", "Traceback", "Error:", "could not answer", "Query failed")
@@ -247,3 +249,25 @@ def test_every_page_draws_without_an_error(server, browser, visit):
     shot = ARTIFACTS / f"page-{visit.name}.png"
     full_page_shot(browser, shot)
     assert shot.stat().st_size > 10_000
+
+
+GRAPH_TEXT = """
+const svg = [...document.querySelectorAll('[data-testid="stGraphVizChart"] svg')].pop();
+const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+const px = (sel) => [...svg.querySelectorAll(sel)].map(
+    t => parseFloat(t.getAttribute('font-size')) * scale);
+return {node: px('g.node text'), edge: px('g.edge text'),
+        links: svg.querySelectorAll('g.node a').length, nodes: svg.querySelectorAll('g.node').length};
+"""
+
+
+def test_the_graph_is_drawn_at_a_readable_size(server, browser):
+    """At the default page width the drawing keeps its natural size (the box scrolls): every
+    node label is at least 12 px on screen, every edge is labelled, every node is a link."""
+    browser.get(f"{server}/graph")
+    settle(browser, "nodes,")
+    sizes = browser.execute_script(GRAPH_TEXT)
+    assert 10 < sizes["nodes"] <= 50  # the default: a drawing, not the table alone
+    assert min(sizes["node"]) >= 12, sizes["node"]
+    assert sizes["edge"] and min(sizes["edge"]) >= 12, sizes["edge"]
+    assert sizes["links"] == sizes["nodes"]

@@ -255,7 +255,7 @@ def test_seed_cases_and_case_page(kb):
     cases = case_detail.article_cases(kb, SEED)
     assert [c.label for c in cases] == ["Case 1", "Case 2"]
     one = cases[0]
-    assert (one.age, one.sex) == ("P21D", "male") and "hand:left dorsum" in one.sites
+    assert (one.age, one.sex) == ("P21D", "male") and "hand (left dorsum)" in one.sites
     assert "iatrogenic calcinosis cutis" in one.findings["condition"]
     assert one.id == "seed:f0036fb653a4/1"
     assert case_detail.case(kb, one.id).iri == one.iri

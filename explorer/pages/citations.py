@@ -6,9 +6,11 @@ import streamlit as st
 
 from explorer import data
 from explorer.source import Source
-from explorer.widgets import link, result_frame
+from explorer.widgets import bound_select, link, result_frame
 from kb.escape import md_escape
 from kb.read import iri_links
+
+PAGE = 10  # references a page: all of them unfolded made a page 7,500 px tall
 
 
 def render(src: Source) -> None:
@@ -32,15 +34,21 @@ def render(src: Source) -> None:
         f"**{len(mismatches)} mismatches** in {mismatches['number'].nunique()} references"
     )
     only = st.toggle("Only references with a mismatch", key="only_mismatch")
-    for number in sorted(df["number"].unique()):
+    numbers = sorted(mismatches["number"].unique() if only else df["number"].unique())
+    pages = max(1, -(-len(numbers) // PAGE))
+    page = bound_select(
+        "Page", list(range(1, pages + 1)), "p", default=1,
+        format_func=lambda n: f"{n} of {pages} (references {numbers[(n - 1) * PAGE]}–"
+        f"{numbers[min(n * PAGE, len(numbers)) - 1]})",
+    )  # fmt: skip
+    st.caption(f"{PAGE} references a page, each folded: open one to compare the two sides.")
+    for number in numbers[(page - 1) * PAGE : page * PAGE]:
         claims = claims_all[claims_all["number"] == number]
         bad = claims[claims["status"] == "mismatch"]
-        if only and bad.empty:
-            continue
         title = f"Reference {number}" + (
             f" — ⚠ {len(bad)} mismatch(es)" if len(bad) else " — supported"
         )
-        with st.expander(title, expanded=not bad.empty):
+        with st.expander(title):
             left, right = st.columns(2)
             with left:
                 st.markdown("**The seed says**")

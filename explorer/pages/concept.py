@@ -21,7 +21,7 @@ def render(src: Source) -> None:
         st.warning(f"No concept {md_escape(concept_id)} in the vocabulary.")
         return
     st.header(md_escape(c.label))
-    facts = [("id", c.id), ("type", c.type or "")]
+    facts = [("id", c.id), ("kind", (c.type or "").lower())]
     if c.alt_labels:
         facts.append(("synonyms", "; ".join(c.alt_labels)))
     table([{"": k, "value": v} for k, v in facts if v])
@@ -35,13 +35,23 @@ def render(src: Source) -> None:
             "Narrower: " + ", ".join(link(lab or i, "concept", id=i) for i, lab in c.narrower)
         )
     if c.mesh:
+        names = dict(c.mesh_names)
         parts.append(
-            "MeSH: " + ", ".join(f"[{md_escape(ui)}]({iri_links.mesh_url(ui)})" for ui in c.mesh)
+            "MeSH: "
+            + ", ".join(
+                f"[MeSH:{md_escape(ui)}]({iri_links.mesh_url(ui)})"
+                + (f" ({md_escape(names[ui])})" if ui in names else "")
+                for ui in c.mesh
+            )
         )
     if c.matches:
+        shown = [(*iri_links.external_id(iri), iri) for iri in c.matches]
         parts.append(
-            "Also: "
-            + ", ".join(f"[{md_escape(iri_links.local_name(iri))}]({iri})" for iri in c.matches)
+            "Same concept in: "
+            + ", ".join(
+                f"[{md_escape(curie)}]({iri})" + (f" ({md_escape(name)})" if name else "")
+                for curie, name, iri in shown
+            )
         )
     if parts:
         st.markdown("  \n".join(parts))

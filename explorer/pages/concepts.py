@@ -7,7 +7,7 @@ import streamlit as st
 from explorer import data
 from explorer.source import Source
 from explorer.widgets import bound_select, href, open_button, page_column, table
-from kb.read import base
+from kb.read import base, entities
 
 
 def render(src: Source) -> None:
@@ -17,12 +17,18 @@ def render(src: Source) -> None:
     )
     with st.spinner("Counting findings…"):
         rows = data.concepts_of_kind(src, kind)
-    st.caption(f"{len(rows)} concepts found as {kind}")
+    loose = sum(entities.unmapped(r.id) for r in rows)
+    st.caption(
+        f"{len(rows)} concepts found as {kind}"
+        + (f", {loose} of them words no vocabulary grounds (marked)" if loose else "")
+    )
     table(
         [
             {
                 "concept": href("concept", id=r.id),
-                "label": r.label,
+                "label": f"{r.label} (not in the vocabulary)"
+                if entities.unmapped(r.id)
+                else r.label,
                 "findings": r.findings,
             }
             for r in rows

@@ -18,6 +18,8 @@ from explorer.widgets import (
 )
 from kb.read import base, iri_links, neighbourhood
 
+GRAPH_BOX = "kb_graph"  # the key of the container (CSS class st-key-kb_graph)
+
 
 def render(src: Source) -> None:
     st.header("Graph")
@@ -66,7 +68,7 @@ def render(src: Source) -> None:
         key="w_depth",
         on_change=lambda: set_param("depth", st.session_state["w_depth"]),
     )
-    size = base._int(qp("max"), 15)  # drawn at page width, ~25 nodes at most stay readable
+    size = base._int(qp("max"), 30)
     st.session_state["w_max"] = min(400, max(10, size))
     size = cols[3].number_input(
         "Max nodes",
@@ -96,7 +98,8 @@ def render(src: Source) -> None:
         f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges"
         + (" (truncated: raise the limit or lower the depth)" if net.truncated else "")
         + (
-            ". Click a node to open its page; edges are labelled with their relation."
+            ". Click a node to open its page; edges are labelled with their relation; the "
+            "drawing is at full size, so scroll inside its box to see all of it."
             if drawn
             else f": too many to draw readably (≤ {neighbourhood.DRAWN_NODES}), so the table "
             "below lists them; lower Max nodes to draw them."
@@ -106,7 +109,11 @@ def render(src: Source) -> None:
         shown = sorted({n.kind for n in net.nodes.values()})
         st.graphviz_chart(neighbourhood.legend_dot(shown), width="content")
         dot = neighbourhood.to_dot(graph, links, root=focus_iri)
-        st.graphviz_chart(dot, width="stretch")
+        # natural size in a box that scrolls, never shrunk to the page's width (it would make
+        # the labels unreadable): Streamlit caps an SVG at 100% of its column, hence the style
+        st.html(f"<style>.st-key-{GRAPH_BOX} svg {{ max-width: none; }}</style>")
+        with st.container(key=GRAPH_BOX, height=min(900, 120 + 40 * graph.number_of_nodes())):
+            st.graphviz_chart(dot, width="content")
     import networkx as nx
 
     centrality = nx.degree_centrality(graph) if graph.number_of_nodes() > 1 else {}

@@ -17,6 +17,7 @@ from explorer.widgets import (
     readable,
     result_frame,
     set_param,
+    table,
 )
 from kb.escape import csv_bytes, md_escape
 from kb.query import ROW_LIMIT
@@ -101,15 +102,7 @@ def render(src: Source) -> None:
         set_param("row", rows[0] if rows else None)
 
     shown_df, config = linked_frame(df)
-    st.dataframe(
-        shown_df.map(readable),
-        hide_index=True,
-        width="stretch",
-        column_config=config,
-        on_select=picked,
-        selection_mode="single-row",
-        key=key,
-    )
+    table(shown_df, column_config=config, on_select=picked, selection_mode="single-row", key=key)
     st.download_button(
         "Download these rows (CSV)", csv_bytes(df), f"{name}.csv", "text/csv", key="q_csv"
     )
@@ -122,7 +115,8 @@ def render(src: Source) -> None:
         format_func=lambda i: (
             "—"
             if i is None
-            else f"{i + 1}. " + " · ".join(str(v) for v in df.iloc[i][shown] if pd.notna(v))
+            else f"{i + 1}. "
+            + " · ".join(str(readable(v)) for v in df.iloc[i][shown] if pd.notna(v))
         ),
     )
     if row is None:

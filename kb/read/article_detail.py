@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kb.read.base import CB, QueryStoreLike, _bool, _int, _rows, node, values_block
-from kb.read.entities import Finding, MeshHeading, _finding, _index
+from kb.read.entities import Finding, MeshHeading, _finding, _index, unmapped
 from kb.read.iri_links import Span, article_iri, document_id, highlight, local_name, source_links
 
 
@@ -183,10 +183,11 @@ def article_findings(store: QueryStoreLike, doc_id: str, limit: int = 2000) -> l
 
 
 DOCUMENT_SENTENCES = """
-SELECT ?e ?src ?section ?st ?en ?sentence ?ss ?se ?kind ?label WHERE {
+SELECT ?e ?src ?section ?st ?en ?sentence ?ss ?se ?kind ?label ?cid WHERE {
   ?e prov:wasDerivedFrom ?article ; cb:method "text" ; cb:sourceText ?src ; cb:section ?section ;
      cb:start ?st ; cb:end ?en ; cb:sentence ?sentence ; cb:spanStart ?ss ; cb:spanEnd ?se .
   ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
+  OPTIONAL { ?f cb:concept/skos:notation ?cid }
 }
 """
 
@@ -202,7 +203,8 @@ class TextSentence:
 
 def article_text(store: QueryStoreLike, doc_id: str, limit: int = 5000) -> list[TextSentence]:
     """The sentences of the article's texts (abstract, PMC body, seed) the extractor found
-    something in, in reading order, each with its mentions — the text the graph keeps."""
+    something in, in reading order, each with its mentions — the text the graph keeps. Words
+    no vocabulary grounds (``text:`` concepts) are not highlighted as mentions."""
     rows = _rows(store, DOCUMENT_SENTENCES, {"article": node(article_iri(doc_id))}, limit=limit)
     sentences: dict[tuple[str, int], dict] = {}
     for r in rows:
@@ -211,6 +213,8 @@ def article_text(store: QueryStoreLike, doc_id: str, limit: int = 5000) -> list[
             (r["src"] or "", st),
             {"section": r["section"] or "", "text": r["sentence"] or "", "spans": {}},
         )
+        if unmapped(r.get("cid")):
+            continue
         span = Span(_int(r["ss"]) - st, _int(r["se"]) - st, r["kind"] or "", r["label"] or "")
         s["spans"].setdefault((span.start, span.end), span)
     return [

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from kb.query import ROW_LIMIT
 from kb.questions import get_question
-from kb.read.base import QueryStoreLike, _int, _rows, ask, node
-from kb.read.entities import CaseInfo, CitationContext, Finding, _finding
+from kb.read.base import QueryStoreLike, _int, _rows, ask, literal, node, values_block
+from kb.read.entities import CaseInfo, CitationContext, Finding, _finding, unmapped
 from kb.read.iri_links import article_iri, case_iri, document_id
 from kb.store import QueryResult
 
@@ -25,12 +25,14 @@ GROUP BY ?case ?label ?number ?src ?age ?sex
 ORDER BY ?src ?number
 """
 CASE_FINDINGS = """
-SELECT ?case ?kind ?label WHERE {
+SELECT ?case ?kind ?label ?cid WHERE {
   ?f cb:subject ?case ; a cb:Finding ; cb:assertion "present" ; cb:kind/skos:notation ?kind ;
-     cb:concept/skos:prefLabel ?label .
+     cb:concept ?c . ?c skos:prefLabel ?label .
+  OPTIONAL { ?c skos:notation ?cid }
 }
 ORDER BY ?case ?kind ?label
 """
+CONCEPT_LABELS = "SELECT ?n ?l WHERE { ?c skos:notation ?n ; skos:prefLabel ?l }"
 
 
 def article_cases(store: QueryStoreLike, doc_id: str) -> list[CaseInfo]:
@@ -39,13 +41,43 @@ def article_cases(store: QueryStoreLike, doc_id: str) -> list[CaseInfo]:
     return cases_with_findings(store, rows)
 
 
+def site_label(site: str, labels: Mapping[str, str]) -> str | None:
+    """A case's site as a reader names it: ``iv_site`` → "intravenous site", ``hand:left
+    dorsum`` → "hand (left dorsum)"; None for words no vocabulary grounds (``text:…``)."""
+    if unmapped(site):
+        return None
+    if site in labels:
+        return labels[site]
+    where, _, detail = site.partition(":")
+    if detail and where in labels:
+        return f"{labels[where]} ({detail})"
+    return site
+
+
+def _site_labels(store: QueryStoreLike, sites: set[str]) -> dict[str, str]:
+    ids = sorted(sites | {s.partition(":")[0] for s in sites})
+    if not ids:
+        return {}
+    sparql = values_block(CONCEPT_LABELS, "n", [literal(i) for i in ids])
+    return {r["n"]: r["l"] for r in _rows(store, sparql, None, limit=10 * len(ids))}
+
+
 def cases_with_findings(store: QueryStoreLike, rows: Sequence[Mapping]) -> list[CaseInfo]:
+    """Each case row with its present findings by kind (vocabulary concepts; the words no
+    vocabulary knows apart, as ``unmapped``) and its sites by their labels."""
+    sites = {s: s.split("|") for s in {r.get("sites") or "" for r in rows}}
+    labels = _site_labels(store, {x for parts in sites.values() for x in parts if x})
     cases = []
     for r in rows:
         findings: dict[str, list[str]] = defaultdict(list)
+        loose: list[tuple[str, str]] = []
         for f in _rows(store, CASE_FINDINGS, {"case": node(r["case"])}, limit=500):
-            if f["label"] not in findings[f["kind"]]:
+            if unmapped(f.get("cid")):
+                if (f["kind"], f["label"]) not in loose:
+                    loose.append((f["kind"], f["label"]))
+            elif f["label"] not in findings[f["kind"]]:
                 findings[f["kind"]].append(f["label"])
+        named = (site_label(s, labels) for s in sites[r.get("sites") or ""] if s)
         cases.append(
             CaseInfo(
                 iri=r["case"],
@@ -54,9 +86,10 @@ def cases_with_findings(store: QueryStoreLike, rows: Sequence[Mapping]) -> list[
                 document=r.get("src") or "",
                 age=r.get("age"),
                 sex=r.get("sex"),
-                sites=tuple(s for s in (r.get("sites") or "").split("|") if s),
+                sites=tuple(dict.fromkeys(n for n in named if n)),
                 findings={k: tuple(v) for k, v in findings.items()},
                 article=r.get("article") or "",
+                unmapped=tuple(loose),
             )
         )
     return cases

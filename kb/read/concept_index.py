@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from kb import iris
 from kb.namespaces import NAMESPACES
+from kb.read.article_search import MESH_NAME
 from kb.read.base import KIND_IRI, KINDS, QueryStoreLike, _int, _rows, node, values_block
 from kb.read.entities import Finding, _finding
 from kb.read.iri_links import concept_id, concept_iri, local_name
@@ -78,6 +79,7 @@ class Concept:
     narrower: tuple[tuple[str, str], ...]
     mesh: tuple[str, ...]  # MeSH UIs (skos:exactMatch)
     matches: tuple[str, ...] = ()  # the other skos:exactMatch IRIs (DrugBank, DOID, HPO, …)
+    mesh_names: tuple[tuple[str, str], ...] = ()  # (UI, name) where an article's heading names it
 
 
 MESH_BASE = NAMESPACES["mesh"]
@@ -99,6 +101,12 @@ def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
     if not values.get("prefLabel"):
         return None
     exact = values.get("exactMatch", [])
+    mesh = sorted({local_name(o) for o, _, _ in exact if o.startswith(MESH_BASE)})
+    names = []
+    for ui in mesh:  # MeSH's name of the descriptor, as the articles' headings give it
+        got = _rows(store, MESH_NAME, {"descriptor": node(MESH_BASE + ui)}, limit=1)
+        if got:
+            names.append((ui, got[0]["label"]))
     return Concept(
         id=concept_id,
         iri=iri,
@@ -111,8 +119,9 @@ def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
         narrower=tuple(
             sorted({(i or local_name(o), lab or "") for o, i, lab in values.get("narrower", [])})
         ),
-        mesh=tuple(sorted({local_name(o) for o, _, _ in exact if o.startswith(MESH_BASE)})),
+        mesh=tuple(mesh),
         matches=tuple(sorted({o for o, _, _ in exact if not o.startswith(MESH_BASE)})),
+        mesh_names=tuple(names),
     )
 
 

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 
 from kb.read.iri_links import case_id, local_name
 
+UNMAPPED = "text:"  # the concept id of words no vocabulary knows (ingest.nlp.linker.text_concept)
+
+
+def unmapped(concept: str | None) -> bool:
+    """A finding whose words no vocabulary grounds: kept as read, never shown as a concept."""
+    return bool(concept) and str(concept).startswith(UNMAPPED)
+
 
 @dataclass(frozen=True)
 class MeshHeading:
@@ -49,6 +56,7 @@ class CaseInfo:
     sites: tuple[str, ...]
     findings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind → labels
     article: str = ""
+    unmapped: tuple[tuple[str, str], ...] = ()  # (kind, words) the vocabulary does not know
 
     @property
     def id(self) -> str:

@@ -82,6 +82,22 @@ def doi_url(doi: str) -> str:
     return f"https://doi.org/{quote(doi, safe='/:;()._-')}"
 
 
+ONTOLOGIES = {"MeSH": "MeSH", "HP": "Human Phenotype Ontology", "NCIT": "NCI Thesaurus",
+              "DOID": "Disease Ontology", "MONDO": "Mondo Disease Ontology",
+              "SYMP": "Symptom Ontology", "UBERON": "Uberon anatomy", "BTO": "BRENDA Tissue Ontology",
+              "CHEBI": "ChEBI", "CL": "Cell Ontology", "GO": "Gene Ontology",
+              "DrugBank": "DrugBank", "OMIM": "OMIM", "EFO": "Experimental Factor Ontology"}  # fmt: skip
+
+
+def external_id(iri: str) -> tuple[str, str]:
+    """An external concept's IRI as (CURIE, the vocabulary's name): ``HP:0025520``, "Human
+    Phenotype Ontology"; an IRI of no known vocabulary as (its last segment, "")."""
+    curie = iris.iri_curie(iri)
+    if curie is None:
+        return local_name(iri), ""
+    return curie, ONTOLOGIES.get(curie.partition(":")[0], "")
+
+
 def mesh_url(ui: str) -> str:
     return f"https://meshb.nlm.nih.gov/record/ui?ui={quote(ui)}"
 

@@ -173,8 +173,10 @@ NODE_COLORS = {
 }
 NODE_SHAPES = {"article": "box", "case": "ellipse"}
 EDGE_COLORS = {"cites": "#4c6ef5", "case in": "#f59f00", "finding": "#adb5bd"}
-LABEL_CHARS = 22  # longer names are cut with "…"; the table below the graph has them whole
-DRAWN_NODES = 25  # past this a drawing at page width cannot be read: the table stands alone
+LABEL_CHARS = 28  # longer names are cut with "…"; the table below the graph has them whole
+DRAWN_NODES = 50  # past this even a natural-size drawing is a tangle: the table stands alone
+NODE_FONT_PT = 11  # drawn at natural size (1 pt = 4/3 px): 14.7 px node labels
+EDGE_FONT_PT = 9.5  # 12.7 px edge labels
 
 
 def to_dot(
@@ -186,13 +188,13 @@ def to_dot(
     ids = {iri: f"n{i}" for i, iri in enumerate(graph.nodes)}
     lines = [
         "digraph kb {",
-        f"  graph [layout={layout}, overlap=false, splines=true, sep=0.1, ranksep=2.4"
+        f"  graph [layout={layout}, overlap=false, splines=true, sep=0.2, ranksep=0.9, nodesep=0.1"
         + (f", root=n{list(graph.nodes).index(root)}" if root in graph.nodes else "")
         + "];",
-        # large type on short edges: the drawing is scaled to the page's width, and only a
-        # compact layout keeps labels readable there
-        '  node [style=filled, fontsize=22, fontname="Helvetica", margin=0.04];',
-        '  edge [color="#adb5bd", arrowsize=0.7, len=1.3, fontsize=16, fontcolor="#495057"];',
+        # the page shows the drawing at its natural size (scrolling sideways if it is wider),
+        # never scaled down to the page's width, so these sizes are the sizes on screen
+        f'  node [style=filled, fontsize={NODE_FONT_PT}, fontname="Helvetica", margin=0.06];',
+        f'  edge [color="#adb5bd", arrowsize=0.6, fontsize={EDGE_FONT_PT}, fontcolor="#495057"];',
     ]
     for iri, data in graph.nodes(data=True):
         kind, full = data.get("kind", ""), data.get("label", "")
@@ -227,7 +229,7 @@ def legend_dot(kinds: Iterable[str]) -> str:
         [
             "graph legend {",
             "  nodesep=0.15;",
-            '  node [style=filled, fontsize=14, fontname="Helvetica", margin=0.04];',
+            f'  node [style=filled, fontsize={NODE_FONT_PT}, fontname="Helvetica", margin=0.06];',
             *nodes,
             "}",
         ]

@@ -1,0 +1,28 @@
+"""The explorer's table layout (no Streamlit run needed): every column fits the page."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from explorer.widgets import MIN_PX, TABLE_PX, column_widths
+
+
+def test_every_column_fits_and_the_long_ones_shrink_first():
+    df = pd.DataFrame(
+        {
+            "kind": ["condition"] * 3,
+            "finding": ["iatrogenic calcinosis cutis"] * 3,
+            "sentence": ["Intravenous calcium gluconate is widely used to treat … " * 6] * 3,
+            "concept": ["concept?id=calcium_gluconate_intravenous"] * 3,
+        }
+    )
+    widths = column_widths(df)
+    assert sum(widths.values()) <= TABLE_PX
+    assert min(widths.values()) >= MIN_PX
+    assert widths["kind"] == 7 * len("condition") + 24  # a short column keeps its width
+    assert widths["sentence"] > widths["finding"]  # the longest text keeps the most room
+
+
+def test_a_narrow_table_is_left_as_it_wants():
+    df = pd.DataFrame({"a": ["x"], "b": ["yy"]})
+    assert column_widths(df) == {"a": MIN_PX, "b": MIN_PX}
