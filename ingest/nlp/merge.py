@@ -76,7 +76,7 @@ _MEASURED = re.compile(
     r"(?:[μµumnpk]?(?:mol|g|eq|iu|u)|mg|g|iu|u)\s*/\s*(?:d?l|ml|24\s*h)\b)",
     re.IGNORECASE,
 )
-_UNIT = re.compile(r"[μµumnpk]?(?:mol|eq|g)(?:/\w+)?", re.IGNORECASE)  # "μmol": no chemical
+_UNIT = re.compile(r"[μµumnp]?(?:mol|[eE]q)(?:/\w+)?")  # "μmol": no chemical
 _CAUSE_BEFORE_CHEMICAL = re.compile(
     r"(?:\b(?:induced|caused|provoked|triggered) by|\bdue to|\bsecondary to|\bexposure to|"
     r"\boverdose of|\bingestion of|\bintoxication with|\bpoisoning with|\babuse of)"
