@@ -5,7 +5,9 @@ Every text below is SYNTHETIC, written for these tests: one tiny report per beha
 
 from __future__ import annotations
 
-from ingest.nlp.cases import CaseSpan, split_cases
+import pytest
+
+from ingest.nlp.cases import CaseSpan, describes_one_patient, split_cases
 
 Sections = list[tuple[str, str, int, int]]
 
@@ -178,3 +180,22 @@ def test_case_span_contains():
     assert case.contains(0, 10) and case.contains(22, 25)
     assert not case.contains(5, 21)
     assert not case.contains(10, 20)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A 75–year–old female presented with palpitations.",
+        "A 27 years old, male, right handed, was admitted.",
+        "A 33 - year old woman presented with dyspnea.",
+        "A 29-year-old primipara presented with pain.",
+        "A woman in her 60s was found to have a mass.",
+        "Our patient is a female child born at 34 weeks.",
+    ],
+)
+def test_one_patient_however_the_age_is_written(text: str):
+    assert describes_one_patient(text)
+
+
+def test_patients_of_two_ages_are_not_one_patient():
+    assert not describes_one_patient("A 75–year–old woman and a 40-year-old man were admitted.")

@@ -394,3 +394,12 @@ def test_not_required_is_negated(nlp: Language):
 
 def test_no_signs_of_infection_is_negated(nlp: Language):
     assert assertions(nlp, "There were no signs of infection.")[0][1] == "negated"
+
+
+@pytest.mark.parametrize("text, word", [("Two of the rats died.", "died"),
+                                        ("The course was fatal.", "fatal")])  # fmt: skip
+def test_a_curated_outcome_term_is_an_outcome_whatever_its_mesh_tree(
+    nlp: Language, text: str, word: str
+):
+    (ent,) = [e for e in nlp(text).ents if e.text == word]
+    assert (ent.label_, ent._.category) == ("OUTCOME", "outcome")

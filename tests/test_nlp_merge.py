@@ -5,7 +5,13 @@ from __future__ import annotations
 import spacy
 
 from ingest.nlp import segment  # noqa: F401  (registers the sentence component)
-from ingest.nlp.merge import Candidate, chemical_role, merge_models, merge_vocabulary
+from ingest.nlp.merge import (
+    Candidate,
+    chemical_role,
+    merge_models,
+    merge_vocabulary,
+    model_candidates,
+)
 
 
 def c(start, end, label="CONDITION", category="disease", concept="", source="abstracts"):
@@ -70,3 +76,38 @@ def test_a_chemical_named_as_a_cause_is_an_etiology():
         "He was treated with aspirin.": "TREATMENT",
         "The use of aspirin for pain.": "TREATMENT",
     }
+
+
+def test_a_curated_term_of_the_same_words_takes_the_model_category():
+    curated = [c(2, 3, "TEST", None, "c_reactive_protein", "vocabulary")]
+    merged = merge_vocabulary([c(2, 3, "TREATMENT", "test", source="cases")], curated)
+    assert [(m.concept, m.label, m.category) for m in merged] == [
+        ("c_reactive_protein", "TEST", "test")
+    ]
+
+
+def _chemicals(text: str, words: list[str], case_report: bool) -> list[tuple[str, str, str]]:
+    nlp = spacy.blank("en")
+    doc = nlp(text)
+    spans = []
+    for word in words:
+        at = text.index(word)
+        spans.append(doc.char_span(at, at + len(word), label="CHEMICAL"))
+    doc.spans["abstracts"] = spans
+    found = model_candidates(doc, "abstracts", case_report=case_report)
+    return [(doc[m.start : m.end].text, m.label, m.category or "") for m in found]
+
+
+def test_a_measured_chemical_is_a_lab_test_in_a_case_report_only():
+    text = "Creatinine was 2.1 mg/dL and potassium levels fell after furosemide 40 mg daily"
+    words = ["Creatinine", "potassium", "furosemide"]
+    assert _chemicals(text, words, case_report=True) == [
+        ("Creatinine", "TEST", "test"),
+        ("potassium", "TEST", "test"),
+        ("furosemide", "TREATMENT", "chemical"),
+    ]
+    assert {cat for _, _, cat in _chemicals(text, words, case_report=False)} == {"chemical"}
+
+
+def test_a_unit_is_no_chemical():
+    assert _chemicals("Bilirubin 45 μmol / L", ["μmol"], case_report=True) == []

@@ -26,16 +26,23 @@ _CAPTION = re.compile(
 _FIGURE_REF = re.compile(r"\((?:Figure|Fig\.?)\s*[- ]?\s*(?P<n>\d{1,2})\)", re.IGNORECASE)
 CASE_SECTIONS = {"case_presentation", "abstract", "results", "other"}
 _REPORTED = re.compile(
-    r"\bcase\s+report\b|\b(?:we|this\s+(?:report|article|paper))\s+(?:report|present|describe)s?\b"
+    r"\bcase\s+report\b|\bour\s+patient\b(?!s)|\b(?:we|this\s+(?:report|article|paper))\s+(?:report|present|describe)s?\b"
     r"[^.]{0,60}?\b(?:case|patient|man|woman|boy|girl|infant|neonate|child)\b",
     re.IGNORECASE,
 )
+_DASH = r"\s*[-\u2010\u2011\u2013 ]\s*"  # "34-year-old", "75–year–old", "33 - year old"
 PATIENT = re.compile(
-    r"\b(?:an?|the)\s+(?P<age>\d{1,3}(?:[.,]\d)?)[- ](?P<unit>year|month|week|day)s?[- ]old\s+"
-    r"(?:[\w-]+\s+){0,2}?(?P<noun>man|woman|male|female|boy|girl|patient|infant|neonate|child|"
-    r"gentleman|lady|baby)\b",
+    rf"\b(?:an?|the|this|our)\s+(?P<age>\d{{1,3}}(?:[.,]\d)?){_DASH}"
+    rf"(?P<unit>year|month|week|day)s?{_DASH}old,?\s+"
+    r"(?:[\w-]+,?\s+){0,2}?(?P<noun>man|woman|male|female|boy|girl|patient|infant|neonate|child|"
+    r"gentleman|lady|baby|primipara|primigravida|multipara|gravida)\b",
     re.IGNORECASE,
 )
+_DECADE = re.compile(
+    r"\b(?:an?|the|this|our)\s+(?:[\w-]+\s+)?(?:man|woman|male|female|patient|gentleman|lady)"
+    r"\s+in\s+(?:his|her|their)\s+(?:early\s+|mid-?\s*|late\s+)?\d0s\b",
+    re.IGNORECASE,
+)  # "a woman in her 60s"
 _SERIES = re.compile(
     r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:\w+\s+)?(?:patients|cases|"
     r"neonates|infants|children|men|women|boys|girls)\b",
@@ -87,7 +94,7 @@ def describes_one_patient(text: str) -> bool:
     ages = {(m.group("age"), m.group("unit").lower()) for m in PATIENT.finditer(text)}
     if len(ages) > 1 or _SERIES.search(text):
         return False
-    return bool(ages) or bool(_REPORTED.search(text))
+    return bool(ages) or bool(_DECADE.search(text) or _REPORTED.search(text))
 
 
 def _attach_captions(

@@ -43,7 +43,24 @@ def seed_document(seed: SeedDocument, text: str) -> TextDocument:
         text,
         sections,
         case_report=describes_one_patient(text),
+        abstract=looks_like_abstract(text),
     )
+
+
+ABSTRACT_WORDS = 600
+ABSTRACT_PARAGRAPHS = 5
+"""An abstract is short and has few paragraphs (a title, at most four labelled sections):
+BC5CDR's title + abstract reach 535 words in one line; MACCROBAT's case reports have 6 or more
+lines."""
+
+
+def looks_like_abstract(text: str) -> bool:
+    """Whether a plain text is laid out as an abstract (title and abstract) rather than an
+    article's full text: the recogniser trained on abstracts then leads, even for a case report
+    ("chest pain" is one disease there, a site and a sign in a case report's annotation)."""
+    if len(text.split()) > ABSTRACT_WORDS:
+        return False
+    return sum(1 for line in text.splitlines() if line.strip()) <= ABSTRACT_PARAGRAPHS
 
 
 def cover(text: str, sections: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
@@ -75,7 +92,7 @@ def pubmed_document(record: PubmedRecord) -> TextDocument:
         text = f"{section.label}: {section.text}" if section.label else section.text
         parts.append((kind, label, text))
     case_report = "Case Reports" in record.publication_types
-    return _assemble(f"pmid:{record.pmid}", record.title, parts, case_report)
+    return _assemble(f"pmid:{record.pmid}", record.title, parts, case_report, abstract=True)
 
 
 def fulltext_document(text: FullText, case_report: bool = False) -> TextDocument:
@@ -90,7 +107,11 @@ def fulltext_document(text: FullText, case_report: bool = False) -> TextDocument
 
 
 def _assemble(
-    doc_id: str, title: str, parts: list[tuple[str, str, str]], case_report: bool = False
+    doc_id: str,
+    title: str,
+    parts: list[tuple[str, str, str]],
+    case_report: bool = False,
+    abstract: bool = False,
 ) -> TextDocument:
     chunks: list[str] = []
     sections = []
@@ -101,7 +122,8 @@ def _assemble(
         sections.append((kind, label, pos, pos + len(body)))
         chunks.append(body)
         pos += len(body) + 2
-    return TextDocument(doc_id, title, "\n\n".join(chunks), tuple(sections), case_report)
+    text = "\n\n".join(chunks)
+    return TextDocument(doc_id, title, text, tuple(sections), case_report, abstract)
 
 
 def _key(title: str) -> str:

@@ -98,8 +98,9 @@ class EntityComponent:
         ]
         text = doc.text  # spaCy joins it anew at every call
         models: list[Candidate] = []
-        for i, (key, fill, win) in enumerate(self.orders[bool(doc.user_data.get(CASE_REPORT))]):
-            found = model_candidates(doc, key, text)
+        case_report = bool(doc.user_data.get(CASE_REPORT))
+        for i, (key, fill, win) in enumerate(self.orders[case_report]):
+            found = model_candidates(doc, key, text, case_report)
             models = merge_models(models, found, fill, win) if i else found
         spans = merge_vocabulary(models, _longest(curated))
         doc.ents = to_spans(doc, with_patterns(spans, list(self._patterns(doc, text))))

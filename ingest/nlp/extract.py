@@ -67,6 +67,7 @@ class TextDocument:
     text: str
     sections: tuple[tuple[str, str, int, int], ...]  # (kind, title, start, end)
     case_report: bool = False  # one patient even without "Case 1" markers
+    abstract: bool = False  # an abstract, even of a case report: the abstracts model leads
 
 
 def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
@@ -168,8 +169,8 @@ def _prepare(nlp: Language, document: TextDocument) -> _Prepared:
     series = None if marked else _series(document)
     spans = marked or unmarked_cases(document.sections, document.case_report, series)
     docs = [nlp.make_doc(document.text[start:end]) for _, _, start, end in sections]
-    for doc in docs:
-        doc.user_data[CASE_REPORT] = bool(spans)  # the case model leads in a case report
+    for doc in docs:  # the case model leads in a case report's full text, not in an abstract
+        doc.user_data[CASE_REPORT] = bool(spans) and not document.abstract
     return _Prepared(document, sections, spans, series, docs)
 
 

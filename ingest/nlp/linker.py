@@ -28,6 +28,9 @@ EXACT = 0.9
 """A grounding at least this close names the whole span (the exact term or a synonym); below
 it, a curated term inside the span says more than a head-word match."""
 CONDITION_CATEGORIES = {"disease", "sign_symptom"}
+NAMED_BY_ROLE = {"OUTCOME"}
+"""A curated term of this role names an outcome whatever its MeSH tree says ("died": Death,
+a pathological process; "recurrent"): not a disease."""
 
 
 def text_concept(text: str) -> str:
@@ -79,7 +82,7 @@ class Linker:
             ent._.ids = list(grounding.ids)
             ent._.matched = grounding.term
             ent._.match_score = round(grounding.score, 3)
-            if ent._.category is None and grounding.category:
+            if ent._.category is None and grounding.category and label not in NAMED_BY_ROLE:
                 category = grounding.category
             elif category == "disease" and grounding.category == "sign_symptom":
                 category = "sign_symptom"
@@ -94,7 +97,7 @@ class Linker:
                     curated.type
                 ]
             concept, label, name = curated.id, curated.type, curated.label
-            if grounding is None and ent._.category is None:
+            if grounding is None and ent._.category is None and label not in NAMED_BY_ROLE:
                 category = self._curated_category(curated) or category
         elif grounding is not None:
             mesh = [i for i in grounding.ids if i.startswith("mesh:")]

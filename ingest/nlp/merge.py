@@ -10,9 +10,11 @@ role the named questions use. Each model's entities are stashed in ``doc.spans[k
   model's spans win and the case model adds only what the abstracts model does not know
   (procedures, tests, anatomy, outcomes) — its other signs and diseases are mostly not what
   BC5CDR-style abstracts call diseases; in a case report (``doc.user_data["case_report"]``, set
-  by the caller) the case model's spans win and the abstracts model fills in; where the two
+  by the caller) the case model's spans win and the abstracts model fills in (a chemical whose
+  measured level the text gives is a lab test there; a unit is no chemical); where the two
   overlap a case-model sign keeps its category ("dyspnea" is a sign, not a disease);
-- then the vocabulary: a curated term that covers a model span wins; a model span that holds
+- then the vocabulary: a curated term that covers a model span wins (with the model's category
+  when it has the same words or role: the model read them in context); a model span that holds
   exactly one curated term keeps its boundaries and notes the term (``span._.within``): the
   linker gives the span that term's concept and role unless the whole span grounds exactly to
   something else ("painful iatrogenic calcinosis cutis" → calcinosis_cutis_iatrogenic, but
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -67,6 +69,14 @@ _CAUSE_AFTER_CHEMICAL = re.compile(
     r"(?:use|inhalation|injection)\b(?!\s+(?:of|for|in)\b))",
     re.IGNORECASE,
 )
+# a chemical measured in a patient ("creatinine 2.1 mg/dL", "serum calcium levels"): a lab test
+_MEASURED = re.compile(
+    r"\s*(?:(?:levels?|concentrations?|values?|titers?|titres?)\b"
+    r"|(?:\(\w+\)\s*)?(?:(?:was|were|is|of|at|:|=|>|<)\s*){0,3}(?:\d+(?:[.,]\d+)?)\s*"
+    r"(?:[μµumnpk]?(?:mol|g|eq|iu|u)|mg|g|iu|u)\s*/\s*(?:d?l|ml|24\s*h)\b)",
+    re.IGNORECASE,
+)
+_UNIT = re.compile(r"[μµumnp]?(?:mol|[eE]q)(?:/\w+)?")  # "μmol": no chemical
 _CAUSE_BEFORE_CHEMICAL = re.compile(
     r"(?:\b(?:induced|caused|provoked|triggered) by|\bdue to|\bsecondary to|\bexposure to|"
     r"\boverdose of|\bingestion of|\bintoxication with|\bpoisoning with|\babuse of)"
@@ -140,8 +150,11 @@ def merge_vocabulary(models: Sequence[Candidate], curated: Sequence[Candidate]) 
     for m in models:
         inside = [c for c in curated if m.covers(c)]
         over = [c for c in curated if c.overlaps(m)]
-        if any(c.covers(m) for c in over):
-            continue  # the curated term wins; it is added below
+        if any(c.covers(m) for c in over):  # the curated term wins; it is added below, with
+            # the model's category when it names the same words or plays the same role
+            # (the model read them in context: "CRP" is a test in a case report)
+            curated = [_keep_category(c, m) if c.covers(m) else c for c in curated]
+            continue
         if len(inside) == 1 and len(over) == 1:
             c = inside[0]
             taken.append(
@@ -154,6 +167,13 @@ def merge_vocabulary(models: Sequence[Candidate], curated: Sequence[Candidate]) 
         curated = [c for c in curated if not c.overlaps(m)]
         taken.append(m)
     return _non_overlapping(taken + curated)
+
+
+def _keep_category(curated: Candidate, model: Candidate) -> Candidate:
+    same_words = (curated.start, curated.end) == (model.start, model.end)
+    if curated.category is None and (same_words or curated.label == model.label):
+        return replace(curated, category=model.category)
+    return curated
 
 
 def with_patterns(spans: Sequence[Candidate], patterns: Sequence[Candidate]) -> list[Candidate]:
@@ -188,8 +208,17 @@ def chemical_role(doc: Doc, start: int, end: int, text: str | None = None) -> st
     return "TREATMENT"
 
 
-def model_candidates(doc: Doc, key: str, text: str | None = None) -> list[Candidate]:
-    """The spans a model stashed under ``key``, as candidates with role and category."""
+def measured(text: str, end: int) -> bool:
+    """Whether the words after a chemical ending at ``end`` give its measured level."""
+    return _MEASURED.match(text, end) is not None
+
+
+def model_candidates(
+    doc: Doc, key: str, text: str | None = None, case_report: bool = False
+) -> list[Candidate]:
+    """The spans a model stashed under ``key``, as candidates with role and category; in a case
+    report a chemical whose level the text gives is a lab test ("creatinine 2.1 mg/dL"), as the
+    case model reads it, not a drug the patient was given."""
     out = []
     text = doc.text if text is None else text
     for span in doc.spans.get(key, ()):
@@ -200,10 +229,27 @@ def model_candidates(doc: Doc, key: str, text: str | None = None) -> list[Candid
             continue  # "medial aspect", "left side": where on a site, not a site
         if _FIGURE.match(span.text):
             continue  # "Figure-1", "Fig. 2": a pointer to a picture
-        if category == "chemical":
+        if category != "anatomy":
+            span = _trimmed(span)  # "swelling of the left" (hand): the swelling
+        if category == "chemical" and _UNIT.fullmatch(span.text):
+            continue  # "μmol" of "μmol/L": a unit
+        if category == "chemical" and case_report and measured(text, span.end_char):
+            role, category = "TEST", "test"
+        elif category == "chemical":
             role = chemical_role(doc, span.start, span.end, text)
         out.append(Candidate(span.start, span.end, role, category, source=key))
     return out
+
+
+_TRAILING = DIRECTIONS | {"and", "or", "with", "in", "on", "to", "at", "for"}
+
+
+def _trimmed(span: Span) -> Span:
+    """A span without the words no name ends on: a preposition, an article, a side."""
+    end = span.end
+    while end - span.start > 1 and span.doc[end - 1].lower_ in _TRAILING:
+        end -= 1
+    return span if end == span.end else span.doc[span.start : end]
 
 
 @Language.factory("casebook_stash_entities", default_config={"key": "model"})
