@@ -12,7 +12,9 @@ import argparse
 import time
 from pathlib import Path
 
-from ingest.nlp.evaluate import evaluate_generated, evaluate_seed, format_report
+from ingest.nlp.eval.report import format_report
+from ingest.nlp.eval.seed import evaluate_seed
+from ingest.nlp.eval.synthetic import evaluate_generated
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_6a94112d330c933e.txt"
 

@@ -8,17 +8,10 @@ import re
 
 import pytest
 
-from ingest.nlp.evaluate import (
-    Gold,
-    GoldError,
-    evaluate,
-    evaluate_seed,
-    evaluate_synthetic,
-    format_report,
-    load_gold,
-    parse_gold,
-    unknown_concepts,
-)
+from ingest.nlp.eval.gold import Gold, GoldError, load_gold, parse_gold, unknown_concepts
+from ingest.nlp.eval.report import format_report
+from ingest.nlp.eval.seed import evaluate, evaluate_seed
+from ingest.nlp.eval.synthetic import evaluate_synthetic
 from ingest.nlp.synthetic import Truth, as_document, generate
 from kb.records import Case, Evidence, Extraction, Finding
 from kb.vocab import load_vocabulary

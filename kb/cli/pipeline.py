@@ -236,7 +236,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from ingest.nlp.evaluate import evaluate_generated, evaluate_seed, format_report
+    from ingest.nlp.eval.report import format_report
+    from ingest.nlp.eval.seed import evaluate_seed
+    from ingest.nlp.eval.synthetic import evaluate_generated
 
     try:
         report = evaluate_seed(args.seed, args.gold)
