@@ -168,6 +168,21 @@ def test_the_layout_holds():
     assert problems(imports, modules) == []
 
 
+def test_no_package_module_is_too_long():
+    """Issue 17: no module over 450 lines, the median at most 150."""
+    lengths = sorted(
+        len(path.read_text(encoding="utf-8").splitlines())
+        for path in project_modules(ROOT).values()
+    )
+    too_long = {
+        module_name(p, ROOT): n
+        for p in project_modules(ROOT).values()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert too_long == {}
+    assert lengths[len(lengths) // 2] <= 150
+
+
 # ---- the checker itself, on a made-up tree: each rule must be able to fail
 
 
