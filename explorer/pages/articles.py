@@ -63,7 +63,7 @@ def render(src: Source) -> None:
         reset=("p",),
         container=cols[3],
     )
-    page_no = max(0, base._int(qp("p"), 0))
+    page_no = max(0, base.as_int(qp("p"), 0))
     with st.spinner("Searching…"):
         result = data.search_articles(
             src,

@@ -59,7 +59,7 @@ def render(src: Source) -> None:
         key="w_kinds",
         on_change=lambda: set_param("kinds", ",".join(st.session_state["w_kinds"]) or "none"),
     )
-    depth = base._int(qp("depth"), 1)
+    depth = base.as_int(qp("depth"), 1)
     st.session_state["w_depth"] = min(3, max(1, depth))
     depth = cols[2].number_input(
         "Depth",
@@ -68,7 +68,7 @@ def render(src: Source) -> None:
         key="w_depth",
         on_change=lambda: set_param("depth", st.session_state["w_depth"]),
     )
-    size = base._int(qp("max"), 30)
+    size = base.as_int(qp("max"), 30)
     st.session_state["w_max"] = min(400, max(10, size))
     size = cols[3].number_input(
         "Max nodes",

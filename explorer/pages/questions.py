@@ -72,7 +72,7 @@ def render(src: Source) -> None:
             value = bound_text(label, p.name, default=p.default or "", reset=("row", "p"))
         if value not in (None, ""):
             values.append((p.name, str(value)))
-    page_no = max(1, base._int(qp("p"), 1)) if question.page_size else 1
+    page_no = max(1, base.as_int(qp("p"), 1)) if question.page_size else 1
     paging = (ROW_LIMIT, page_no) if question.page_size else ()  # same call as the warm-up's
     with st.spinner("Asking the knowledge graph…"):
         result = data.ask_named(src, name, tuple(values), *paging)

@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kb.read.base import CB, QueryStoreLike, _bool, _int, _rows, node, values_block
-from kb.read.entities import Finding, MeshHeading, _finding, _index, unmapped
+from kb.read.base import CB, QueryStoreLike, as_bool, as_int, node, select_rows, values_block
+from kb.read.entities import Finding, MeshHeading, finding_from_row, iri_order, unmapped
 from kb.read.iri_links import Span, article_iri, document_id, highlight, local_name, source_links
 
 
@@ -82,7 +82,7 @@ def authors(store: QueryStoreLike, articles: Sequence[str]) -> dict[str, list[st
         return {}
     sparql = values_block(AUTHORS, "article", [node(a) for a in articles])
     found: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for r in _rows(store, sparql, limit=100_000):
+    for r in select_rows(store, sparql, limit=100_000):
         position = int(r["member"].rpartition("_")[2]) if r["member"] else 0
         found[r["article"]].append((position, r["name"]))
     return {a: [name for _, name in sorted(names)] for a, names in found.items()}
@@ -93,7 +93,7 @@ def article(store: QueryStoreLike, doc_id: str) -> Article | None:
     a = article_iri(doc_id)
     bound = {"article": node(a)}
     values: dict[str, list[str]] = defaultdict(list)
-    for r in _rows(store, ARTICLE, bound, limit=5000):
+    for r in select_rows(store, ARTICLE, bound, limit=5000):
         if r["o"] not in values[local_name(r["p"])]:
             values[local_name(r["p"])].append(r["o"])
     if not values:
@@ -103,7 +103,7 @@ def article(store: QueryStoreLike, doc_id: str) -> Article | None:
         return values[name][0] if values.get(name) else None
 
     headings: dict[str, dict] = {}
-    for r in _rows(store, ARTICLE_MESH, bound, limit=5000):
+    for r in select_rows(store, ARTICLE_MESH, bound, limit=5000):
         h = headings.setdefault(
             r["h"],
             {
@@ -124,12 +124,15 @@ def article(store: QueryStoreLike, doc_id: str) -> Article | None:
             h["major"],
             tuple((ui, name, m) for ui, (name, m) in sorted(h["q"].items())),
         )
-        for _, h in sorted(headings.items(), key=lambda kv: _index(kv[0]))
+        for _, h in sorted(headings.items(), key=lambda kv: iri_order(kv[0]))
     )
     notices = tuple(
-        (r["type"], r["source"], r["pmid"]) for r in _rows(store, ARTICLE_NOTICES, bound, limit=100)
+        (r["type"], r["source"], r["pmid"])
+        for r in select_rows(store, ARTICLE_NOTICES, bound, limit=100)
     )
-    numbers = tuple(sorted(_int(r["number"]) for r in _rows(store, ARTICLE_REFERENCES, bound)))
+    numbers = tuple(
+        sorted(as_int(r["number"]) for r in select_rows(store, ARTICLE_REFERENCES, bound))
+    )
     types = values.get("type", [])
     return Article(
         iri=a,
@@ -148,12 +151,12 @@ def article(store: QueryStoreLike, doc_id: str) -> Article | None:
         types=tuple(t for t in types if not t.startswith("http")),
         keywords=tuple(values.get("subject", [])),
         language=one("language"),
-        retracted=_bool(one("retracted")),
-        open_access=_bool(one("openAccess")),
+        retracted=as_bool(one("retracted")),
+        open_access=as_bool(one("openAccess")),
         license=one("license"),
         abstract=one("abstract"),
         is_seed=CB + "SeedArticle" in types,
-        cited_by_count=_int(one("citedByCount")) if one("citedByCount") else None,
+        cited_by_count=as_int(one("citedByCount")) if one("citedByCount") else None,
         mesh=mesh,
         notices=notices,
         references=numbers,
@@ -178,8 +181,8 @@ ORDER BY ?method ?st ?kind ?label
 def article_findings(store: QueryStoreLike, doc_id: str, limit: int = 2000) -> list[Finding]:
     """Every finding read from the article (its text, its MeSH, the seed's citation contexts
     when it is the seed), in reading order."""
-    rows = _rows(store, ARTICLE_FINDINGS, {"article": node(article_iri(doc_id))}, limit=limit)
-    return [_finding(r) for r in rows]
+    rows = select_rows(store, ARTICLE_FINDINGS, {"article": node(article_iri(doc_id))}, limit=limit)
+    return [finding_from_row(r) for r in rows]
 
 
 DOCUMENT_SENTENCES = """
@@ -205,17 +208,19 @@ def article_text(store: QueryStoreLike, doc_id: str, limit: int = 5000) -> list[
     """The sentences of the article's texts (abstract, PMC body, seed) the extractor found
     something in, in reading order, each with its mentions — the text the graph keeps. Words
     no vocabulary grounds (``text:`` concepts) are not highlighted as mentions."""
-    rows = _rows(store, DOCUMENT_SENTENCES, {"article": node(article_iri(doc_id))}, limit=limit)
+    rows = select_rows(
+        store, DOCUMENT_SENTENCES, {"article": node(article_iri(doc_id))}, limit=limit
+    )
     sentences: dict[tuple[str, int], dict] = {}
     for r in rows:
-        st = _int(r["st"])
+        st = as_int(r["st"])
         s = sentences.setdefault(
             (r["src"] or "", st),
             {"section": r["section"] or "", "text": r["sentence"] or "", "spans": {}},
         )
         if unmapped(r.get("cid")):
             continue
-        span = Span(_int(r["ss"]) - st, _int(r["se"]) - st, r["kind"] or "", r["label"] or "")
+        span = Span(as_int(r["ss"]) - st, as_int(r["se"]) - st, r["kind"] or "", r["label"] or "")
         s["spans"].setdefault((span.start, span.end), span)
     return [
         TextSentence(src, s["section"], st, s["text"], tuple(s["spans"].values()))

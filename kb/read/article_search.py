@@ -15,10 +15,10 @@ from kb.read.base import (
     SEARCH_MAX,
     QueryStoreLike,
     _count,
-    _int,
-    _rows,
+    as_int,
     literal,
     node,
+    select_rows,
     values_block,
 )
 from kb.read.iri_links import concept_iri, document_id, local_name
@@ -138,11 +138,11 @@ LIMIT {limit} OFFSET {offset}
 """
     else:
         page = f"SELECT ?article ?title WHERE {{ {{ {inner} }} }} LIMIT {limit} OFFSET {offset}"
-    found = _rows(store, page, None, limit=limit)
+    found = select_rows(store, page, None, limit=limit)
     details: dict[str, dict] = {}
     if found:
         sparql = values_block(ARTICLE_DETAILS, "article", [node(r["article"]) for r in found])
-        details = {r["article"]: r for r in _rows(store, sparql, None, limit=limit * 4)}
+        details = {r["article"]: r for r in select_rows(store, sparql, None, limit=limit * 4)}
     out = []
     for r in found:
         d = details.get(r["article"], {})
@@ -171,8 +171,8 @@ def mesh_descriptors(store: QueryStoreLike, limit: int = 300) -> list[tuple[str,
     """(UI, name, headings) of the ``limit`` MeSH descriptors indexing most articles (a
     descriptor heads at most one heading per article); a name is read from one heading each."""
     out = []
-    for r in _rows(store, MESH_DESCRIPTORS, limit=limit):
-        names = _rows(store, MESH_NAME, {"descriptor": node(r["descriptor"])}, limit=1)
+    for r in select_rows(store, MESH_DESCRIPTORS, limit=limit):
+        names = select_rows(store, MESH_NAME, {"descriptor": node(r["descriptor"])}, limit=1)
         ui = local_name(r["descriptor"])
-        out.append((ui, names[0]["label"] if names else ui, _int(r["n"])))
+        out.append((ui, names[0]["label"] if names else ui, as_int(r["n"])))
     return sorted(out, key=lambda d: (-d[2], d[1].lower()))

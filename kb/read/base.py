@@ -120,7 +120,9 @@ def ask(
     return question.answer(store.query, values, page, limit)
 
 
-def _rows(store: QueryStoreLike, sparql: str, bindings=None, limit: int = ROW_LIMIT) -> list[dict]:
+def select_rows(
+    store: QueryStoreLike, sparql: str, bindings=None, limit: int = ROW_LIMIT
+) -> list[dict]:
     result = store.query(PREFIXES + sparql, bindings, limit)
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
@@ -154,7 +156,7 @@ def values_block(sparql: str, var: str, terms: Sequence[ox.NamedNode | ox.Litera
     return out
 
 
-def _int(value: str | None, default: int = 0) -> int:
+def as_int(value: str | None, default: int = 0) -> int:
     try:
         return int(float(value)) if value not in (None, "") else default
     except ValueError:
@@ -168,10 +170,10 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def _bool(value: str | None) -> bool | None:
+def as_bool(value: str | None) -> bool | None:
     return None if value is None else value == "true"
 
 
 def _count(store: QueryStoreLike, sparql: str, bindings=None) -> int:
-    rows = _rows(store, sparql, bindings, limit=1)
-    return _int(rows[0]["n"]) if rows else 0
+    rows = select_rows(store, sparql, bindings, limit=1)
+    return as_int(rows[0]["n"]) if rows else 0

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from kb.query import ROW_LIMIT
 from kb.questions import get_question
-from kb.read.base import QueryStoreLike, _int, _rows, ask, literal, node, values_block
-from kb.read.entities import CaseInfo, CitationContext, Finding, _finding, unmapped
+from kb.read.base import QueryStoreLike, as_int, ask, literal, node, select_rows, values_block
+from kb.read.entities import CaseInfo, CitationContext, Finding, finding_from_row, unmapped
 from kb.read.iri_links import article_iri, case_iri, document_id
 from kb.store import QueryResult
 
@@ -37,7 +37,7 @@ CONCEPT_LABELS = "SELECT ?n ?l WHERE { ?c skos:notation ?n ; skos:prefLabel ?l }
 
 def article_cases(store: QueryStoreLike, doc_id: str) -> list[CaseInfo]:
     """The patient cases of an article, each with its present findings by kind."""
-    rows = _rows(store, ARTICLE_CASES, {"article": node(article_iri(doc_id))}, limit=500)
+    rows = select_rows(store, ARTICLE_CASES, {"article": node(article_iri(doc_id))}, limit=500)
     return cases_with_findings(store, rows)
 
 
@@ -59,7 +59,7 @@ def _site_labels(store: QueryStoreLike, sites: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     sparql = values_block(CONCEPT_LABELS, "n", [literal(i) for i in ids])
-    return {r["n"]: r["l"] for r in _rows(store, sparql, None, limit=10 * len(ids))}
+    return {r["n"]: r["l"] for r in select_rows(store, sparql, None, limit=10 * len(ids))}
 
 
 def cases_with_findings(store: QueryStoreLike, rows: Sequence[Mapping]) -> list[CaseInfo]:
@@ -71,7 +71,7 @@ def cases_with_findings(store: QueryStoreLike, rows: Sequence[Mapping]) -> list[
     for r in rows:
         findings: dict[str, list[str]] = defaultdict(list)
         loose: list[tuple[str, str]] = []
-        for f in _rows(store, CASE_FINDINGS, {"case": node(r["case"])}, limit=500):
+        for f in select_rows(store, CASE_FINDINGS, {"case": node(r["case"])}, limit=500):
             if unmapped(f.get("cid")):
                 if (f["kind"], f["label"]) not in loose:
                     loose.append((f["kind"], f["label"]))
@@ -82,7 +82,7 @@ def cases_with_findings(store: QueryStoreLike, rows: Sequence[Mapping]) -> list[
             CaseInfo(
                 iri=r["case"],
                 label=r["label"] or "",
-                number=_int(r["number"]),
+                number=as_int(r["number"]),
                 document=r.get("src") or "",
                 age=r.get("age"),
                 sex=r.get("sex"),
@@ -117,14 +117,14 @@ def seed_says(store: QueryStoreLike, doc_id: str) -> list[CitationContext]:
     reading order) and the claims read from it."""
     bound = {"article": node(article_iri(doc_id))}
     out: dict[tuple[int, int], dict] = {}
-    for r in _rows(store, SEED_CONTEXTS, bound, limit=2000):
-        out[(_int(r["number"]), _int(r["st"]))] = {
+    for r in select_rows(store, SEED_CONTEXTS, bound, limit=2000):
+        out[(as_int(r["number"]), as_int(r["st"]))] = {
             "section": r["section"] or "",
             "sentence": r["sentence"] or "",
             "claims": [],
         }
-    for r in _rows(store, SEED_CLAIMS, bound, limit=5000):
-        key = (_int(r["number"]), _int(r["st"]))
+    for r in select_rows(store, SEED_CLAIMS, bound, limit=5000):
+        key = (as_int(r["number"]), as_int(r["st"]))
         entry = out.setdefault(
             key, {"section": r["section"] or "", "sentence": r["sentence"] or "", "claims": []}
         )
@@ -150,7 +150,7 @@ ORDER BY ?direction DESC(?year) ?other
 
 def citations(store: QueryStoreLike, doc_id: str, limit: int = 500) -> list[dict]:
     """Articles this one cites and articles citing it (cito), with their titles."""
-    rows = _rows(store, CITATIONS, {"article": node(article_iri(doc_id))}, limit=limit)
+    rows = select_rows(store, CITATIONS, {"article": node(article_iri(doc_id))}, limit=limit)
     seen = set()
     out = []
     for r in rows:
@@ -187,15 +187,15 @@ WHERE {
 
 def case(store: QueryStoreLike, case: str) -> CaseInfo | None:
     """A patient case with its present findings by kind; None if there is no such case."""
-    rows = _rows(store, CASE, {"case": node(case_iri(case))}, limit=10)
+    rows = select_rows(store, CASE, {"case": node(case_iri(case))}, limit=10)
     return cases_with_findings(store, rows[:1])[0] if rows else None
 
 
 def case_findings(store: QueryStoreLike, case: str, limit: int = 1000) -> list[Finding]:
     """Every finding about the case (any assertion), in reading order."""
-    rows = _rows(store, SUBJECT_FINDINGS, {"subject": node(case_iri(case))}, limit=limit)
-    rows.sort(key=lambda r: (r["method"] or "", _int(r["st"]), r["kind"] or ""))
-    return [_finding(r) for r in rows]
+    rows = select_rows(store, SUBJECT_FINDINGS, {"subject": node(case_iri(case))}, limit=limit)
+    rows.sort(key=lambda r: (r["method"] or "", as_int(r["st"]), r["kind"] or ""))
+    return [finding_from_row(r) for r in rows]
 
 
 def ask_named(

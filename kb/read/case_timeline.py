@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kb import namespaces
-from kb.read.base import QueryStoreLike, _rows, node
+from kb.read.base import QueryStoreLike, node, select_rows
 from kb.read.iri_links import case_iri
 from kb.read.outcome_chart import days
 
@@ -90,4 +90,4 @@ def timeline_from_rows(rows: Iterable[Mapping[str, str | None]]) -> CaseTimeline
 
 def case_timeline(store: QueryStoreLike, case: str) -> CaseTimeline:
     """The timeline of one case (an id as the explorer's links give it)."""
-    return timeline_from_rows(_rows(store, CASE_LINKS, {"case": node(case_iri(case))}, 2000))
+    return timeline_from_rows(select_rows(store, CASE_LINKS, {"case": node(case_iri(case))}, 2000))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from kb.read.base import KIND_IRI, QueryStoreLike, _rows, integer, node
-from kb.read.concept_index import _concept_labels
-from kb.read.entities import _index
+from kb.read.base import KIND_IRI, QueryStoreLike, integer, node, select_rows
+from kb.read.concept_index import concept_labels
+from kb.read.entities import iri_order
 from kb.read.iri_links import concept_id
 
 
@@ -40,16 +40,20 @@ SELECT DISTINCT ?k ?c WHERE {
 def reference_content(store: QueryStoreLike, number: int) -> ReferenceContent | None:
     """What the article a seed reference resolved to says of itself: its title, its MeSH
     headings and the conditions, etiologies and treatments found in it (text or MeSH)."""
-    refs = _rows(store, REFERENCE_ARTICLE, {"number": integer(number)}, limit=1)
+    refs = select_rows(store, REFERENCE_ARTICLE, {"number": integer(number)}, limit=1)
     if not refs:
         return None
     article = refs[0]["article"]
     bound = {"article": node(article)}
-    heads = sorted(_rows(store, ARTICLE_MESH_NAMES, bound, limit=500), key=lambda r: _index(r["h"]))
+    heads = sorted(
+        select_rows(store, ARTICLE_MESH_NAMES, bound, limit=500), key=lambda r: iri_order(r["h"])
+    )
     kinds = {v: k for k, v in KIND_IRI.items()}
-    found = [(kinds.get(r["k"]), r["c"]) for r in _rows(store, OWN_FINDINGS, bound, limit=5000)]
+    found = [
+        (kinds.get(r["k"]), r["c"]) for r in select_rows(store, OWN_FINDINGS, bound, limit=5000)
+    ]
     found = [(k, c) for k, c in found if k in ("condition", "etiology", "treatment")]
-    labels = _concept_labels(store, sorted({c for _, c in found}))
+    labels = concept_labels(store, sorted({c for _, c in found}))
     findings: dict[str, set[str]] = defaultdict(set)
     for k, c in found:
         if k is None:

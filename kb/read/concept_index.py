@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from kb import iris
 from kb.namespaces import NAMESPACES
 from kb.read.article_search import MESH_NAME
-from kb.read.base import KIND_IRI, KINDS, QueryStoreLike, _int, _rows, node, values_block
-from kb.read.entities import Finding, _finding
+from kb.read.base import KIND_IRI, KINDS, QueryStoreLike, as_int, node, select_rows, values_block
+from kb.read.entities import Finding, finding_from_row
 from kb.read.iri_links import concept_id, concept_iri, local_name
 from kb.store import StoreError
 
@@ -31,10 +31,12 @@ def concepts_of_kind(store: QueryStoreLike, kind: str, limit: int = 2000) -> lis
     """Concepts found as ``kind`` (condition, etiology, …), by number of findings."""
     if kind not in KIND_IRI:
         raise StoreError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
-    rows = _rows(store, CONCEPTS_OF_KIND, {"kind": node(KIND_IRI[kind])}, limit=limit)
-    labels = _concept_labels(store, [r["c"] for r in rows])
+    rows = select_rows(store, CONCEPTS_OF_KIND, {"kind": node(KIND_IRI[kind])}, limit=limit)
+    labels = concept_labels(store, [r["c"] for r in rows])
     out = [
-        ConceptRow(concept_id(r["c"]), labels.get(r["c"], concept_id(r["c"])), _int(r["findings"]))
+        ConceptRow(
+            concept_id(r["c"]), labels.get(r["c"], concept_id(r["c"])), as_int(r["findings"])
+        )
         for r in rows
     ]
     return sorted(out, key=lambda c: (-c.findings, c.label.lower()))
@@ -43,11 +45,11 @@ def concepts_of_kind(store: QueryStoreLike, kind: str, limit: int = 2000) -> lis
 CONCEPT_LABELS = "SELECT ?c ?label WHERE { ?c skos:prefLabel ?label }"
 
 
-def _concept_labels(store: QueryStoreLike, concepts: Sequence[str]) -> dict[str, str]:
+def concept_labels(store: QueryStoreLike, concepts: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for i in range(0, len(concepts), 500):
         chunk = [node(c) for c in concepts[i : i + 500]]
-        for r in _rows(store, values_block(CONCEPT_LABELS, "c", chunk), None, limit=5000):
+        for r in select_rows(store, values_block(CONCEPT_LABELS, "c", chunk), None, limit=5000):
             out.setdefault(r["c"], r["label"])
     return out
 
@@ -64,7 +66,8 @@ ORDER BY ?label
 def vocabulary(store: QueryStoreLike, limit: int = 20000) -> list[tuple[str, str, str | None]]:
     """(concept id, label, type) of every concept of the vocabulary graph."""
     return [
-        (r["cid"], r["label"] or r["cid"], r["type"]) for r in _rows(store, VOCABULARY, limit=limit)
+        (r["cid"], r["label"] or r["cid"], r["type"])
+        for r in select_rows(store, VOCABULARY, limit=limit)
     ]
 
 
@@ -96,7 +99,7 @@ SELECT ?p ?o ?oid ?olabel WHERE {
 def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
     iri = concept_iri(concept_id)
     values: dict[str, list[tuple[str, str | None, str | None]]] = defaultdict(list)
-    for r in _rows(store, CONCEPT, {"concept": node(iri)}, limit=2000):
+    for r in select_rows(store, CONCEPT, {"concept": node(iri)}, limit=2000):
         values[local_name(r["p"])].append((r["o"], r["oid"], r["olabel"]))
     if not values.get("prefLabel"):
         return None
@@ -104,7 +107,7 @@ def concept(store: QueryStoreLike, concept_id: str) -> Concept | None:
     mesh = sorted({local_name(o) for o, _, _ in exact if o.startswith(MESH_BASE)})
     names = []
     for ui in mesh:  # MeSH's name of the descriptor, as the articles' headings give it
-        got = _rows(store, MESH_NAME, {"descriptor": node(MESH_BASE + ui)}, limit=1)
+        got = select_rows(store, MESH_NAME, {"descriptor": node(MESH_BASE + ui)}, limit=1)
         if got:
             names.append((ui, got[0]["label"]))
     return Concept(
@@ -147,10 +150,10 @@ def concept_findings(store: QueryStoreLike, concept_id: str, limit: int = 500) -
     in the store's order (picked before anything is looked up, so a common concept costs
     ``limit`` findings, not all of them), then sorted by article, method and subject."""
     sparql = CONCEPT_FINDINGS % int(limit)  # an int, formatted: the concept is bound
-    rows = _rows(store, sparql, {"concept": node(concept_iri(concept_id))}, limit=limit * 4)
+    rows = select_rows(store, sparql, {"concept": node(concept_iri(concept_id))}, limit=limit * 4)
     rows.sort(key=lambda r: (r["article"] or "", r["method"] or "", r["subject"] or "",
                              r["label"] or ""))  # fmt: skip
-    return [_finding(r) for r in rows]
+    return [finding_from_row(r) for r in rows]
 
 
 SUBJECTS_OF = """
@@ -182,22 +185,22 @@ def cooccurring(store: QueryStoreLike, cid: str, limit: int = 50) -> list[Cooccu
     narrower one), by number of shared subjects — among the first ``COOCCURRENCE_SAMPLE``
     subjects the store yields, so a concept found everywhere stays cheap."""
     concept = node(concept_iri(cid))
-    subjects = _rows(store, SUBJECTS_OF, {"concept": concept}, limit=COOCCURRENCE_SAMPLE)
+    subjects = select_rows(store, SUBJECTS_OF, {"concept": concept}, limit=COOCCURRENCE_SAMPLE)
     if not subjects:
         return []
-    own = {r["c"] for r in _rows(store, NARROWER, {"concept": concept}, limit=10000)}
+    own = {r["c"] for r in select_rows(store, NARROWER, {"concept": concept}, limit=10000)}
     sparql = values_block(COOCCURRING, "subject", [node(r["subject"]) for r in subjects])
     kinds = {v: k for k, v in KIND_IRI.items()}
     counts: dict[str, int] = defaultdict(int)
     found_as: dict[str, set[str]] = defaultdict(set)
-    for r in _rows(store, sparql, None, limit=100_000):
+    for r in select_rows(store, sparql, None, limit=100_000):
         kind = kinds.get(r["k"], local_name(r["k"]))
         if r["other"] in own or kind == "patient_attribute":
             continue
-        counts[r["other"]] = max(counts[r["other"]], _int(r["subjects"]))
+        counts[r["other"]] = max(counts[r["other"]], as_int(r["subjects"]))
         found_as[r["other"]].add(kind)
     top = sorted(counts, key=lambda c: -counts[c])[: limit * 2]
-    labels = _concept_labels(store, top)
+    labels = concept_labels(store, top)
     out = [
         Cooccurrence(concept_id(c), labels.get(c, concept_id(c)),
                      ", ".join(k for k in KINDS if k in found_as[c]), counts[c])

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from kb.export import BibEntry
 from kb.read.article_detail import authors
-from kb.read.base import PREFIXES, QueryStoreLike, _int, _rows
+from kb.read.base import PREFIXES, QueryStoreLike, as_int, select_rows
 from kb.store import current_version
 
 EVIDENCE_TABLE = """
@@ -41,7 +41,7 @@ def evidence_table(
     ]
     for r in rows:
         r["finding"] = unquote(r["finding"])
-    rows.sort(key=lambda r: (r["document"], _int(r["start"]), r["finding"]))  # ORDER BY is slower
+    rows.sort(key=lambda r: (r["document"], as_int(r["start"]), r["finding"]))  # ORDER BY is slower
     return rows, result.truncated
 
 
@@ -77,10 +77,10 @@ def bibliography(store: QueryStoreLike) -> list[BibEntry]:
     """The seed's references as ``kb.export.BibEntry`` from the graph alone (for RIS/BibTeX):
     PubMed's metadata when resolved and fetched, else the reference's raw text as its title."""
     entries: dict[int, BibEntry] = {}
-    rows = _rows(store, BIBLIOGRAPHY, limit=5000)
+    rows = select_rows(store, BIBLIOGRAPHY, limit=5000)
     names = authors(store, sorted({r["article"] for r in rows if r["pmid"]}))
     for r in rows:
-        number = _int(r["number"])
+        number = as_int(r["number"])
         if number in entries:
             continue
         if r["pmid"]:
@@ -95,7 +95,7 @@ def bibliography(store: QueryStoreLike) -> list[BibEntry]:
                 title=title or None,
                 journal=r["journal"],
                 journal_abbrev=r["journal"],
-                year=_int(r["year"]) or None,
+                year=as_int(r["year"]) or None,
                 volume=r["volume"],
                 issue=r["issue"],
                 pages=r["pages"],
@@ -128,8 +128,8 @@ def store_bytes(data_dir: Path) -> int:
 
 
 def store_quads(store: QueryStoreLike) -> int:
-    rows = _rows(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    return _int(rows[0]["n"]) if rows else 0
+    rows = select_rows(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return as_int(rows[0]["n"]) if rows else 0
 
 
 DOWNLOADS = ("evidence", "ris", "bibtex", "nquads", "trig")

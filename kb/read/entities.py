@@ -72,12 +72,12 @@ class CitationContext:
     claims: tuple[tuple[str, str, str], ...]  # (kind, concept label, assertion)
 
 
-def _index(iri: str) -> tuple[int, str]:
+def iri_order(iri: str) -> tuple[int, str]:
     tail = local_name(iri)
     return (int(tail), iri) if tail.isdigit() else (10**9, iri)
 
 
-def _finding(r: Mapping[str, str | None]) -> Finding:
+def finding_from_row(r: Mapping[str, str | None]) -> Finding:
     return Finding(
         finding=r["f"] or "",
         evidence=r["e"] or "",

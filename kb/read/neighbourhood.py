@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kb.read.base import BROWSE_KINDS, ID, KIND_IRI, QueryStoreLike, _rows, node, values_block
+from kb.read.base import BROWSE_KINDS, ID, KIND_IRI, QueryStoreLike, node, select_rows, values_block
 from kb.read.iri_links import local_name, page_of
 
 NODE_KINDS = ("article", "case", *BROWSE_KINDS, "test", "anatomy")
@@ -73,7 +73,7 @@ def _links(
         rows: list[dict] = []
         for i in range(0, len(nodes), 200):
             chunk = [node(n) for n in nodes[i : i + 200]]
-            got = _rows(store, values_block(sparql, "n", chunk), None, limit=cap)
+            got = select_rows(store, values_block(sparql, "n", chunk), None, limit=cap)
             truncated = truncated or len(got) >= cap
             rows += got
         return rows
@@ -149,7 +149,7 @@ def _node_labels(store: QueryStoreLike, nodes: list[str]) -> dict[str, tuple[str
     values: dict[str, dict[str, str]] = defaultdict(dict)
     for i in range(0, len(nodes), 300):
         chunk = [node(n) for n in nodes[i : i + 300]]
-        for r in _rows(store, values_block(NODE_LABELS, "n", chunk), None, limit=100_000):
+        for r in select_rows(store, values_block(NODE_LABELS, "n", chunk), None, limit=100_000):
             if local_name(r["p"]) in LABEL_PROPERTIES:
                 values[r["n"]].setdefault(local_name(r["p"]), r["o"])
     out = {}

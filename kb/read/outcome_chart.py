@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kb.durations import parse_iso
 from kb.questions import get_question
-from kb.read.base import QueryStoreLike, _int, _rows, ask, node, values_block
+from kb.read.base import QueryStoreLike, as_int, ask, node, select_rows, values_block
 from kb.read.synthesis import condition_cases
 
 SOURCES = ("all", "sound")
@@ -66,7 +66,7 @@ def chart_from_rows(rows: Iterable[Mapping[str, str | None]]) -> OutcomeChart:
     counts, times = [], []
     for r in rows:
         treatment, outcome = r["treatment"] or "", r["outcome"] or ""
-        counts.append(OutcomeCount(treatment, outcome, _int(r["cases"]), _int(r["flagged"])))
+        counts.append(OutcomeCount(treatment, outcome, as_int(r["cases"]), as_int(r["flagged"])))
         for d in (r.get("times") or "").split():
             if (n := days(d)) is not None:
                 times.append(OutcomeTime(treatment, outcome, n))
@@ -102,7 +102,7 @@ def condition_chart(store: QueryStoreLike, condition: str, sources: str = "all")
     rows: list[dict] = []
     for i in range(0, len(cases), 500):
         chunk = [node(c) for c in cases[i : i + 500]]
-        rows += _rows(store, values_block(CASE_PAIRS, "case", chunk), None, 50_000)
+        rows += select_rows(store, values_block(CASE_PAIRS, "case", chunk), None, 50_000)
     return chart_from_cases(rows, sources)
 
 

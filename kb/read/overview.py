@@ -11,12 +11,12 @@ from kb.read.base import (
     KINDS,
     RUNS_GRAPH,
     QueryStoreLike,
-    _bool,
     _count,
     _float,
-    _int,
-    _rows,
+    as_bool,
+    as_int,
     node,
+    select_rows,
 )
 from kb.read.iri_links import document_id, local_name
 
@@ -47,7 +47,8 @@ def counts(store: QueryStoreLike) -> Counts:
 
     kinds = {v: k for k, v in KIND_IRI.items()}
     by_kind = {
-        kinds.get(r["k"], local_name(r["k"])): _int(r["n"]) for r in _rows(store, FINDINGS_BY_KIND)
+        kinds.get(r["k"], local_name(r["k"])): as_int(r["n"])
+        for r in select_rows(store, FINDINGS_BY_KIND)
     }
     return Counts(
         articles=of_type(FABIO + "JournalArticle") + of_type(FABIO + "BookChapter"),
@@ -72,11 +73,11 @@ GROUP BY ?type ORDER BY DESC(?n) ?type
 
 
 def publications_by_year(store: QueryStoreLike) -> list[tuple[str, int]]:
-    return [(r["year"], _int(r["n"])) for r in _rows(store, BY_YEAR)]
+    return [(r["year"], as_int(r["n"])) for r in select_rows(store, BY_YEAR)]
 
 
 def publication_types(store: QueryStoreLike) -> list[tuple[str, int]]:
-    return [(r["type"], _int(r["n"])) for r in _rows(store, PUBLICATION_TYPES)]
+    return [(r["type"], as_int(r["n"])) for r in select_rows(store, PUBLICATION_TYPES)]
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,8 @@ ORDER BY ?number
 def seed_references(store: QueryStoreLike) -> list[SeedReference]:
     """The seed's numbered references: how each was resolved (or why not), fetched, full text."""
     out: dict[int, SeedReference] = {}
-    for r in _rows(store, SEED_REFERENCES, limit=5000):
-        number = _int(r["number"])
+    for r in select_rows(store, SEED_REFERENCES, limit=5000):
+        number = as_int(r["number"])
         if number in out:  # a second PMC id or title for one article: keep the first
             continue
         out[number] = SeedReference(
@@ -151,9 +152,9 @@ def seed_references(store: QueryStoreLike) -> list[SeedReference]:
             pmid=r["pmid"],
             title=r["title"],
             pmcid=r["pmcid"],
-            open_access=_bool(r["oa"]),
-            retracted=_bool(r["retracted"]),
-            claims=_int(r["claims"]),
+            open_access=as_bool(r["oa"]),
+            retracted=as_bool(r["retracted"]),
+            claims=as_int(r["claims"]),
         )
     return [out[n] for n in sorted(out)]
 
@@ -163,7 +164,7 @@ SEEDS = "SELECT ?a ?title WHERE { ?a a cb:SeedArticle . OPTIONAL { ?a dcterms:ti
 
 def seed_articles(store: QueryStoreLike) -> list[tuple[str, str]]:
     """(document id, title) of the seed article(s)."""
-    return [(document_id(r["a"]), r["title"] or "") for r in _rows(store, SEEDS, limit=100)]
+    return [(document_id(r["a"]), r["title"] or "") for r in select_rows(store, SEEDS, limit=100)]
 
 
 FULL_TEXTS = """
@@ -174,8 +175,8 @@ SELECT ?oa (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a cb:openAccess ?oa } GROUP BY ?o
 def full_text_counts(store: QueryStoreLike) -> dict[str, int]:
     """PMC articles: {"full text": n, "abstract only": m}."""
     out = {"full text": 0, "abstract only": 0}
-    for r in _rows(store, FULL_TEXTS):
-        out["full text" if r["oa"] == "true" else "abstract only"] += _int(r["n"])
+    for r in select_rows(store, FULL_TEXTS):
+        out["full text" if r["oa"] == "true" else "abstract only"] += as_int(r["n"])
     return out
 
 
@@ -203,7 +204,7 @@ ORDER BY DESC(?ended)
 def runs(store: QueryStoreLike, limit: int = 20) -> list[Run]:
     """Builds and refreshes (``prov:Activity`` in the run graph), latest first. Nothing depends
     on the shape of a run's IRI."""
-    rows = _rows(store, RUNS, limit=limit)
+    rows = select_rows(store, RUNS, limit=limit)
     return [
         Run(
             r["run"],

@@ -11,11 +11,11 @@ from kb.read.base import (
     METHODS,
     QueryStoreLike,
     _float,
-    _int,
-    _rows,
+    as_int,
     integer,
     literal,
     node,
+    select_rows,
     values_block,
 )
 from kb.read.iri_links import Span, local_name, source_links
@@ -93,7 +93,7 @@ NAMING = {"notation", "prefLabel", "label", "title", "hasPubMedId", "hasPubMedCe
 def _properties(store: QueryStoreLike, iri: str) -> dict[str, list[str]]:
     """Local name of each property of ``iri`` → its values (one index lookup)."""
     out: dict[str, list[str]] = defaultdict(list)
-    for r in _rows(store, PROPERTIES, {"node": node(iri)}, limit=1000):
+    for r in select_rows(store, PROPERTIES, {"node": node(iri)}, limit=1000):
         out[local_name(r["p"])].append(r["o"])
     return out
 
@@ -134,7 +134,7 @@ def find_evidence(
 ) -> str | None:
     """The evidence node of a sentence — for a question row without one — preferring one read
     from (or about) ``article``, then a finding whose concept is labelled ``label``."""
-    rows = _rows(
+    rows = select_rows(
         store,
         EVIDENCE_BY_SENTENCE,
         {"sentence": literal(sentence), "article": node(article), "want": literal(label or "")},
@@ -148,7 +148,7 @@ def evidence(
 ) -> Evidence | None:
     """One evidence node with its finding, the article (and its PubMed/PMC/DOI ids), every
     mention in its sentence, and the passage around the sentence."""
-    finding = _rows(store, FINDING_OF, {"evidence": node(evidence_iri)}, limit=1)
+    finding = select_rows(store, FINDING_OF, {"evidence": node(evidence_iri)}, limit=1)
     if not finding:
         return None
     f_iri = finding[0]["f"]
@@ -159,7 +159,7 @@ def evidence(
     named = [n for n in (concept, subject, article_iri_, kind) if n]
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     sparql = values_block(LABELS, "node", [node(n) for n in named])
-    for r in _rows(store, sparql, None, limit=100_000):
+    for r in select_rows(store, sparql, None, limit=100_000):
         if local_name(r["p"]) in NAMING:
             labels[r["node"]].setdefault(local_name(r["p"]), r["o"])
     art = labels.get(article_iri_, {})
@@ -180,10 +180,10 @@ def evidence(
         extractor=_first(e, "extractor") or "",
         version=_first(e, "extractorVersion") or "",
         score=_float(_first(e, "score")),
-        start=_int(_first(e, "start")),
-        end=_int(_first(e, "end")),
-        span_start=_int(_first(e, "spanStart")),
-        span_end=_int(_first(e, "spanEnd")),
+        start=as_int(_first(e, "start")),
+        end=as_int(_first(e, "end")),
+        span_start=as_int(_first(e, "spanStart")),
+        span_end=as_int(_first(e, "spanEnd")),
         source_text=_first(e, "sourceText") or "",
         article=article_iri_,
         title=art.get("title"),
@@ -208,7 +208,7 @@ def _replace(ev: Evidence, **changes) -> Evidence:
 
 
 def _sentence_spans(store: QueryStoreLike, ev: Evidence) -> list[Span]:
-    rows = _rows(
+    rows = select_rows(
         store,
         SAME_SENTENCE,
         {"src": literal(ev.source_text), "sentence": literal(ev.sentence)},
@@ -216,8 +216,8 @@ def _sentence_spans(store: QueryStoreLike, ev: Evidence) -> list[Span]:
     )
     spans = {}
     for r in rows:
-        start = _int(r["st"])
-        s, e = _int(r["ss"]) - start, _int(r["se"]) - start
+        start = as_int(r["st"])
+        s, e = as_int(r["ss"]) - start, as_int(r["se"]) - start
         main = r["e"] == ev.iri
         key = (s, e)
         if key not in spans or main:
@@ -234,14 +234,14 @@ def _passage(store: QueryStoreLike, ev: Evidence, spans: list[Span]) -> Passage 
     if ev.method != "text":
         return None
     if ev.source_text.startswith("pmid:"):
-        rows = _rows(store, ABSTRACT, {"article": node(ev.article)}, limit=1)
+        rows = select_rows(store, ABSTRACT, {"article": node(ev.article)}, limit=1)
         abstract = rows[0]["abstract"] if rows else None
         if abstract and ev.sentence in abstract:
             for paragraph in abstract.split("\n"):
                 at = paragraph.find(ev.sentence)
                 if at >= 0:
                     return _abstract_passage(store, ev, paragraph, at, spans)
-    rows = _rows(
+    rows = select_rows(
         store,
         SENTENCES_NEAR,
         {
@@ -255,12 +255,12 @@ def _passage(store: QueryStoreLike, ev: Evidence, spans: list[Span]) -> Passage 
     sentences: dict[int, tuple[int, str, str]] = {}
     mentions: dict[int, list[Span]] = defaultdict(list)
     for r in rows:
-        st = _int(r["st"])
-        sentences[st] = (_int(r["en"]), r["sentence"] or "", r["section"] or "")
+        st = as_int(r["st"])
+        sentences[st] = (as_int(r["en"]), r["sentence"] or "", r["section"] or "")
         mentions[st].append(
             Span(
-                _int(r["ss"]) - st,
-                _int(r["se"]) - st,
+                as_int(r["ss"]) - st,
+                as_int(r["se"]) - st,
                 r["kind"] or "",
                 r["label"] or "",
                 r["e"] == ev.iri,
@@ -300,7 +300,7 @@ def _passage(store: QueryStoreLike, ev: Evidence, spans: list[Span]) -> Passage 
 def _abstract_passage(
     store: QueryStoreLike, ev: Evidence, paragraph: str, at: int, own: list[Span]
 ) -> Passage:
-    rows = _rows(
+    rows = select_rows(
         store,
         SENTENCES_NEAR,
         {
@@ -322,11 +322,11 @@ def _abstract_passage(
             where = seen[sentence] = paragraph.find(sentence)
         if where < 0:
             continue
-        st = _int(r["st"])
+        st = as_int(r["st"])
         spans.append(
             Span(
-                _int(r["ss"]) - st + where,
-                _int(r["se"]) - st + where,
+                as_int(r["ss"]) - st + where,
+                as_int(r["se"]) - st + where,
                 r["kind"] or "",
                 r["label"] or "",
             )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kb.read.base import QueryStoreLike, _rows, node, values_block
+from kb.read.base import QueryStoreLike, node, select_rows, values_block
 from kb.read.iri_links import concept_iri, local_name
 
 CONCEPTS_LABELLED = "SELECT ?c WHERE { ?c skos:prefLabel ?label }"
@@ -51,7 +51,7 @@ def cell_cases(
     no step joins more than the cell's own cases."""
 
     def concepts(label: str) -> list[ox.NamedNode]:
-        rows = _rows(store, CONCEPTS_LABELLED, {"label": ox.Literal(label, language="en")},
+        rows = select_rows(store, CONCEPTS_LABELLED, {"label": ox.Literal(label, language="en")},
                      limit=100)  # fmt: skip
         return [node(r["c"]) for r in rows]
 
@@ -60,7 +60,7 @@ def cell_cases(
         return []
     treated: dict[str, str] = {}
     for c in treatments:
-        for r in _rows(store, TREATED_CASES, {"c": c}, limit=20_000):
+        for r in select_rows(store, TREATED_CASES, {"c": c}, limit=20_000):
             treated.setdefault(r["case"], r["tev"])
     if not treated:
         return []
@@ -69,16 +69,16 @@ def cell_cases(
     for i in range(0, len(cases), 500):
         for c in outcomes:
             sparql = values_block(CASE_OUTCOMES, "case", cases[i : i + 500])
-            for r in _rows(store, sparql, {"c": c}, limit=20_000):
+            for r in select_rows(store, sparql, {"c": c}, limit=20_000):
                 if r["case"] not in found or (r["time"] and not found[r["case"]][1]):
                     found[r["case"]] = (r["oev"], r["time"])
     chosen = sorted(found)[:limit]
     if not chosen:
         return []
-    info = {r["case"]: r for r in _rows(
+    info = {r["case"]: r for r in select_rows(
         store, values_block(CASE_LABELS, "case", [node(c) for c in chosen]), None, limit * 2)}  # fmt: skip
     evidences = [treated[c] for c in chosen] + [found[c][0] for c in chosen]
-    sentences = {r["e"]: r["sentence"] for r in _rows(
+    sentences = {r["e"]: r["sentence"] for r in select_rows(
         store, values_block(SENTENCES, "e", [node(e) for e in evidences]), None, limit * 4)}  # fmt: skip
     return [
         CellCase(
@@ -108,5 +108,5 @@ SELECT DISTINCT ?case WHERE {
 def condition_cases(store: QueryStoreLike, condition: str) -> set[str]:
     """IRIs of the cases with ``condition`` (a concept id) or a narrower condition: the cases a
     condition filter keeps."""
-    rows = _rows(store, CONDITION_CASES, {"condition": node(concept_iri(condition))}, 50_000)
+    rows = select_rows(store, CONDITION_CASES, {"condition": node(concept_iri(condition))}, 50_000)
     return {r["case"] for r in rows}
