@@ -63,7 +63,7 @@ from kb.cli import main as kb_main
 from kb.datadir import Build
 from kb.derived import rules, rules_digest
 from kb.jsonl import atomic_write
-from kb.publish import canonical_nquads
+from kb.publish import spool_build, spooled
 from kb.questions import Question, load_questions
 from kb.store import (
     DERIVED,
@@ -560,7 +560,9 @@ def main() -> None:
         demo_dir = Path(tmp) / "demo"
         kb_main(["-q", "demo", "--data-dir", str(demo_dir)])
         demo_build = Build.load(demo_dir)
-        demo = canonical_nquads(demo_build).decode().splitlines()
+        with spooled(demo_dir) as spool:  # the demo's graph as `kb build` writes it
+            spool_build(demo_build, spool)
+            demo = sorted(spool.path.read_text(encoding="utf-8").splitlines())
         kb = SyntheticKB(demo, args.articles, Mix(args.full, args.mesh, args.on_topic))
 
         start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Records → RDF: a Build becomes an rdflib Dataset with one named graph per source document.
+"""Records → RDF: a Build becomes named graphs, one per source document, made one at a time.
 
 Graphs (IRIs from ``kb.iris``):
 
@@ -9,21 +9,23 @@ Graphs (IRIs from ``kb.iris``):
 - ``graph/vocabulary``: the SKOS concepts findings point at;
 - ``graph/runs``: the run history (builds and refreshes as prov:Activities), and which run last
   wrote each document graph;
-- ``graph/topics``: the KB's topic queries and the articles each found.
+- ``graph/topics``: the KB's topic queries and the articles each found;
+- ``graph/ontology``: the Casebook ontology (its blank nodes skolemised).
 
-One graph per document lets a later refresh swap a single document (``replace_document_graph``)
-without touching the rest. Everything here is a pure function of its inputs: no blank nodes,
-no clock, so the same Build always gives the same quads (``to_nquads`` is byte-identical).
+Each graph is an IRI and an iterator of its triples, made one at a time (``kb.nquads`` writes
+them): no rdflib Dataset of the whole KB is ever built. One graph per document lets a refresh
+swap a single document without touching the rest. Everything here is a pure function of its
+inputs: no blank nodes, no clock, so the same Build always gives the same quads.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
 from kb import iris
@@ -45,6 +47,8 @@ from kb.graph_findings import (
 from kb.graph_terms import CB, PREFIXES, Triple, date_time, text
 from kb.records import CitedBy, Extraction, FullText, PubmedRecord
 from kb.vocab import Vocabulary
+
+ONTOLOGY_GRAPH = URIRef(iris.BASE + "graph/ontology")
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def index(build: Build) -> Sources:
 
 
 def document_ids(build: Build) -> list[str]:
-    """Every source document of a build, i.e. every document graph ``build_dataset`` makes."""
+    """Every source document of a build, i.e. every document graph ``content_graphs`` makes."""
     src = index(build)
     return sorted(
         {src.seed_document, *src.records, *src.fulltexts, *src.cited_by, *src.extractions}
@@ -97,15 +101,9 @@ def document_triples(src: Sources, document: str) -> Iterator[Triple]:
         yield from extraction_triples(src.extractions[document], src.pmc_to_pmid)
 
 
-def graph_for_document(build: Build, document: str, src: Sources | None = None) -> Graph:
-    """The named graph of one document (identifier ``iris.graph(document)``); pass ``src`` from
-    ``index(build)`` when building many, to index the build once."""
-    return _graph(iris.graph(document), document_triples(src or index(build), document))
-
-
-def vocabulary_graph(
+def vocabulary_triples(
     vocab: Vocabulary, extractions: Iterable[Extraction], records: Iterable[PubmedRecord] = ()
-) -> Graph:
+) -> Iterator[Triple]:
     """The whole vocabulary as SKOS, plus any concept the extractions use that it lacks
     ("age", "sex", "mesh:D…"), so every cb:concept of a finding is a skos:Concept; and the
     name PubMed gives each MeSH qualifier the records use (``rdfs:label``, as NLM's MeSH RDF
@@ -117,7 +115,7 @@ def vocabulary_graph(
     for record in records:
         for heading in record.mesh_headings:
             for q in heading.qualifiers:
-                if q.name and (q.ui not in qualifiers or q.name < qualifiers[q.ui]):
+                if q.ui and q.name and (q.ui not in qualifiers or q.name < qualifiers[q.ui]):
                     qualifiers[q.ui] = q.name
 
     def triples() -> Iterator[Triple]:
@@ -140,10 +138,10 @@ def vocabulary_graph(
         for ui, name in sorted(qualifiers.items()):
             yield (iris.mesh_term(ui), RDFS.label, text(name))
 
-    return _graph(iris.VOCABULARY_GRAPH, triples())
+    return triples()
 
 
-def run_graph(build: Build, documents: Iterable[str]) -> Graph:
+def run_triples(build: Build, documents: Iterable[str]) -> Iterator[Triple]:
     """The run history as prov:Activities (builds and refreshes that changed the graph), which
     run last wrote each document graph, and the article each graph is derived from."""
     seed = iris.seed_article(build.seed.sha256[:12])
@@ -183,10 +181,10 @@ def run_graph(build: Build, documents: Iterable[str]) -> Graph:
                 yield (iris.graph(document), PROV.wasGeneratedBy, written_by[document])
             yield (iris.graph(document), PROV.wasDerivedFrom, iris.article(document, pmc_to_pmid))
 
-    return _graph(iris.RUNS_GRAPH, triples())
+    return triples()
 
 
-def topics_graph(build: Build) -> Graph:
+def topic_triples(build: Build) -> Iterator[Triple]:
     """The KB's topic queries (ESearch terms) and the articles each found."""
     pmc_to_pmid = index(build).pmc_to_pmid
 
@@ -199,34 +197,29 @@ def topics_graph(build: Build) -> Graph:
             for pmid in topic.pmids:
                 yield (node, CB.result, iris.article(f"pmid:{pmid}", pmc_to_pmid))
 
-    return _graph(iris.TOPICS_GRAPH, triples())
+    return triples()
 
 
-def build_dataset(build: Build, vocab: Vocabulary) -> Dataset:
-    """The whole knowledge graph of a build: document graphs, vocabulary and run graphs."""
-    src = index(build)
-    documents = document_ids(build)
-    graphs = [graph_for_document(build, d, src) for d in documents]
-    graphs += [
-        vocabulary_graph(vocab, build.extractions, build.records),
-        run_graph(build, documents),
-    ]
+def content_graphs(
+    build: Build, vocab: Vocabulary, src: Sources | None = None
+) -> Iterator[tuple[URIRef, Iterator[Triple]]]:
+    """Every graph of a build but the run history (which says when, ``run_triples``): each
+    document's, the vocabulary, the topics (if any) and the ontology, one at a time."""
+    src = src or index(build)
+    for document in document_ids(build):
+        yield iris.graph(document), document_triples(src, document)
+    yield iris.VOCABULARY_GRAPH, vocabulary_triples(vocab, build.extractions, build.records)
     if build.topics:
-        graphs.append(topics_graph(build))
-    dataset = Dataset()
-    for prefix, namespace in PREFIXES.items():
-        dataset.bind(prefix, namespace)
-    for g in graphs:
-        replace_document_graph(dataset, g)
-    return dataset
+        yield iris.TOPICS_GRAPH, topic_triples(build)
+    yield ONTOLOGY_GRAPH, ontology_triples()
 
 
-def replace_document_graph(dataset: Dataset, graph: Graph) -> None:
-    """Put ``graph`` into ``dataset`` under its identifier, dropping what that graph held."""
-    dataset.remove_graph(graph.identifier)
-    target = dataset.graph(graph.identifier)
-    for t in graph:
-        target.add(t)
+def ontology_triples() -> Iterator[Triple]:
+    """The ontology with its blank nodes (owl:unionOf lists) as IRIs named by rdflib's
+    canonical labelling: a store renames blank nodes at random, IRIs it keeps, so the stored
+    dataset dumps to the same bytes every time."""
+    canonical = to_canonical_graph(ontology_graph())
+    yield from canonical.skolemize(authority=iris.BASE.rstrip("/"), basepath="/genid/")
 
 
 def union_graph(dataset: Dataset) -> Graph:
@@ -237,14 +230,6 @@ def union_graph(dataset: Dataset) -> Graph:
     for s, p, o, _ in dataset.quads((None, None, None, None)):
         union.add((s, p, o))
     return union
-
-
-def to_nquads(dataset: Dataset) -> str:
-    """N-Quads with the lines sorted: a canonical text, equal for equal datasets (no bnodes)."""
-    with warnings.catch_warnings():  # rdflib's own N-Quads writer calls a deprecated method
-        warnings.simplefilter("ignore", DeprecationWarning)
-        lines = dataset.serialize(format="nquads").splitlines()
-    return "".join(f"{line}\n" for line in sorted(set(lines)) if line.strip())
 
 
 def ontology_graph() -> Graph:
@@ -260,10 +245,3 @@ def shapes_graph() -> Graph:
 def _read_turtle(name: str) -> Graph:
     data = (resources.files("casebook_data") / name).read_text("utf-8")
     return Graph().parse(data=data, format="turtle")
-
-
-def _graph(identifier: URIRef, triples: Iterable[Triple]) -> Graph:
-    g = Graph(identifier=identifier)
-    for t in triples:
-        g.add(t)
-    return g

@@ -181,12 +181,18 @@ def record_triples(r: PubmedRecord) -> Iterator[Triple]:
 
 
 def mesh_heading_triples(article: URIRef, node: URIRef, h: MeshHeading) -> Iterator[Triple]:
+    """A heading; an old-format record's (names without ``UI`` attributes) keeps its names as
+    text and has no MeSH IRIs, since none can be named from a name alone."""
     yield (article, CB.meshHeading, node)
     yield (node, RDF.type, CB.MeshHeading)
-    yield (node, CB.descriptor, iris.mesh_term(h.descriptor_ui))
+    if h.descriptor_ui:
+        yield (node, CB.descriptor, iris.mesh_term(h.descriptor_ui))
     yield (node, RDFS.label, text(h.descriptor_name))
     yield (node, CB.majorTopic, boolean(h.major))
     for q in h.qualifiers:
+        if not q.ui:
+            yield from optional(node, CB.qualifierName, q.name)
+            continue
         yield (node, CB.qualifier, iris.mesh_term(q.ui))
         if q.major:
             yield (node, CB.majorQualifier, iris.mesh_term(q.ui))

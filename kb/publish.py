@@ -4,66 +4,78 @@ The data directory's files are the source of truth and the store is made from th
 is a pure function of the build, so a crash anywhere is repaired by making the graphs again.
 ``build.json`` names the store version the files make; ``ensure_store`` rebuilds the store when
 the current version is another (a crash between saving the files and switching the store).
+
+The graphs are made one document at a time and written as canonical N-Quads to a spool file
+(``kb.nquads``), hashed as they go; the store bulk-loads that file. Memory is then bounded by
+the largest graph, not the KB (an rdflib Dataset of the whole KB took ~1 GB per 1,000 records).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import tempfile
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from rdflib import Dataset, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import URIRef
 
 from kb import __version__, iris
 from kb.check_store import store_problems
 from kb.datadir import Build
 from kb.graph import (
-    build_dataset,
+    content_graphs,
     document_ids,
-    graph_for_document,
+    document_triples,
     index,
-    ontology_graph,
-    run_graph,
-    to_nquads,
-    topics_graph,
-    vocabulary_graph,
+    run_triples,
+    topic_triples,
+    vocabulary_triples,
 )
+from kb.graph_terms import Triple
 from kb.keep import refuse_loss, stored_build
+from kb.nquads import Spool, nquad_lines
 from kb.records import RunRecord
 from kb.store import (
     content_digest,
     current_version,
     manifest,
+    store_root,
     update_store,
     updated_digests,
-    version_digests,
     version_name,
+    with_derived,
     write_store,
 )
 from kb.vocab import load_vocabulary
 
 log = logging.getLogger(__name__)
 
-ONTOLOGY_GRAPH = URIRef(iris.BASE + "graph/ontology")
 RUNS = str(iris.RUNS_GRAPH)
 
 
-def canonical_nquads(build: Build) -> bytes:
-    """Sorted N-Quads: the same build gives the same bytes (and the same store version)."""
-    dataset = build_dataset(build, load_vocabulary())
-    ontology = dataset.graph(ONTOLOGY_GRAPH)  # labels of kinds, classes and properties
-    for triple in _skolemized(ontology_graph()):
-        ontology.add(triple)
-    return to_nquads(dataset).encode("utf-8")
+@contextmanager
+def spooled(data_dir: Path) -> Iterator[Spool]:
+    """A new spool file beside the store's versions, removed afterwards (``kb.store`` prunes
+    one a crash left)."""
+    root = store_root(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=root, prefix=".spool-", suffix=".nq")
+    path = Path(name)
+    try:
+        with open(handle, "wb"):
+            pass
+        yield Spool(path)
+    finally:
+        path.unlink(missing_ok=True)
 
 
-def _skolemized(graph):
-    """The ontology's blank nodes (owl:unionOf lists) as IRIs named by rdflib's canonical
-    labelling: a store renames blank nodes at random, IRIs it keeps, so the stored dataset
-    dumps to the same bytes every time."""
-    return to_canonical_graph(graph).skolemize(authority=iris.BASE.rstrip("/"), basepath="/genid/")
+def spool_build(build: Build, spool: Spool) -> None:
+    """Write every graph of ``build``, its run history as it stands included."""
+    for graph, triples in content_graphs(build, load_vocabulary()):
+        spool.add(graph, triples)
+    spool.add(iris.RUNS_GRAPH, run_triples(build, document_ids(build)))
 
 
 def publish(build: Build, data_dir: Path) -> int:
@@ -72,36 +84,39 @@ def publish(build: Build, data_dir: Path) -> int:
     Rebuilding what the store already holds (the same graphs but the run history) records no
     new run and writes no new version: a no-op build leaves the graph byte-identical. A build
     that would drop stored records because requests failed raises ``WouldLose`` first."""
-    refuse_loss(stored_build(data_dir), build)
-    data = canonical_nquads(_with_runs(build, []))
-    digests = version_digests(data)
+    if build.info.report.failures:  # only then can it lose records: read the stored ones
+        refuse_loss(stored_build(data_dir), build)
     if damage := store_problems(data_dir):  # written again below, whatever it held
         log.warning("the store is damaged (%s): writing it again", damage[0])
     previous = {} if damage else manifest(data_dir)
-    if content_digest(digests, (RUNS,)) == content_digest(previous, (RUNS,)):
-        build.runs = _saved_runs(data_dir)
-        log.info("the graph is unchanged: no new version, no new run recorded")
-    else:
-        build.runs = [
-            RunRecord(build.info.finished_at, "build", __version__, documents=document_ids(build))
-        ]
-    data = canonical_nquads(build)
-    build.info.store_version = version_name(version_digests(data))
-    build.save(data_dir)
-    write_store(data_dir, data)
-    return data.count(b"\n")
+    documents = document_ids(build)
+    with spooled(data_dir) as spool:
+        for graph, triples in content_graphs(build, load_vocabulary()):
+            spool.add(graph, triples)
+        if content_digest(with_derived(spool.digests)) == content_digest(previous, (RUNS,)):
+            build.runs = _saved_runs(data_dir)
+            log.info("the graph is unchanged: no new version, no new run recorded")
+        else:
+            build.runs = [RunRecord(build.info.finished_at, "build", __version__, documents)]
+        spool.add(iris.RUNS_GRAPH, run_triples(build, documents))
+        build.info.store_version = version_name(with_derived(spool.digests))
+        build.save(data_dir)
+        write_store(data_dir, spool)
+        return spool.quads
 
 
 def publish_changes(build: Build, data_dir: Path, documents: list[str]) -> str:
     """Save a refreshed build and replace the graphs of ``documents`` (plus the vocabulary,
     topics and run graphs, which depend on every document) in a new store version."""
     src = index(build)
-    graphs = {str(iris.graph(d)): _nquads(graph_for_document(build, d, src)) for d in documents}
+    graphs = {str(iris.graph(d)): _nquads(iris.graph(d), document_triples(src, d))
+              for d in documents}  # fmt: skip
     graphs[str(iris.VOCABULARY_GRAPH)] = _nquads(
-        vocabulary_graph(load_vocabulary(), build.extractions, build.records)
+        iris.VOCABULARY_GRAPH,
+        vocabulary_triples(load_vocabulary(), build.extractions, build.records),
     )
-    graphs[str(iris.TOPICS_GRAPH)] = _nquads(topics_graph(build)) if build.topics else b""
-    graphs[RUNS] = _nquads(run_graph(build, document_ids(build)))
+    graphs[str(iris.TOPICS_GRAPH)] = _nquads(iris.TOPICS_GRAPH, topic_triples(build))
+    graphs[RUNS] = _nquads(iris.RUNS_GRAPH, run_triples(build, document_ids(build)))
     build.info.store_version = version_name(updated_digests(data_dir, graphs))
     build.save(data_dir)
     update_store(data_dir, graphs)
@@ -115,10 +130,11 @@ def ensure_store(build: Build, data_dir: Path) -> bool:
         return False
     log.warning("the store does not match the saved build (an interrupted run?): rebuilding it")
     started = time.perf_counter()
-    data = canonical_nquads(build)
-    build.info.store_version = version_name(version_digests(data))
-    build.save(data_dir)
-    write_store(data_dir, data)
+    with spooled(data_dir) as spool:
+        spool_build(build, spool)
+        build.info.store_version = version_name(with_derived(spool.digests))
+        build.save(data_dir)
+        write_store(data_dir, spool)
     log.info("store rebuilt in %.1f s", time.perf_counter() - started)
     return True
 
@@ -130,13 +146,5 @@ def _saved_runs(data_dir: Path) -> list[RunRecord]:
         return []
 
 
-def _with_runs(build: Build, runs: list[RunRecord]) -> Build:
-    return dataclasses.replace(build, runs=runs)
-
-
-def _nquads(graph) -> bytes:
-    dataset = Dataset()
-    target = dataset.graph(graph.identifier)
-    for triple in graph:
-        target.add(triple)
-    return to_nquads(dataset).encode("utf-8")
+def _nquads(graph: URIRef, triples: Iterable[Triple]) -> bytes:
+    return b"".join(nquad_lines(graph, triples))

@@ -18,19 +18,11 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from kb import iris
 from kb.datadir import Build
-from kb.graph import (
-    build_dataset,
-    document_ids,
-    graph_for_document,
-    ontology_graph,
-    replace_document_graph,
-    shapes_graph,
-    to_nquads,
-    union_graph,
-)
+from kb.graph import ONTOLOGY_GRAPH, document_ids, ontology_graph, shapes_graph, union_graph
 from kb.graph_terms import BIBO, CITO, FABIO, value, xsd_duration
 from kb.records import Case, Evidence, Extraction, Finding, Relation
 from kb.vocab import Vocabulary, load_vocabulary
+from tests.graphs import build_dataset, graph_of, replace_graph, to_nquads
 
 CB = iris.CB
 SEED_SHA12 = "f0036fb653a4"
@@ -59,7 +51,7 @@ def vocab() -> Vocabulary:
 
 @pytest.fixture(scope="module")
 def dataset(demo_build: Build, vocab: Vocabulary) -> Dataset:
-    return build_dataset(demo_build, vocab)
+    return build_dataset(demo_build)
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +239,7 @@ def test_concepts_are_skos_with_mesh_exact_match(dataset, vocab):
 def test_one_named_graph_per_extraction_document(demo_build, dataset):
     graphs = {g.identifier for g in dataset.graphs() if len(g)}
     expected = {iris.graph(d) for d in document_ids(demo_build)}
-    assert graphs == expected | {iris.VOCABULARY_GRAPH, iris.RUNS_GRAPH}
+    assert graphs == expected | {iris.VOCABULARY_GRAPH, iris.RUNS_GRAPH, ONTOLOGY_GRAPH}
     for e in demo_build.extractions:
         g = named(dataset, e.document)
         assert all((iris.finding(f.id), RDF.type, CB.Finding) in g for f in e.findings)
@@ -286,7 +278,7 @@ def test_pmc_documents_map_to_the_pmid_article(dataset):
 
 def test_same_build_gives_identical_quads(demo_build, dataset, vocab, tmp_path):
     demo_build.save(tmp_path)
-    again = build_dataset(Build.load(tmp_path), vocab)
+    again = build_dataset(Build.load(tmp_path))
     first = to_nquads(dataset)
     assert first == to_nquads(again)
     assert "_:" not in first  # no blank nodes anywhere
@@ -306,13 +298,13 @@ def test_graph_for_document_replaces_one_graph(demo_build, dataset):
     for quad in dataset.quads((None, None, None, None)):
         copy.add(quad)
     document = "pmid:99000002"
-    rebuilt = graph_for_document(demo_build, document)
+    rebuilt = graph_of(demo_build, document)
     assert rebuilt.identifier == iris.graph(document)
     assert set(rebuilt) == set(named(dataset, document))
-    replace_document_graph(copy, Graph(identifier=rebuilt.identifier))
+    replace_graph(copy, Graph(identifier=rebuilt.identifier))
     assert len(copy.graph(iris.graph(document))) == 0
     assert len(copy.graph(iris.graph("pmid:99000003"))) == len(named(dataset, "pmid:99000003"))
-    replace_document_graph(copy, rebuilt)
+    replace_graph(copy, rebuilt)
     assert to_nquads(copy) == to_nquads(dataset)
 
 
@@ -438,10 +430,10 @@ def test_hostile_extraction_serialises_to_valid_nquads(demo_build):
         relations=[Relation("led_to", "f 1>", "f{2}", time="P3.5M")],
     )
     build = dataclasses.replace(demo_build, extractions=[hostile])
-    g = graph_for_document(build, doc)
+    g = graph_of(build, doc)
     assert len(g) > 30
     nquads = Dataset()
-    replace_document_graph(nquads, g)
+    replace_graph(nquads, g)
     text = to_nquads(nquads)
     store = pyoxigraph.Store()
     store.load(text.encode(), pyoxigraph.RdfFormat.N_QUADS)  # a strict parser accepts it

@@ -233,7 +233,6 @@ def test_the_benchmark_graph_has_the_builders_shapes_and_answers_every_question(
     from kb.datadir import Build
     from kb.derived import rules_digest
     from kb.graph import ontology_graph, shapes_graph, union_graph
-    from kb.publish import canonical_nquads
     from kb.store import (
         DERIVED,
         dump_nquads,
@@ -242,9 +241,10 @@ def test_the_benchmark_graph_has_the_builders_shapes_and_answers_every_question(
         version_name,
         write_store,
     )
+    from tests.graphs import build_nquads
 
     bench = _benchmark_module()
-    demo = canonical_nquads(Build.load(kb_dir)).decode().splitlines()
+    demo = build_nquads(Build.load(kb_dir)).decode().splitlines()
     kb = bench.SyntheticKB(demo, 120, bench.Mix(full=0.2, mesh=0.3, on_topic=0.5))
     assert {kb.tier(i) for i in range(120)} == {"full", "mesh", "meta"}
     nquads, digests = tmp_path / "g.nq", {}

@@ -20,7 +20,7 @@ from kb import iris
 from kb.cli import main
 from kb.datadir import Build
 from kb.lock import exclusive
-from kb.publish import RUNS, canonical_nquads, publish
+from kb.publish import RUNS, publish
 from kb.store import (
     content_digest,
     dump_nquads,
@@ -29,6 +29,7 @@ from kb.store import (
     open_store,
     write_store,
 )
+from tests.graphs import build_nquads
 from tests.test_client import make_settings
 
 OPTIONS = BuildOptions(cited_by=True, cited_by_limit=10, progress=False)
@@ -195,7 +196,7 @@ def test_a_refresh_finds_revised_retracted_corrected_new_and_deleted_records(
     assert (str(iris.CB.Refresh), str(iris.article(f"pmid:{NEW_CITING}"))) in runs
     # the incremental store equals the store a full rebuild from the saved files makes
     full = tmp_path / "full"
-    write_store(full, canonical_nquads(Build.load(data)))
+    write_store(full, build_nquads(Build.load(data)))
     assert dump_nquads(data) == dump_nquads(full)
     assert manifest(data) == manifest(full)
 

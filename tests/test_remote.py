@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from kb.datadir import Build
-from kb.publish import canonical_nquads
 from kb.questions import QuestionError, load_questions
 from kb.remote import EmbeddedStore, RemoteStore, check_store_url, open_any
 from kb.serve.process import find_oxigraph, stop_server, wait_ready
 from kb.store import StoreError
 from tests.conftest import free_port
+from tests.graphs import build_nquads
 
 HOSTILE = [
     'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o',
@@ -42,7 +42,7 @@ def remote(kb_dir, tmp_path_factory) -> Iterator[RemoteStore]:
         wait_ready(f"http://127.0.0.1:{port}/query", timeout=20, proc=proc)
         store = RemoteStore(f"http://127.0.0.1:{port}")
         store.replace(b"<urn:old:a> <urn:old:b> <urn:old:c> <urn:old:graph> .\n")
-        store.replace(canonical_nquads(Build.load(kb_dir)))  # must drop the earlier dataset
+        store.replace(build_nquads(Build.load(kb_dir)))  # must drop the earlier dataset
         yield store
     finally:
         stop_server(proc)

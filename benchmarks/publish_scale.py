@@ -1,0 +1,159 @@
+"""Peak memory and CPU of the publish step (a build's graph → the store) as the KB grows.
+
+    .venv/bin/python benchmarks/publish_scale.py [--sizes 1000 5000 10000] [--keep DIR]
+
+Every record is SYNTHETIC: a PubMed-DTD-shaped article (PMIDs 98000000+, titles say
+"SYNTHETIC") with authors, a structured abstract from ``ingest.nlp.synthetic`` and MeSH
+headings whose descriptor and qualifier UI/name pairs are taken from the project's own
+vocabulary and demo corpus (never made up). The records go through the product's parser
+(``parse_pubmed_xml``) and extractor (``extract_articles``), once, for the largest size; each
+size is then saved as a data directory (``Build.save``) and published by a fresh process that
+does what ``kb build`` does after extraction (``Build.load`` + ``kb.publish.publish``): its
+peak RSS and CPU seconds (user + system) are what is printed. Figures only, nothing asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.demo import demo_corpus, demo_seed  # noqa: E402
+from ingest.entrez.pubmed_xml import parse_pubmed_xml  # noqa: E402
+from ingest.nlp.run import extract_articles  # noqa: E402
+from ingest.nlp.synthetic import generate  # noqa: E402
+from kb.datadir import Build, BuildInfo  # noqa: E402
+from kb.records import BuildReport  # noqa: E402
+from kb.vocab import load_vocabulary  # noqa: E402
+
+FIRST_PMID = 98_000_000
+CHILD = """
+import sys, time
+from pathlib import Path
+from kb.datadir import Build
+from kb.publish import publish
+data = Path(sys.argv[1])
+started = time.perf_counter()
+quads = publish(Build.load(data), data)
+print(quads, round(time.perf_counter() - started, 1))
+"""
+
+
+def mesh_pool() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(descriptors, qualifiers) as UI/name pairs the project already holds: the vocabulary's
+    MeSH-mapped concepts and the demo corpus's headings."""
+    descriptors = {(c.mesh, c.label) for c in load_vocabulary().concepts.values() if c.mesh}
+    qualifiers: set[tuple[str, str]] = set()
+    with demo_corpus() as corpus:
+        for path in sorted((corpus / "pubmed").glob("*.xml")):
+            for record in parse_pubmed_xml(path.read_bytes()):
+                for h in record.mesh_headings:
+                    descriptors.add((h.descriptor_ui, h.descriptor_name))
+                    qualifiers.update((q.ui, q.name) for q in h.qualifiers)
+    return sorted(descriptors), sorted(qualifiers)
+
+
+def record_xml(i: int, text: str, rng: random.Random, mesh) -> str:
+    """One SYNTHETIC <PubmedArticle>: 3-8 authors, the abstract's sections, 8-14 headings."""
+    descriptors, qualifiers = mesh
+    title, *paragraphs = text.split("\n\n")
+    sections = "".join(
+        f'<AbstractText Label="{escape(p.split(":", 1)[0])}">'
+        f"{escape(p.split(':', 1)[1].strip())}</AbstractText>"
+        for p in paragraphs
+    )
+    authors = "".join(
+        f'<Author ValidYN="Y"><LastName>Synthetic{i % 997}x{k}</LastName>'
+        f"<ForeName>Author</ForeName><Initials>A</Initials></Author>"
+        for k in range(rng.randint(3, 8))
+    )
+    headings = ""
+    for ui, name in rng.sample(descriptors, rng.randint(8, 14)):
+        quals = "".join(
+            f'<QualifierName UI="{q}" MajorTopicYN="{rng.choice("NY")}">{escape(n)}</QualifierName>'
+            for q, n in rng.sample(qualifiers, rng.randint(0, 2))
+        )
+        headings += (f'<MeshHeading><DescriptorName UI="{ui}" MajorTopicYN="N">{escape(name)}'
+                     f"</DescriptorName>{quals}</MeshHeading>")  # fmt: skip
+    pmid = FIRST_PMID + i
+    return (
+        f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}'
+        f"</PMID><DateRevised><Year>2024</Year><Month>01</Month><Day>02</Day></DateRevised>"
+        f'<Article PubModel="Print"><Journal><JournalIssue CitedMedium="Print"><Volume>1</Volume>'
+        f"<PubDate><Year>{2000 + i % 25}</Year></PubDate></JournalIssue><Title>Journal of "
+        f"Synthetic Case Reports</Title><ISOAbbreviation>J Synth Case Rep</ISOAbbreviation>"
+        f"</Journal><ArticleTitle>SYNTHETIC {escape(title)}</ArticleTitle><Abstract>{sections}"
+        f'</Abstract><AuthorList CompleteYN="Y">{authors}</AuthorList><Language>eng</Language>'
+        f'<PublicationTypeList><PublicationType UI="D002363">Case Reports</PublicationType>'
+        f"</PublicationTypeList></Article><MeshHeadingList>{headings}</MeshHeadingList>"
+        f'</MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pubmed">{pmid}'
+        f"</ArticleId></ArticleIdList></PubmedData></PubmedArticle>"
+    )
+
+
+def synthetic_build(n: int) -> Build:
+    rng = random.Random(18)
+    mesh = mesh_pool()
+    texts = [text for text, _ in generate(n, seed=18)]
+    xml = "".join(record_xml(i, t, rng, mesh) for i, t in enumerate(texts))
+    records = parse_pubmed_xml(f"<PubmedArticleSet>{xml}</PubmedArticleSet>".encode())
+    started = time.perf_counter()
+    extractions = extract_articles(records, [])
+    print(f"extracted {n:,} SYNTHETIC records in {time.perf_counter() - started:.0f} s")
+    info = BuildInfo(BuildReport(), "2026-12-02T00:00:00Z", seed="SYNTHETIC benchmark")
+    return Build(demo_seed(), [], records, [], [], info, extractions)
+
+
+def subset(build: Build, n: int) -> Build:
+    records = build.records[:n]
+    keep = {f"pmid:{r.pmid}" for r in records}
+    extractions = [e for e in build.extractions if e.document.split("#")[0] in keep]
+    info = dataclasses.replace(build.info, store_version="")
+    return dataclasses.replace(build, records=records, extractions=extractions, info=info)
+
+
+def publish_in_child(data: Path) -> tuple[int, float, float, float]:
+    """(quads, wall s of publish, peak RSS MB, CPU s) of a fresh process publishing ``data``."""
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(data)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"publish of {data} failed (exit {proc.returncode})")
+    quads, wall = out.split()
+    return int(quads), float(wall), usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
+    parser.add_argument("--keep", type=Path, help="leave the data directories here")
+    args = parser.parse_args()
+    print("SYNTHETIC records only (fictional PMIDs 98000000+).")
+    whole = synthetic_build(max(args.sizes))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp)
+        print(f"{'records':>8} {'quads':>10} {'quads/rec':>9} {'publish s':>9} "
+              f"{'peak RSS MB':>11} {'CPU s':>7} {'CPU s/1k':>8} {'MB/1k':>6}")  # fmt: skip
+        for n in sorted(args.sizes):
+            data = root / f"kb-{n}"
+            subset(whole, n).save(data)
+            quads, wall, rss, cpu = publish_in_child(data)
+            print(f"{n:>8,} {quads:>10,} {quads / n:>9.0f} {wall:>9.1f} {rss:>11,.0f} "
+                  f"{cpu:>7.1f} {cpu * 1000 / n:>8.1f} {rss * 1000 / n:>6.0f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
