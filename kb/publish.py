@@ -6,7 +6,7 @@ is a pure function of the build, so a crash anywhere is repaired by making the g
 the current version is another (a crash between saving the files and switching the store).
 
 The graphs are made one document at a time and written as canonical N-Quads to a spool file
-(``kb.nquads``), hashed as they go; the store bulk-loads that file. Memory is then bounded by
+(``kb.graph.nquads``), hashed as they go; the store bulk-loads that file. Memory is then bounded by
 the largest graph, not the KB (an rdflib Dataset of the whole KB took ~1 GB per 1,000 records).
 """
 
@@ -33,9 +33,9 @@ from kb.graph import (
     topic_triples,
     vocabulary_triples,
 )
-from kb.graph_terms import Triple
+from kb.graph.nquads import Spool, nquad_lines
+from kb.graph.terms import Triple
 from kb.keep import refuse_loss, stored_build
-from kb.nquads import Spool, nquad_lines
 from kb.records import RunRecord
 from kb.store import (
     content_digest,

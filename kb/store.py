@@ -27,8 +27,8 @@ import pyoxigraph as ox
 
 from kb import failpoints, iris
 from kb.derived import rules, rules_digest
+from kb.graph.nquads import Spool
 from kb.jsonl import atomic_write
-from kb.nquads import Spool
 from kb.query_shape import shape_problem
 from kb.seal import seal_path, version_problems, write_seal
 

@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from kb import iris
 from kb.datadir import Build
 from kb.graph import ONTOLOGY_GRAPH, document_ids, ontology_graph, shapes_graph, union_graph
-from kb.graph_terms import BIBO, CITO, FABIO, value, xsd_duration
+from kb.graph.terms import BIBO, CITO, FABIO, value, xsd_duration
 from kb.records import Case, Evidence, Extraction, Finding, Relation
 from kb.vocab import Vocabulary, load_vocabulary
 from tests.graphs import build_dataset, graph_of, replace_graph, to_nquads

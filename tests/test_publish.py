@@ -1,4 +1,4 @@
-"""The streamed publish (kb.publish, kb.nquads): the graph it writes is the one a whole rdflib
+"""The streamed publish (kb.publish, kb.graph.nquads): the graph it writes is the one a whole rdflib
 Dataset gave, document by document and hashed as it goes; the store holds exactly that; no
 document triple goes through rdflib; old-format PubMed records (MeSH without UIs) publish."""
 

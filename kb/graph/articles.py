@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kb import iris
-from kb.graph_terms import (
+from kb.graph.terms import (
     BIBO,
     CB,
     CITO,

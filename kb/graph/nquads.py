@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from kb.graph_terms import Triple
+from kb.graph.terms import Triple
 
 
 def nquad_lines(graph: URIRef, triples: Iterable[Triple]) -> list[bytes]:

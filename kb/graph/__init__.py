@@ -12,7 +12,7 @@ Graphs (IRIs from ``kb.iris``):
 - ``graph/topics``: the KB's topic queries and the articles each found;
 - ``graph/ontology``: the Casebook ontology (its blank nodes skolemised).
 
-Each graph is an IRI and an iterator of its triples, made one at a time (``kb.nquads`` writes
+Each graph is an IRI and an iterator of its triples, made one at a time (``kb.graph.nquads`` writes
 them): no rdflib Dataset of the whole KB is ever built. One graph per document lets a refresh
 swap a single document without touching the rest. Everything here is a pure function of its
 inputs: no blank nodes, no clock, so the same Build always gives the same quads.
@@ -30,21 +30,21 @@ from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
 from kb import iris
 from kb.datadir import Build
-from kb.graph_articles import (
+from kb.graph.articles import (
     cited_by_triples,
     fulltext_triples,
     record_triples,
     seed_document_id,
     seed_triples,
 )
-from kb.graph_findings import (
+from kb.graph.findings import (
     concept_ids,
     concept_triples,
     extraction_triples,
     mesh_id,
     used_concepts,
 )
-from kb.graph_terms import CB, PREFIXES, Triple, date_time, text
+from kb.graph.terms import CB, PREFIXES, Triple, date_time, text
 from kb.records import CitedBy, Extraction, FullText, PubmedRecord
 from kb.vocab import Vocabulary
 

@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
 from kb import iris
-from kb.graph_terms import (
+from kb.graph.terms import (
     CB,
     Triple,
     decimal,
