@@ -30,8 +30,10 @@ import dataclasses
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kb import __version__, failpoints
 from kb.jsonl import atomic_write, dumps_json, dumps_jsonl, read_json, read_jsonl
@@ -50,10 +52,30 @@ from kb.seal import FileSeal
 
 COMMIT = "COMMIT"
 INFO = "build.json"
-DATA_FILES = (  # every file ``Build.files`` writes besides build.json, which seals them
-    "seed.json", "references.jsonl", "records.jsonl", "fulltexts.jsonl", "cited_by.jsonl",
-    "extractions.jsonl", "topics.jsonl", "runs.jsonl",
-)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ListFile:
+    """One JSONL file of a build: the ``Build`` field it holds, the record type of its lines,
+    and the key its lines are sorted by (None: kept in the order made, e.g. reference order)."""
+
+    name: str
+    field: str
+    kind: type
+    order: Callable[[Any], Any] | None = None
+
+
+LIST_FILES = (  # the one table of the build's JSONL files: save, load and repair read it
+    ListFile("references.jsonl", "resolutions", Resolution),
+    ListFile("records.jsonl", "records", PubmedRecord, lambda r: int(r.pmid)),
+    ListFile("fulltexts.jsonl", "fulltexts", FullText, lambda t: t.pmcid),
+    ListFile("cited_by.jsonl", "cited_by", CitedBy, lambda c: int(c.pmid)),
+    ListFile("extractions.jsonl", "extractions", Extraction, lambda e: e.document),
+    ListFile("topics.jsonl", "topics", TopicResult),
+    ListFile("runs.jsonl", "runs", RunRecord),
+)
+SEED = "seed.json"
+DATA_FILES = (SEED, *(f.name for f in LIST_FILES))  # every file but build.json, which seals them
 LAST_GOOD = "last-good"
 
 
@@ -87,16 +109,10 @@ class Build:
     def files(self) -> dict[str, bytes]:
         """Each file's name and bytes, in a canonical order (the same build, the same bytes);
         ``build.json`` last, with the seal of each of the others."""
-        files = {
-            "seed.json": dumps_json(self.seed),
-            "references.jsonl": dumps_jsonl(self.resolutions),
-            "records.jsonl": dumps_jsonl(sorted(self.records, key=lambda r: int(r.pmid))),
-            "fulltexts.jsonl": dumps_jsonl(sorted(self.fulltexts, key=lambda t: t.pmcid)),
-            "cited_by.jsonl": dumps_jsonl(sorted(self.cited_by, key=lambda c: int(c.pmid))),
-            "extractions.jsonl": dumps_jsonl(sorted(self.extractions, key=lambda e: e.document)),
-            "topics.jsonl": dumps_jsonl(self.topics),
-            "runs.jsonl": dumps_jsonl(self.runs),
-        }
+        files = {SEED: dumps_json(self.seed)}
+        for f in LIST_FILES:
+            items = getattr(self, f.field)
+            files[f.name] = dumps_jsonl(sorted(items, key=f.order) if f.order else items)
         seals = {name: FileSeal.of(data) for name, data in files.items()}
         return files | {INFO: dumps_json(dataclasses.replace(self.info, files=seals))}
 
@@ -116,18 +132,13 @@ class Build:
     @classmethod
     def load(cls, data_dir: Path) -> Build:
         recover(data_dir)
-        if not (data_dir / "build.json").exists():
+        if not (data_dir / INFO).exists():
             raise FileNotFoundError(f"no build in {data_dir}: run `kb build` or `kb demo` first")
+        lists: dict[str, Any] = {f.field: read_jsonl(data_dir / f.name, f.kind) for f in LIST_FILES}
         return cls(
-            seed=read_json(data_dir / "seed.json", SeedDocument),
-            resolutions=read_jsonl(data_dir / "references.jsonl", Resolution),
-            records=read_jsonl(data_dir / "records.jsonl", PubmedRecord),
-            fulltexts=read_jsonl(data_dir / "fulltexts.jsonl", FullText),
-            cited_by=read_jsonl(data_dir / "cited_by.jsonl", CitedBy),
-            info=read_json(data_dir / "build.json", BuildInfo),
-            extractions=read_jsonl(data_dir / "extractions.jsonl", Extraction),
-            topics=read_jsonl(data_dir / "topics.jsonl", TopicResult),
-            runs=read_jsonl(data_dir / "runs.jsonl", RunRecord),
+            seed=read_json(data_dir / SEED, SeedDocument),
+            info=read_json(data_dir / INFO, BuildInfo),
+            **lists,
         )
 
 

@@ -15,20 +15,11 @@ from pathlib import Path
 
 from kb.check import data_problems, problems
 from kb.check_store import store_problems
-from kb.datadir import COMMIT, DATA_FILES, INFO, LAST_GOOD, Build, BuildInfo
+from kb.datadir import COMMIT, DATA_FILES, INFO, LAST_GOOD, LIST_FILES, SEED, Build, BuildInfo
 from kb.errors import Damaged
 from kb.jsonl import from_dict, read_json
 from kb.lock import exclusive
-from kb.records import (
-    CitedBy,
-    Extraction,
-    FullText,
-    PubmedRecord,
-    Resolution,
-    RunRecord,
-    SeedDocument,
-    TopicResult,
-)  # fmt: skip
+from kb.records import SeedDocument
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +69,12 @@ def _salvage(damaged: Path) -> Build:
     except (OSError, ValueError, TypeError, AttributeError, KeyError, UnicodeDecodeError):
         raise Damaged(f"{damaged / INFO}: unreadable and no last-good copy: rebuild with "
                       "`kb build`") from None  # fmt: skip
-    parts = {field: _lines(damaged / f"{name}.jsonl", kind)
-             for name, (field, kind) in _FIELDS.items()}  # fmt: skip
-    seed = _lines(damaged / "seed.json", SeedDocument, whole=True)
+    parts = {f.field: _lines(damaged / f.name, f.kind) for f in LIST_FILES}
+    seed = _lines(damaged / SEED, SeedDocument, whole=True)
     if not seed:
         raise Damaged(f"{damaged}/seed.json: unreadable and no last-good copy: rebuild with "
                       "`kb build`")  # fmt: skip
     return Build(seed=seed[0], info=info, **parts)
-
-
-_FIELDS = {
-    "references": ("resolutions", Resolution), "records": ("records", PubmedRecord),
-    "fulltexts": ("fulltexts", FullText), "cited_by": ("cited_by", CitedBy),
-    "extractions": ("extractions", Extraction), "topics": ("topics", TopicResult),
-    "runs": ("runs", RunRecord),
-}  # fmt: skip
 
 
 def _lines(path: Path, kind: type, whole: bool = False) -> list:
