@@ -184,6 +184,15 @@ def page_column(label: str = "open") -> Any:  # a st.column_config.LinkColumn
     return st.column_config.LinkColumn(label, display_text=r"id=([^&]+)")
 
 
+def finding_name(f: entities.Finding) -> str:
+    """A finding as a reader names it: a value finding by its value ("duration: 4 months", not
+    "duration: duration"), with its label where the label says more than the kind."""
+    if not f.value:
+        return f.label
+    value = str(readable(f.value))
+    return value if f.label in (f.kind, f.concept) else f"{f.label} {value}"
+
+
 def finding_rows(findings: Sequence[entities.Finding]) -> list[dict]:
     """A findings table's rows; the value and subject columns only where they say something
     (a case's findings are all about the case)."""
@@ -284,7 +293,7 @@ def findings_with_evidence(src: Source, findings: Sequence[entities.Finding], ke
         format_func=lambda i: (
             "—"
             if i is None
-            else f"{i + 1}. {findings[i].kind}: {findings[i].label} ({findings[i].method})"
+            else f"{i + 1}. {findings[i].kind}: {finding_name(findings[i])} ({findings[i].method})"
         ),
         key=f"w_{key}_row",
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ingest.nlp.cases import CaseSpan
 from ingest.nlp.cues import AS_IN_OURS
+from ingest.nlp.general import is_general
 from ingest.nlp.mentions import Mention
 from ingest.nlp.series import Series, per_patient_values, respectively
 from kb.durations import parse_iso
@@ -49,9 +50,15 @@ def owners(
     mentions: list[Mention], spans: list[CaseSpan], series: Series | None
 ) -> list[list[int]]:
     """For each mention, the indexes (into ``spans``) of the cases it is about; [] for the
-    article. A list per patient in a series sentence goes one item to each patient; what a
+    article (so is every mention of a sentence that states general knowledge, ``general.py``).
+    A list per patient in a series sentence goes one item to each patient; what a
     sentence elsewhere says "as in our cases" goes to every case."""
-    out = [[c for c, s in enumerate(spans) if s.contains(m.start, m.end)] for m in mentions]
+    out = [
+        []
+        if is_general(m.sentence_text)
+        else [c for c, s in enumerate(spans) if s.contains(m.start, m.end)]
+        for m in mentions
+    ]
     for i, m in enumerate(mentions):
         if not out[i] and m.label in _SHARED_LABELS and AS_IN_OURS.search(m.sentence_text):
             out[i] = list(range(len(spans)))

@@ -30,6 +30,7 @@ from ingest.nlp.case_facts import (
 from ingest.nlp.cases import CaseSpan, split_cases
 from ingest.nlp.cause import CauseModel
 from ingest.nlp.entities import CASE_REPORT
+from ingest.nlp.general import is_general
 from ingest.nlp.mentions import Mention
 from ingest.nlp.relations import find_relations
 from ingest.nlp.series import Series, find_series
@@ -227,7 +228,11 @@ def assemble(
             who = subject or (case.id if case else f"article:{document.id}")
             time = time_of(m, mentions, series, c) or dated.get((c, i))
             finding = make_finding(document.id, kind, m, who, labels, method, time)
-            finding.general = case is None and subject is None and m.section in GENERAL_SECTIONS
+            finding.general = (
+                case is None
+                and subject is None
+                and (m.section in GENERAL_SECTIONS or is_general(m.sentence_text))
+            )
             findings.append(finding)
             views.setdefault(c, {})[i] = finding
     for (patient, i), j in again.items():

@@ -1,0 +1,39 @@
+"""Sentences that state general knowledge, not what happened to the report's patients.
+
+"Calcium gluconate can cause calcinosis cutis", "treatment options include observation and
+excision": a case report's own text (or a plain text with no sections) says such things too,
+and their conditions and treatments are no case's facts. A sentence is general when a general
+cue matches and nothing in it names the report's patients or tells the narrative in the past
+tense (the rules are data: ``casebook_data/nlp/general_claims.tsv``). Findings in such a
+sentence belong to the article and are marked general.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The general cues and the case cues, each joined into one pattern."""
+    text = (resources.files("casebook_data") / "nlp" / "general_claims.tsv").read_text("utf-8")
+    found: dict[str, list[str]] = {"general": [], "case": []}
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if not line.strip():
+            continue
+        kind, pattern, _why = line.split("\t")
+        if kind not in found:
+            raise ValueError(f"general_claims.tsv:{number}: kind {kind!r} is not general or case")
+        re.compile(pattern)  # a bad rule fails here, with its line
+        found[kind].append(f"(?:{pattern})")
+    general, case = ("|".join(found[k]) for k in ("general", "case"))
+    return re.compile(general, re.IGNORECASE), re.compile(case, re.IGNORECASE)
+
+
+@cache
+def is_general(sentence: str) -> bool:
+    """Whether ``sentence`` states general knowledge and names none of the report's patients."""
+    general, case = _patterns()
+    return bool(general.search(sentence)) and not case.search(sentence)
