@@ -43,7 +43,7 @@ DIRECT_RESOLUTIONS = (
     + """
 SELECT ?case ?treatment ?outcome
        (MIN(CONCAT(IF(BOUND(?time), "0", "1"), COALESCE(STR(?time), "-"), " ", STR(?evidence),
-                   " ", STR(?article), " ", ?sentence)) AS ?packed)
+                   " ", STR(?article), " ", COALESCE(?cue, ""), "\u001f", ?sentence)) AS ?packed)
 {
   { SELECT DISTINCT ?case WHERE {
       ?cc skos:broader* ?condition .
@@ -53,11 +53,17 @@ SELECT ?case ?treatment ?outcome
       VALUES ?subject_type { cb:Case cb:Reference }
   } }
   ?of cb:subject ?case ; cb:kind cb:kindOutcome ; cb:assertion "present" ; cb:concept ?oc ;
-      cb:evidence ?evidence .
+      cb:evidence ?stated .
   ?oc skos:broader* <https://casebook.invalid/id/concept/resolution> ; skos:prefLabel ?outcome .
-  ?evidence cb:sentence ?sentence ; prov:wasDerivedFrom ?article .
   OPTIONAL { ?of cb:value ?time }
-  OPTIONAL { ?tf cb:ledTo ?of ; cb:assertion "present" ; cb:concept/skos:prefLabel ?treatment }
+  OPTIONAL {
+    ?tf cb:ledTo ?of ; cb:assertion "present" ; cb:concept/skos:prefLabel ?treatment .
+    ?r a cb:RelationAssertion ; cb:source ?tf ; cb:target ?of .
+    OPTIONAL { ?r cb:evidence ?linked }
+    OPTIONAL { ?r cb:cue ?cue }
+  }
+  BIND(COALESCE(?linked, ?stated) AS ?evidence)
+  ?evidence cb:sentence ?sentence ; prov:wasDerivedFrom ?article .
 }
 GROUP BY ?case ?treatment ?outcome"""
 )
@@ -162,10 +168,11 @@ def assert_derived_answers_equal_direct(store: ox.Store) -> int:
 def _unpack(row: dict, statuses: dict[str, str]) -> dict:
     """A DIRECT_RESOLUTIONS row as the question gives it: the packed time, evidence, article and
     sentence of the statement chosen, apart, and the status of that article."""
-    timed, evidence, article, sentence = row.pop("packed").split(" ", 3)
+    timed, evidence, article, rest = row.pop("packed").split(" ", 3)
+    cue, sentence = rest.split("\x1f", 1)
     time = timed[1:] if timed.startswith("0") else None
     return row | {"time": time, "evidence": evidence, "article": article, "sentence": sentence,
-                  "status": statuses.get(article)}  # fmt: skip
+                  "cue": cue or None, "status": statuses.get(article)}  # fmt: skip
 
 
 def _key(row: dict) -> tuple:

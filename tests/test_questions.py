@@ -36,6 +36,9 @@ def test_treatments_that_resolved_iatrogenic_cases(kb_dir):
     assert (seed_case, "conservative management", "complete resolution", "P3M") in got
     assert (seed_case, "dressing", "complete resolution", "P3M") in got
     assert all(r["sentence"] and r["evidence"].startswith(f"{ID}evidence/") for r in rows)
+    linked = [r for r in rows if r["treatment"]]
+    assert linked and all(r["cue"] and r["cue"].lower() in r["sentence"].lower() for r in linked)
+    assert all(r["cue"] is None for r in rows if not r["treatment"])
     assert all("/case/" in r["case"] or "/reference/" in r["case"] for r in rows)
 
 
