@@ -241,7 +241,10 @@ def evidence_panel(ev: provenance.Evidence, key: str) -> None:
             )
             st.caption(f"In {where}:")
             st.markdown(iri_links.highlight(ev.passage.text, ev.passage.spans))
-        st.caption("Highlighted: " + LEGEND + " — the finding itself on a background.")
+        st.caption(
+            "Highlighted: " + LEGEND + " — the finding itself on a background; words no vocabulary "
+            "grounds are left plain."
+        )
         facts = {
             "finding": ev.label,
             "kind": ev.kind,

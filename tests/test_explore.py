@@ -137,6 +137,29 @@ def test_evidence_with_sentence_paragraph_highlights_and_links(kb):
     assert "A diagnosis of iatrogenic calcinosis cutis was made" in passage.text
 
 
+UNGROUNDED_NEIGHBOURS = """
+SELECT ?e ?ss ?se WHERE {
+  ?f cb:evidence ?e ; cb:concept/skos:notation ?cid .
+  FILTER(!STRSTARTS(?cid, "text:"))
+  ?e cb:sourceText ?src ; cb:sentence ?sentence .
+  ?u cb:evidence ?ue ; cb:concept/skos:notation ?ucid .
+  FILTER(STRSTARTS(?ucid, "text:"))
+  ?ue cb:sourceText ?src ; cb:sentence ?sentence ; cb:start ?st ; cb:spanStart ?s ; cb:spanEnd ?t .
+  BIND(?s - ?st AS ?ss) BIND(?t - ?st AS ?se)
+}
+LIMIT 20
+"""
+
+
+def test_the_evidence_panel_highlights_no_words_that_no_vocabulary_grounds(kb):
+    pairs = base.select_rows(kb, UNGROUNDED_NEIGHBOURS)
+    assert pairs  # the demo has sentences where a grounded and an ungrounded finding meet
+    for r in pairs:
+        ev = provenance.evidence(kb, r["e"])
+        spans = {(s.start, s.end) for s in ev.sentence_spans}
+        assert (base.as_int(r["ss"]), base.as_int(r["se"])) not in spans, ev.sentence
+
+
 def test_evidence_in_a_pubmed_abstract_shows_its_paragraph(kb):
     rows = case_detail.ask_named(kb, "treatments_that_resolved")
     row = next(r for r in rows.rows if r[0].endswith("pmid%3A99000001/1"))

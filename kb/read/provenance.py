@@ -18,6 +18,7 @@ from kb.read.base import (
     select_rows,
     values_block,
 )
+from kb.read.entities import unmapped
 from kb.read.iri_links import Span, local_name, source_links
 
 
@@ -111,18 +112,20 @@ ORDER BY ?rank ?evidence
 LIMIT 1
 """
 SENTENCES_NEAR = """
-SELECT ?e ?st ?en ?sentence ?section ?ss ?se ?kind ?label WHERE {
+SELECT ?e ?st ?en ?sentence ?section ?ss ?se ?kind ?label ?cid WHERE {
   ?e cb:sourceText ?src ; cb:method ?method ; cb:start ?st ; cb:end ?en .
   FILTER(?st >= ?lo && ?en <= ?hi)
   ?e cb:sentence ?sentence ; cb:section ?section ; cb:spanStart ?ss ; cb:spanEnd ?se .
   ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
+  OPTIONAL { ?f cb:concept/skos:notation ?cid }
 }
 LIMIT 5000
 """
 SAME_SENTENCE = """
-SELECT ?e ?st ?ss ?se ?kind ?label WHERE {
+SELECT ?e ?st ?ss ?se ?kind ?label ?cid WHERE {
   ?e cb:sourceText ?src ; cb:sentence ?sentence ; cb:start ?st ; cb:spanStart ?ss ; cb:spanEnd ?se .
   ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
+  OPTIONAL { ?f cb:concept/skos:notation ?cid }
 }
 LIMIT 500
 """
@@ -219,6 +222,8 @@ def _sentence_spans(store: QueryStoreLike, ev: Evidence) -> list[Span]:
         start = as_int(r["st"])
         s, e = as_int(r["ss"]) - start, as_int(r["se"]) - start
         main = r["e"] == ev.iri
+        if unmapped(r.get("cid")) and not main:
+            continue  # words no vocabulary grounds are no mention to point at
         key = (s, e)
         if key not in spans or main:
             spans[key] = Span(s, e, r["kind"] or "", r["label"] or "", main)
@@ -257,6 +262,8 @@ def _passage(store: QueryStoreLike, ev: Evidence, spans: list[Span]) -> Passage 
     for r in rows:
         st = as_int(r["st"])
         sentences[st] = (as_int(r["en"]), r["sentence"] or "", r["section"] or "")
+        if unmapped(r.get("cid")) and r["e"] != ev.iri:
+            continue
         mentions[st].append(
             Span(
                 as_int(r["ss"]) - st,
@@ -320,7 +327,7 @@ def _abstract_passage(
         where = seen.get(sentence)
         if where is None:
             where = seen[sentence] = paragraph.find(sentence)
-        if where < 0:
+        if where < 0 or unmapped(r.get("cid")):
             continue
         st = as_int(r["st"])
         spans.append(
