@@ -172,6 +172,9 @@ def _assign_sentence(
     def has_entity(lo: int, hi: int) -> bool:
         return any(a < hi and b > lo for a, b in ents)
 
+    def inside_entity(lo: int, hi: int) -> bool:
+        return any(a <= lo and hi <= b for a, b in ents)
+
     def stacks(lo: int, hi: int, gap_lo: int, gap_hi: int) -> bool:
         """Whether the next trigger stacks onto this one: at most ``STACK_GAP`` tokens apart
         (``gap_lo``..``gap_hi``), no punctuation between, and no entity in ``[lo, hi)`` yet."""
@@ -191,11 +194,12 @@ def _assign_sentence(
                 return not (a == cue.start and cue.rule.category not in ACTS)
         return False
 
-    # a TERMINATE word inside an entity ("Still's disease") is part of a name, not a clause break
+    # a TERMINATE word inside an entity ("Still's disease") is part of a name, not a clause break;
+    # one that only overlaps an entity ("an unknown [cause] for") still is
     cues = [
         cue
         for cue in found
-        if (cue.rule.category != "TERMINATE" or not has_entity(cue.start, cue.end))
+        if (cue.rule.category != "TERMINATE" or not inside_entity(cue.start, cue.end))
         and not within_entity(cue)
     ]
     best: list[tuple[int, int, Cue] | None] = [None] * len(ents)
