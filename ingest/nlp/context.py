@@ -154,6 +154,10 @@ def assign_assertions(
     return result
 
 
+LIST_JOINTS = (", and", ", or")
+"""The comma TERMINATE cues that may also join a list's last item ("no fever, chills, and
+cough"); another (", a" in "no jaundice, a soft abdomen") always starts a new phrase."""
+
 ACTS = ("REFUSED", "STOPPED")
 """Cue categories that name what was done to a treatment: inside a treatment's own words
 ("discontinuation of IV calcium") they are its name, not a status."""
@@ -231,7 +235,7 @@ def _assign_sentence(
         """Whether a ", and" TERMINATE cue joins a list's last item: a comma within
         ``LIST_REACH`` tokens before it (and from ``after`` on), with no TERMINATE cue between
         ("count was 850, and bands were absent" is two clauses)."""
-        if not joint.rule.literal.startswith(","):
+        if joint.rule.literal not in LIST_JOINTS:
             return False
         for i in range(joint.start - 1, max(after, joint.start - LIST_REACH) - 1, -1):
             if i in commas:
