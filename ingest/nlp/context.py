@@ -179,6 +179,11 @@ def _assign_sentence(
     def inside_entity(lo: int, hi: int) -> bool:
         return any(a <= lo and hi <= b for a, b in ents)
 
+    def entity_end(token: int) -> int:
+        """Where a forward scope cut at ``token`` ends: after the entity the token is in, if any
+        ("no [response] to steroids": the TERMINATE cue "response to" ends the scope after it)."""
+        return max((b for a, b in ents if a <= token < b), default=token)
+
     def stacks(lo: int, hi: int, gap_lo: int, gap_hi: int) -> bool:
         """Whether the next trigger stacks onto this one: at most ``STACK_GAP`` tokens apart
         (``gap_lo``..``gap_hi``), no punctuation between, and no entity in ``[lo, hi)`` yet."""
@@ -269,7 +274,7 @@ def _assign_sentence(
                     reach = other.rule.max_scope
                     hi = s_end if reach is None else max(hi, min(s_end, other.end + reach))
                     continue
-                hi = other.start
+                hi = other.start if other.rule.category != "TERMINATE" else entity_end(other.start)
                 break
             apply(cue, lo, hi, forward=True)
         if rule.direction != "FORWARD":
