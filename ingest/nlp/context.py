@@ -158,9 +158,10 @@ LIST_JOINTS = (", and", ", or")
 """The comma TERMINATE cues that may also join a list's last item ("no fever, chills, and
 cough"); another (", a" in "no jaundice, a soft abdomen") always starts a new phrase."""
 
-ACTS = ("REFUSED", "STOPPED")
-"""Cue categories that name what was done to a treatment: inside a treatment's own words
-("discontinuation of IV calcium") they are its name, not a status."""
+ACTS = ("REFUSED", "STOPPED", "RESOLVED")
+"""Cue categories that name what happened to a finding: inside an entity's own words
+("discontinuation of IV calcium", "regression of secondary sexual characteristics") they are
+its name, not a status."""
 
 
 def _assign_sentence(
