@@ -709,6 +709,11 @@ def test_issue_14_cases(nlp, text, entities, expected):
         ("After steroid withdrawal the rash recurred.", ("steroid", RX), "stopped"),
         ("She failed a second attempt at extubation.", ("extubation", RX), "negated"),
         ("He gained weight without changing his insulin.", ("insulin", RX), "present"),
+        ("Heparin was temporarily held.", ("Heparin", RX), "stopped"),
+        ("The procedure was aborted.", ("procedure", RX), "negated"),
+        ("She opted against surgery.", ("surgery", RX), "refused"),
+        ("He did not wish to undergo dialysis.", ("dialysis", RX), "refused"),
+        ("His cough went away.", "cough", "resolved"),
     ],
 )
 def test_more_negation_hedge_and_stop_wordings(nlp, text, entity, expected):
