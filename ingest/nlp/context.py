@@ -50,7 +50,11 @@ conservative management". Without a tagger this is lexical: "and" before an adve
 pronoun is a TERMINATE rule ("and eventually", "and was"), and a TERMINATE rule that starts with a
 comma (", and") is a clause joint unless a comma comes shortly before it with no TERMINATE cue
 between, which makes it the last joint of a list ("no fever, chills, and cough"). "Beyond",
-"except", "other than" … end scopes too ("no intervention beyond wound care").
+"except", "other than", "with the exception of", "until", "who", "when" … end scopes too ("no
+intervention beyond wound care"), and so does a comma before an article (", a", ", the": "no
+jaundice, a soft abdomen"), which never joins a list's last item. A TERMINATE cue ends scopes
+unless it lies wholly inside an entity; one that starts inside an entity ends a forward scope
+after it ("no [response] to steroids": the steroids were given).
 
 Deliberately absent from the rules: "?" (sentence splitters end the sentence at it, so
 "? cellulitis" never reaches its entity) and bare finding words such as "afebrile".

@@ -81,7 +81,8 @@ def parse_rules(text: str, name: str = "<rules>") -> list[ContextRule]:
     direction says which scopes it ends: FORWARD ones only ("was" ends "no X" but not "X was not
     seen"), BACKWARD ones only, or both. ``labels`` (blank: all) is a comma-separated list of
     ``LABELS`` the rule applies to, or of labels it does not apply to when every item starts
-    with "!" ("!TEST"); only trigger rows have labels.
+    with "!" ("!TEST"); only trigger rows have labels. A literal may name optional words
+    ("not [be|been] detected") or alternatives ("(was|were) most likely"): ``expand_literal``.
     """
     rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(rows, None)
