@@ -740,6 +740,7 @@ def test_more_negation_hedge_and_stop_wordings(nlp, text, entity, expected):
         ("No bleeding from the drain.", ("bleeding", ("drain", RX)), ["negated", "present"]),
         ("Tests failed to reveal a cause for the anaemia.", ("anaemia",), ["present"]),
         ("Cells negative for CD1a, surrounded by fibrosis.", ("fibrosis",), ["present"]),
+        ("No rubs, elevated venous pressure.", ("rubs", "venous pressure"), ["negated", "present"]),
     ],
 )
 def test_scopes_end_at_a_new_phrase(nlp, text, entities, expected):
