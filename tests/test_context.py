@@ -18,6 +18,7 @@ from ingest.nlp.context_rules import (
     LABELS,
     ContextRule,
     ContextRuleError,
+    expand_literal,
     load_rules,
     parse_rules,
 )
@@ -650,3 +651,151 @@ def test_runs_on_many_sentences(nlp):
         word = next(w for w in words if w in text)
         docs.append(annotate(nlp, text, word))
     assert [d.ents[0]._.assertion for d in docs] == expected
+
+
+# --- issue 14 part 2: the failures the issue lists, in its own words ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "expected"),
+    [
+        ("The patient refused surgery.", (("surgery", RX),), ["refused"]),
+        ("Methotrexate was withdrawn.", (("Methotrexate", RX),), ["stopped"]),
+        ("His headache resolved.", ("headache",), ["resolved"]),
+        ("A laparotomy was planned.", (("laparotomy", RX),), ["hypothetical"]),
+        ("Tuberculosis was later ruled out by culture.", ("Tuberculosis",), ["negated"]),
+        ("A diagnosis of lymphoma was eventually ruled out.", ("lymphoma",), ["negated"]),
+        ("Surgery was not performed.", (("Surgery", RX),), ["negated"]),
+        (
+            "However, the patient was not improved as expected and eventually died.",
+            (("died", "OUTCOME"),),
+            ["present"],
+        ),
+        (
+            "Diagnosis without biopsy, and conservative management.",
+            (("biopsy", "TEST"), ("conservative management", RX)),
+            ["negated", "present"],
+        ),
+        (
+            "He recovered without any intervention beyond wound care.",
+            (("intervention", RX), ("wound care", RX)),
+            ["negated", "present"],
+        ),
+        ("Blood cultures were negative.", (("Blood cultures", "TEST"),), ["present"]),
+        (
+            "Carbamazepine was probably the precipitating factor.",
+            (("Carbamazepine", RX),),
+            ["possible"],
+        ),
+        ("None of the infants had fever.", ("fever",), ["negated"]),
+    ],
+)
+def test_issue_14_cases(nlp, text, entities, expected):
+    assert statuses(nlp, text, *entities) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "expected"),
+    [
+        ("The mutation could not be detected.", ("mutation", "TEST"), "negated"),
+        ("An MRI had not been performed.", ("MRI", "TEST"), "negated"),
+        ("Metastases could not be detected.", "Metastases", "negated"),
+        ("Pain was no longer present.", "Pain", "negated"),
+        ("Warfarin was most likely the cause.", ("Warfarin", RX), "possible"),
+        ("Warfarin may have been the cause.", ("Warfarin", RX), "possible"),
+        ("The patient failed to attend dialysis.", ("dialysis", RX), "negated"),
+        ("The patient failed to respond to steroids.", ("steroids", RX), "present"),
+        ("Adhesions prevented complete excision.", ("complete excision", RX), "negated"),
+        ("After steroid withdrawal the rash recurred.", ("steroid", RX), "stopped"),
+        ("She failed a second attempt at extubation.", ("extubation", RX), "negated"),
+        ("He gained weight without changing his insulin.", ("insulin", RX), "present"),
+        ("Heparin was temporarily held.", ("Heparin", RX), "stopped"),
+        ("The procedure was aborted.", ("procedure", RX), "negated"),
+        ("She opted against surgery.", ("surgery", RX), "refused"),
+        ("He did not wish to undergo dialysis.", ("dialysis", RX), "refused"),
+        ("His cough went away.", "cough", "resolved"),
+    ],
+)
+def test_more_negation_hedge_and_stop_wordings(nlp, text, entity, expected):
+    assert statuses(nlp, text, entity) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "expected"),
+    [
+        (
+            "No fever, with the exception of headache.",
+            ("fever", "headache"),
+            ["negated", "present"],
+        ),
+        (
+            "No fever until day five, when a rash appeared.",
+            ("fever", "rash"),
+            ["negated", "present"],
+        ),
+        ("No jaundice, no ascites, a soft abdomen.", ("jaundice", "ascites", "soft"), None),
+        ("No rash and the patient was discharged.", ("rash",), ["negated"]),
+        ("No growth, confirming that the abscess was sterile.", ("growth", "abscess"), None),
+        ("No response to steroids was seen.", ("response", ("steroids", RX)), None),
+        ("No bleeding from the drain.", ("bleeding", ("drain", RX)), ["negated", "present"]),
+        ("Tests failed to reveal a cause for the anaemia.", ("anaemia",), ["present"]),
+        ("Cells negative for CD1a, surrounded by fibrosis.", ("fibrosis",), ["present"]),
+        ("No rubs, elevated venous pressure.", ("rubs", "venous pressure"), ["negated", "present"]),
+    ],
+)
+def test_scopes_end_at_a_new_phrase(nlp, text, entities, expected):
+    got = statuses(nlp, text, *entities)
+    if expected is None:  # the first is negated, the last is not
+        assert got[0] == "negated" and got[-1] == "present", got
+    else:
+        assert got == expected
+
+
+def test_a_terminate_cue_overlapping_an_entity_still_ends_a_scope(nlp):
+    text = "Studies ruled out a cardiac cause for the stroke."
+    assert statuses(nlp, text, "cardiac cause", "stroke") == ["negated", "present"]
+    # wholly inside an entity it is part of a name
+    assert statuses(nlp, "No Still's disease.", "Still's disease") == ["negated"]
+
+
+def test_a_pseudo_cue_not_shown(nlp):
+    text = "Results (not shown) after erlotinib were stable."
+    assert statuses(nlp, text, ("erlotinib", RX)) == ["present"]
+
+
+# --- literals with optional and alternative words ------------------------------------------------
+
+
+def test_expand_literal():
+    assert expand_literal("not [be|been] seen") == ("not seen", "not be seen", "not been seen")
+    assert expand_literal("was (later|then) ruled out") == (
+        "was later ruled out",
+        "was then ruled out",
+    )
+    assert expand_literal("h/o") == ("h/o",)
+
+
+@pytest.mark.parametrize("literal", ["not [be seen", "x (a||b)", "[a|]", "not be]"])
+def test_a_malformed_group_fails_with_its_line(literal):
+    with pytest.raises(ContextRuleError, match=r"rules\.tsv:2: "):
+        parse_rules(HEADER + f"{literal}\tNEGATED\tBACKWARD\t4\n", name="rules.tsv")
+
+
+def test_a_literal_group_matches_each_variant():
+    rules = [ContextRule("not [be|been] seen", "NEGATED", "BACKWARD", 6)]
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    component = ContextComponent(nlp, rules=rules)
+    for text in ("Fever was not seen.", "Fever could not be seen.", "Fever had not been seen."):
+        doc = nlp(text)
+        doc.ents = [doc.char_span(0, 5, label="CONDITION")]
+        assert component(doc).ents[0]._.assertion == "negated", text
+
+
+def test_variants_of_two_literals_may_not_collide():
+    rules = [
+        ContextRule("not [be] seen", "NEGATED", "BACKWARD", 6),
+        ContextRule("not seen", "NEGATED", "BACKWARD", 6),
+    ]
+    with pytest.raises(ContextRuleError, match="tokenize the same"):
+        ContextComponent(spacy.blank("en"), rules=rules)

@@ -50,7 +50,11 @@ conservative management". Without a tagger this is lexical: "and" before an adve
 pronoun is a TERMINATE rule ("and eventually", "and was"), and a TERMINATE rule that starts with a
 comma (", and") is a clause joint unless a comma comes shortly before it with no TERMINATE cue
 between, which makes it the last joint of a list ("no fever, chills, and cough"). "Beyond",
-"except", "other than" … end scopes too ("no intervention beyond wound care").
+"except", "other than", "with the exception of", "until", "who", "when" … end scopes too ("no
+intervention beyond wound care"), and so does a comma before an article (", a", ", the": "no
+jaundice, a soft abdomen"), which never joins a list's last item. A TERMINATE cue ends scopes
+unless it lies wholly inside an entity; one that starts inside an entity ends a forward scope
+after it ("no [response] to steroids": the steroids were given).
 
 Deliberately absent from the rules: "?" (sentence splitters end the sentence at it, so
 "? cellulitis" never reaches its entity) and bare finding words such as "afebrile".
@@ -154,9 +158,14 @@ def assign_assertions(
     return result
 
 
-ACTS = ("REFUSED", "STOPPED")
-"""Cue categories that name what was done to a treatment: inside a treatment's own words
-("discontinuation of IV calcium") they are its name, not a status."""
+LIST_JOINTS = (", and", ", or")
+"""The comma TERMINATE cues that may also join a list's last item ("no fever, chills, and
+cough"); another (", a" in "no jaundice, a soft abdomen") always starts a new phrase."""
+
+ACTS = ("REFUSED", "STOPPED", "RESOLVED")
+"""Cue categories that name what happened to a finding: inside an entity's own words
+("discontinuation of IV calcium", "regression of secondary sexual characteristics") they are
+its name, not a status."""
 
 
 def _assign_sentence(
@@ -171,6 +180,14 @@ def _assign_sentence(
 ) -> list[tuple[str, Cue | None]]:
     def has_entity(lo: int, hi: int) -> bool:
         return any(a < hi and b > lo for a, b in ents)
+
+    def inside_entity(lo: int, hi: int) -> bool:
+        return any(a <= lo and hi <= b for a, b in ents)
+
+    def entity_end(token: int) -> int:
+        """Where a forward scope cut at ``token`` ends: after the entity the token is in, if any
+        ("no [response] to steroids": the TERMINATE cue "response to" ends the scope after it)."""
+        return max((b for a, b in ents if a <= token < b), default=token)
 
     def stacks(lo: int, hi: int, gap_lo: int, gap_hi: int) -> bool:
         """Whether the next trigger stacks onto this one: at most ``STACK_GAP`` tokens apart
@@ -191,11 +208,12 @@ def _assign_sentence(
                 return not (a == cue.start and cue.rule.category not in ACTS)
         return False
 
-    # a TERMINATE word inside an entity ("Still's disease") is part of a name, not a clause break
+    # a TERMINATE word inside an entity ("Still's disease") is part of a name, not a clause break;
+    # one that only overlaps an entity ("an unknown [cause] for") still is
     cues = [
         cue
         for cue in found
-        if (cue.rule.category != "TERMINATE" or not has_entity(cue.start, cue.end))
+        if (cue.rule.category != "TERMINATE" or not inside_entity(cue.start, cue.end))
         and not within_entity(cue)
     ]
     best: list[tuple[int, int, Cue] | None] = [None] * len(ents)
@@ -227,7 +245,7 @@ def _assign_sentence(
         """Whether a ", and" TERMINATE cue joins a list's last item: a comma within
         ``LIST_REACH`` tokens before it (and from ``after`` on), with no TERMINATE cue between
         ("count was 850, and bands were absent" is two clauses)."""
-        if not joint.rule.literal.startswith(","):
+        if joint.rule.literal not in LIST_JOINTS:
             return False
         for i in range(joint.start - 1, max(after, joint.start - LIST_REACH) - 1, -1):
             if i in commas:
@@ -261,7 +279,7 @@ def _assign_sentence(
                     reach = other.rule.max_scope
                     hi = s_end if reach is None else max(hi, min(s_end, other.end + reach))
                     continue
-                hi = other.start
+                hi = other.start if other.rule.category != "TERMINATE" else entity_end(other.start)
                 break
             apply(cue, lo, hi, forward=True)
         if rule.direction != "FORWARD":

@@ -17,6 +17,7 @@ from ingest.nlp.context import Cue, assign_assertions
 from ingest.nlp.context_rules import (
     ContextRule,
     ContextRuleError,
+    expand_literal,
     label_union,
     load_rules,
     may_share,
@@ -44,23 +45,11 @@ class ContextComponent:
         self._rule_of: dict[int, ContextRule] = {}
         tokenized: dict[tuple[str, ...], tuple[str, frozenset[str] | None]] = {}
         for index, rule in enumerate(self.rules):
-            pattern = nlp.make_doc(rule.literal)
-            words = tuple(token.lower_ for token in pattern)
-            if not words:
-                raise ContextRuleError(f"literal {rule.literal!r} has no tokens")
-            if words in tokenized:
-                literal, labels = tokenized[words]
-                if literal != rule.literal:
-                    raise ContextRuleError(
-                        f"literals {literal!r} and {rule.literal!r} tokenize the same"
-                    )
-                if not may_share(labels, rule.labels):
-                    raise ContextRuleError(f"literal {literal!r} recurs for the same labels")
-                tokenized[words] = (literal, label_union(labels, rule.labels))
-            else:
-                tokenized[words] = (rule.literal, rule.labels)
             key = f"{name}:{index}"
-            self.matcher.add(key, [pattern])
+            patterns = [nlp.make_doc(variant) for variant in expand_literal(rule.literal)]
+            for pattern in patterns:
+                _claim(tokenized, tuple(token.lower_ for token in pattern), rule)
+            self.matcher.add(key, patterns)
             self._rule_of[nlp.vocab.strings[key]] = rule
         for attr, default in (("assertion", "present"), ("assertion_cue", None)):
             if not Span.has_extension(attr):
@@ -107,6 +96,26 @@ class ContextComponent:
                 ent._.assertion = assertion
                 ent._.assertion_cue = cue_string
         return doc
+
+
+def _claim(
+    tokenized: dict[tuple[str, ...], tuple[str, frozenset[str] | None]],
+    words: tuple[str, ...],
+    rule: ContextRule,
+) -> None:
+    """Record that ``rule`` matches ``words``; two rules may match the same words only if they
+    share a literal for disjoint labels, since otherwise which one a cue means is arbitrary."""
+    if not words:
+        raise ContextRuleError(f"literal {rule.literal!r} has no tokens")
+    if words not in tokenized:
+        tokenized[words] = (rule.literal, rule.labels)
+        return
+    literal, labels = tokenized[words]
+    if literal != rule.literal:
+        raise ContextRuleError(f"literals {literal!r} and {rule.literal!r} tokenize the same")
+    if not may_share(labels, rule.labels):
+        raise ContextRuleError(f"literal {literal!r} recurs for the same labels")
+    tokenized[words] = (literal, label_union(labels, rule.labels))
 
 
 def _text(doc: Doc, start: int, end: int) -> str:

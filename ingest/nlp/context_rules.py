@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -79,7 +81,8 @@ def parse_rules(text: str, name: str = "<rules>") -> list[ContextRule]:
     direction says which scopes it ends: FORWARD ones only ("was" ends "no X" but not "X was not
     seen"), BACKWARD ones only, or both. ``labels`` (blank: all) is a comma-separated list of
     ``LABELS`` the rule applies to, or of labels it does not apply to when every item starts
-    with "!" ("!TEST"); only trigger rows have labels.
+    with "!" ("!TEST"); only trigger rows have labels. A literal may name optional words
+    ("not [be|been] detected") or alternatives ("(was|were) most likely"): ``expand_literal``.
     """
     rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(rows, None)
@@ -102,6 +105,10 @@ def parse_rules(text: str, name: str = "<rules>") -> list[ContextRule]:
         labels = _parse_labels(row[4], where) if len(row) > 4 else None
         if not literal:
             raise ContextRuleError(f"{where}: empty literal")
+        try:
+            expand_literal(literal)
+        except ValueError as error:
+            raise ContextRuleError(f"{where}: {error}") from None
         if category not in CATEGORIES:
             raise ContextRuleError(f"{where}: unknown category {category!r} (one of {CATEGORIES})")
         if direction not in DIRECTIONS:
@@ -136,6 +143,35 @@ def parse_rules(text: str, name: str = "<rules>") -> list[ContextRule]:
         )
         rules.append(ContextRule(literal, category, direction, max_scope, labels))
     return rules
+
+
+def expand_literal(literal: str) -> tuple[str, ...]:
+    """The phrasings one literal stands for, so that a cue's variants stay one row of data:
+    a word "[a|b]" is optional (none, a or b), "(a|b)" is one of a or b. "not [be|been]
+    detected" is "not detected", "not be detected" and "not been detected"; "was (later|then)
+    ruled out" is two. A literal without groups stands for itself.
+    """
+    options: list[tuple[str, ...]] = []
+    for word in literal.split():
+        group = _GROUP.fullmatch(word)
+        if group is None:
+            if any(c in word for c in "[]()|") and len(word) > 1:
+                raise ValueError(f"malformed group {word!r} in {literal!r}")
+            options.append((word,))
+            continue
+        body = group["optional"] or group["required"]
+        choices = tuple(body.split("|"))
+        if not all(choices):
+            raise ValueError(f"empty choice in {word!r} of {literal!r}")
+        options.append(("", *choices) if group["optional"] else choices)
+    variants = (" ".join(w for w in combo if w) for combo in itertools.product(*options))
+    out = tuple(dict.fromkeys(v for v in variants if v))
+    if not out:
+        raise ValueError(f"{literal!r} stands for no words")
+    return out
+
+
+_GROUP = re.compile(r"\[(?P<optional>[^\[\]()]+)\]|\((?P<required>[^\[\]()]+)\)")
 
 
 def may_share(taken: frozenset[str] | None, labels: frozenset[str] | None) -> bool:
