@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from ingest.nlp.case_spans import conform
 from ingest.nlp.merge import (
     TYPE_CATEGORY,
     Candidate,
@@ -103,6 +104,8 @@ class EntityComponent:
             found = model_candidates(doc, key, text, case_report)
             models = merge_models(models, found, fill, win) if i else found
         spans = merge_vocabulary(models, _longest(curated))
+        if case_report:  # MACCROBAT's span conventions (ingest/nlp/case_spans.py)
+            spans = conform(doc, spans, models)
         doc.ents = to_spans(doc, with_patterns(spans, list(self._patterns(doc, text))))
         for ent in doc.ents:
             ent._.value = _value(doc, ent)

@@ -1,0 +1,100 @@
+"""Entities of a case report moved to MACCROBAT's span conventions, the case-report corpus the
+product's case figures are measured on (``benchmarks/extraction_dev.py``).
+
+Applied by ``casebook_entities`` to the merged candidates of a case report only (research
+abstracts follow BC5CDR's conventions, where "abdominal pain" is one disease). Pure, over token
+offsets; every rule was checked on the TRAIN side of the split, with case models that had not
+seen the reports scored (``benchmarks/cases_folds.py``):
+
+- edges: a word the annotators leave outside a span of that kind ("severe", "abdominal" before
+  a sign; "serum" before, "level" after a test; "intravenous" before a drug) is stripped from
+  the edge of a predicted span (``data/nlp/case_edges.tsv``, counted on the train gold by
+  ``ingest.nlp.train.case_edges``);
+- words alone: a span of stop words only ("besides", "inside", "see") names nothing;
+- unannotated roles: a curated term that no model found and that MACCROBAT annotates as
+  something else than a finding — a route or a setting ("intravenous", "injection",
+  "hospitalization": Administration, Nonbiological_location), a follow-up or a stop
+  (Clinical_event) — is dropped: in a case report the case model reads those words in context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import cache
+from importlib import resources
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc
+
+from ingest.nlp.merge import Candidate
+
+GROUP_OF = {
+    "disease": "disease+sign",
+    "sign_symptom": "disease+sign",
+    "chemical": "medication",
+    "procedure": "therapeutic_procedure",
+    "test": "diagnostic_procedure",
+}
+# curated concepts MACCROBAT does not annotate as findings, when no model found them
+UNANNOTATED = frozenset(
+    {
+        "intravenous_infusion",
+        "injection",
+        "hospitalization",
+        "peripheral_venous_cannulation",
+    }
+)
+Edges = dict[tuple[str, str], frozenset[str]]  # (group, "L" or "R") → words left out
+
+
+@cache
+def load_edges() -> Edges:
+    """The shipped table of ``ingest.nlp.train.case_edges``: (group, edge) → words."""
+    text = (resources.files("casebook_data") / "nlp" / "case_edges.tsv").read_text("utf-8")
+    return parse_edges(text)
+
+
+def parse_edges(text: str) -> Edges:
+    out: dict[tuple[str, str], set[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        group, edge, word, *_ = line.split("\t")
+        out.setdefault((group, edge), set()).add(word)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def conform(
+    doc: Doc,
+    spans: Sequence[Candidate],
+    models: Sequence[Candidate],
+    edges: Edges | None = None,
+) -> list[Candidate]:
+    """``spans`` (merged, non-overlapping) moved to the corpus's conventions; ``models``: the
+    model spans the merge started from (a curated term they do not touch is unconfirmed)."""
+    edges = load_edges() if edges is None else edges
+    out = []
+    for c in spans:
+        if c.source == "vocabulary" and c.concept in UNANNOTATED:
+            if not any(c.overlaps(m) for m in models):
+                continue
+        if all(t.lower_ in STOP_WORDS or t.is_punct for t in doc[c.start : c.end]):
+            continue
+        out.append(stripped(doc, c, edges))
+    return out
+
+
+def stripped(doc: Doc, c: Candidate, edges: Edges) -> Candidate:
+    """``c`` without the edge words its group's annotators leave out (one word stays)."""
+    group = GROUP_OF.get(c.category or "")
+    if group is None:
+        return c
+    left, right = edges.get((group, "L"), frozenset()), edges.get((group, "R"), frozenset())
+    start, end = c.start, c.end
+    while end - start > 1 and (doc[start].lower_ in left or doc[end - 1].lower_ in right):
+        if doc[start].lower_ in left:
+            start += 1
+        else:
+            end -= 1
+    return c if (start, end) == (c.start, c.end) else replace(c, start=start, end=end)
