@@ -76,9 +76,9 @@ def conform(
     edges = load_edges() if edges is None else edges
     out = []
     for c in spans:
-        if c.source == "vocabulary" and c.concept in UNANNOTATED:
-            if not any(c.overlaps(m) for m in models):
-                continue
+        unconfirmed = not any(c.overlaps(m) for m in models)
+        if c.source == "vocabulary" and c.concept in UNANNOTATED and unconfirmed:
+            continue
         if all(t.lower_ in STOP_WORDS or t.is_punct for t in doc[c.start : c.end]):
             continue
         out.append(stripped(doc, c, edges))
