@@ -14,7 +14,9 @@ seen the reports scored (``benchmarks/cases_folds.py``):
 - unannotated roles: a curated term that no model found and that MACCROBAT annotates as
   something else than a finding — a route or a setting ("intravenous", "injection",
   "hospitalization": Administration, Nonbiological_location), a follow-up or a stop
-  (Clinical_event) — is dropped: in a case report the case model reads those words in context.
+  (Clinical_event), the bare "surgery" / "operation" (annotated when it is the patient's, which
+  the case model finds: on the train folds 6 of 49 unconfirmed ones were gold) — is dropped.
+  The seed's answers do not change (``kb eval``: facts P 0.92 R 0.97).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ UNANNOTATED = frozenset(
         "injection",
         "hospitalization",
         "peripheral_venous_cannulation",
+        "follow_up",
+        "drug_discontinuation",
+        "surgery",
     }
 )
 Edges = dict[tuple[str, str], frozenset[str]]  # (group, "L" or "R") → words left out
