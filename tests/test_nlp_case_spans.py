@@ -1,0 +1,71 @@
+"""MACCROBAT span conventions for case reports (ingest/nlp/case_spans.py) and the edge table they
+read (ingest/nlp/train/case_edges.py), on short synthetic phrases."""
+
+from __future__ import annotations
+
+import spacy
+
+from ingest.nlp.case_spans import conform, load_edges, parse_edges, stripped
+from ingest.nlp.merge import Candidate
+from ingest.nlp.train.case_edges import edge_counts, left_out
+from ingest.nlp.train.corpus import AnnotatedText, Annotation
+
+EDGES = parse_edges(
+    "# group\tedge\tword\tin\tout\n"
+    "disease+sign\tL\tsevere\t1\t40\n"
+    "disease+sign\tL\tabdominal\t1\t30\n"
+    "diagnostic_procedure\tR\tlevel\t6\t40\n"
+)
+nlp = spacy.blank("en")
+
+
+def test_edge_words_the_annotators_leave_out_are_stripped():
+    doc = nlp("She had severe abdominal pain and a creatinine level of 2.")
+    sign = Candidate(2, 5, "CONDITION", "sign_symptom", source="abstracts")
+    test = Candidate(7, 9, "TEST", "test", source="cases")
+    assert (stripped(doc, sign, EDGES).start, stripped(doc, sign, EDGES).end) == (4, 5)
+    assert doc[stripped(doc, test, EDGES).start : stripped(doc, test, EDGES).end].text == (
+        "creatinine"
+    )
+
+
+def test_one_word_always_stays_and_other_groups_are_untouched():
+    doc = nlp("It was severe.")
+    alone = Candidate(2, 3, "CONDITION", "disease", source="cases")
+    assert stripped(doc, alone, EDGES) == alone
+    site = Candidate(2, 3, "ANATOMY", "anatomy", source="cases")
+    assert stripped(doc, site, EDGES) == site
+
+
+def test_unconfirmed_route_words_and_stop_words_are_dropped_chemotherapy_is_a_drug():
+    doc = nlp("Besides intravenous fluids , chemotherapy and follow-up were given .")
+    route = Candidate(1, 2, "ETIOLOGY", "procedure", "intravenous_infusion")
+    stop = Candidate(0, 1, "TREATMENT", "chemical", source="abstracts")
+    chemo = Candidate(4, 5, "ETIOLOGY", None, "chemotherapy")
+    follow = Candidate(6, 7, "TREATMENT", "procedure", "follow_up")
+    kept = conform(doc, [stop, route, chemo, follow], [], EDGES)
+    assert [(c.concept, c.category) for c in kept] == [("chemotherapy", "chemical")]
+    confirmed = Candidate(6, 7, "TREATMENT", "procedure", source="cases")
+    assert conform(doc, [follow], [confirmed], EDGES) == [follow]
+
+
+def test_the_shipped_table_lists_words_of_each_group():
+    edges = load_edges()
+    assert "severe" in edges[("disease+sign", "L")]
+    assert "intravenous" in edges[("medication", "L")]
+
+
+def test_edge_counts_count_inside_and_outside_a_gold_span():
+    text = "mild cough and mild cough ; dry cough"
+    spans = [(5, 10), (20, 25), (28, 37)]
+    doc = AnnotatedText(
+        "maccrobat",
+        "1",
+        text,
+        tuple(Annotation(s, e, "SIGN_SYMPTOM") for s, e in spans),
+        frozenset({"SIGN_SYMPTOM"}),
+    )
+    counts = edge_counts([doc])
+    assert counts[("disease+sign", "L", "mild")]["out"] == 2
+    assert counts[("disease+sign", "L", "dry")]["in"] == 1
+    assert left_out(counts) == []  # seen fewer than MIN_SEEN times
