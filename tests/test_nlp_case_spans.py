@@ -51,8 +51,8 @@ def test_unconfirmed_route_words_and_stop_words_are_dropped_chemotherapy_is_a_dr
 
 def test_the_shipped_table_lists_words_of_each_group():
     edges = load_edges()
-    assert "severe" in edges[("disease+sign", "L")]
     assert "intravenous" in edges[("medication", "L")]
+    assert "level" in edges[("diagnostic_procedure", "R")]
 
 
 def test_edge_counts_count_inside_and_outside_a_gold_span():
@@ -65,7 +65,7 @@ def test_edge_counts_count_inside_and_outside_a_gold_span():
         tuple(Annotation(s, e, "SIGN_SYMPTOM") for s, e in spans),
         frozenset({"SIGN_SYMPTOM"}),
     )
-    counts = edge_counts([doc])
+    counts = edge_counts([doc], groups=("disease+sign",))
     assert counts[("disease+sign", "L", "mild")]["out"] == 2
     assert counts[("disease+sign", "L", "dry")]["in"] == 1
     assert left_out(counts) == []  # seen fewer than MIN_SEEN times

@@ -6,10 +6,10 @@ abstracts follow BC5CDR's conventions, where "abdominal pain" is one disease). P
 offsets; every rule was checked on the TRAIN side of the split, with case models that had not
 seen the reports scored (``benchmarks/cases_folds.py``):
 
-- edges: a word the annotators leave outside a span of that kind ("severe", "abdominal" before
-  a sign; "serum" before, "level" after a test; "intravenous" before a drug) is stripped from
-  the edge of a predicted span (``data/nlp/case_edges.tsv``, counted on the train gold by
-  ``ingest.nlp.train.case_edges``);
+- edges: a word the annotators leave outside a span of that kind ("serum" before, "level" after
+  a test; "intravenous", "oral" before a drug) is stripped from the edge of a predicted span
+  (``data/nlp/case_edges.tsv``, counted on the train gold by ``ingest.nlp.train.case_edges``;
+  for tests and drugs only: signs and diseases did not gain);
 - words alone: a span of stop words only ("besides", "inside", "see") names nothing;
 - unannotated roles: a curated term that no model found and that MACCROBAT annotates as
   something else than a finding — a route or a setting ("intravenous", "injection",
