@@ -69,3 +69,26 @@ def test_edge_counts_count_inside_and_outside_a_gold_span():
     assert counts[("disease+sign", "L", "mild")]["out"] == 2
     assert counts[("disease+sign", "L", "dry")]["in"] == 1
     assert left_out(counts) == []  # seen fewer than MIN_SEEN times
+
+
+def test_an_uncovered_drug_name_is_a_medication_unless_its_level_is_given():
+    doc = nlp("She took zorbifen daily ; zorbifen 3 mg/dL was measured , and aspirin .")
+    drugs = frozenset({"zorbifen"})
+    at = next(t.i for t in doc if t.text == "aspirin")
+    aspirin = Candidate(at, at + 1, "TREATMENT", "chemical", source="abstracts")
+    kept = conform(doc, [aspirin], [aspirin], EDGES, drugs)
+    assert [(doc[c.start].text, c.category, c.source) for c in kept] == [
+        ("zorbifen", "chemical", "drugs"),
+        ("aspirin", "chemical", "abstracts"),
+    ]
+
+
+def test_drug_names_need_drugbank_and_mesh():
+    from ingest.nlp.train.case_drugs import drug_names
+
+    rows = [
+        "zorbifen\tmesh:D1,chemical,P;drugbank:DB1,chemical,P",
+        "datefruit\tdrugbank:DB2,chemical,P",
+        "two words\tmesh:D3,chemical,P;drugbank:DB3,chemical,P",
+    ]
+    assert drug_names(rows) == ["zorbifen"]

@@ -16,7 +16,11 @@ seen the reports scored (``benchmarks/cases_folds.py``):
   "hospitalization": Administration, Nonbiological_location), a follow-up or a stop
   (Clinical_event), the bare "surgery" / "operation" (annotated when it is the patient's, which
   the case model finds: on the train folds 6 of 49 unconfirmed ones were gold) — is dropped.
-  A curated chemotherapy is a medication there.
+  A curated chemotherapy is a medication there;
+- drug names: a word DrugBank and MeSH both name as a chemical (``data/nlp/case_drugs.txt``,
+  from the shipped lexicon by ``ingest.nlp.train.case_drugs``) that no entity covers is a
+  medication (a treatment, or a cause as ``merge.chemical_role`` reads the sentence), unless
+  the text gives its measured level (then it is a lab test the case model missed).
   The seed's answers do not change (``kb eval``: facts P 0.92 R 0.97).
 """
 
@@ -30,7 +34,7 @@ from importlib import resources
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from ingest.nlp.merge import Candidate
+from ingest.nlp.merge import Candidate, chemical_role, measured
 
 GROUP_OF = {
     "disease": "disease+sign",
@@ -58,6 +62,13 @@ Edges = dict[tuple[str, str], frozenset[str]]  # (group, "L" or "R") → words l
 
 
 @cache
+def load_drugs() -> frozenset[str]:
+    """The shipped one-word drug names (``ingest.nlp.train.case_drugs``)."""
+    text = (resources.files("casebook_data") / "nlp" / "case_drugs.txt").read_text("utf-8")
+    return frozenset(w for w in text.splitlines() if w and not w.startswith("#"))
+
+
+@cache
 def load_edges() -> Edges:
     """The shipped table of ``ingest.nlp.train.case_edges``: (group, edge) → words."""
     text = (resources.files("casebook_data") / "nlp" / "case_edges.tsv").read_text("utf-8")
@@ -79,10 +90,12 @@ def conform(
     spans: Sequence[Candidate],
     models: Sequence[Candidate],
     edges: Edges | None = None,
+    drugs: frozenset[str] | None = None,
 ) -> list[Candidate]:
     """``spans`` (merged, non-overlapping) moved to the corpus's conventions; ``models``: the
     model spans the merge started from (a curated term they do not touch is unconfirmed)."""
     edges = load_edges() if edges is None else edges
+    drugs = load_drugs() if drugs is None else drugs
     out = []
     for c in spans:
         unconfirmed = not any(c.overlaps(m) for m in models)
@@ -93,6 +106,22 @@ def conform(
         if c.concept in CATEGORY:
             c = replace(c, category=CATEGORY[c.concept])
         out.append(stripped(doc, c, edges))
+    return sorted(out + drug_names(doc, out, drugs), key=lambda c: c.start)
+
+
+def drug_names(doc: Doc, spans: Sequence[Candidate], drugs: frozenset[str]) -> list[Candidate]:
+    """A candidate for each word of ``drugs`` that no span covers and no level follows."""
+    taken = {i for c in spans for i in range(c.start, c.end)}
+    text = doc.text
+    out = []
+    for t in doc:
+        if t.i in taken or t.lower_ not in drugs or measured(text, t.idx + len(t.text)):
+            continue
+        out.append(
+            Candidate(
+                t.i, t.i + 1, chemical_role(doc, t.i, t.i + 1, text), "chemical", source="drugs"
+            )
+        )
     return out
 
 
