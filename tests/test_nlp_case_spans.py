@@ -92,3 +92,11 @@ def test_drug_names_need_drugbank_and_mesh():
         "two words\tmesh:D3,chemical,P;drugbank:DB3,chemical,P",
     ]
     assert drug_names(rows) == ["zorbifen"]
+
+
+def test_a_test_holding_a_curated_term_stays_a_test():
+    doc = nlp("Her oxygen saturation was low .")
+    test = Candidate(1, 3, "TEST", "test", source="cases", within="oxygen_therapy")
+    assert conform(doc, [test], [test], EDGES, frozenset()) == [
+        Candidate(1, 3, "TEST", "test", source="cases")
+    ]
