@@ -63,7 +63,8 @@ UNANNOTATED = frozenset(
 # of its 589 train Medication spans start with the word), not MeSH's Drug Therapy procedure
 CATEGORY = {"chemotherapy": "chemical"}
 # one-word heads MACCROBAT's annotators rarely annotate alone (train gold: "treatment" 6 of 84
-# occurrences, "therapy" 2 of 63, "disease" 6 of 80, "tests" 1 of 26, "findings" 0 of 32)
+# occurrences, "therapy" 2 of 63, "disease" 6 of 80, "tests" 1 of 26, "findings" 0 of 32,
+# "symptoms" 15 of 46, "imaging" 7 of 41)
 GENERIC = frozenset(
     [
         "treatment",
@@ -80,6 +81,9 @@ GENERIC = frozenset(
         "procedures",
         "drugs",
         "agents",
+        "symptom",
+        "symptoms",
+        "imaging",
     ]
 )
 Edges = dict[tuple[str, str], frozenset[str]]  # (group, "L" or "R") → words left out
