@@ -22,16 +22,19 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kb import failpoints, iris
 from kb.derived import rules_digest
 from kb.derived.apply import derive_all, derive_keys, touched_keys
-from kb.graph.nquads import Spool
 from kb.jsonl import atomic_write
 from kb.query_shape import shape_problem
 from kb.seal import seal_path, version_problems, write_seal
+
+if TYPE_CHECKING:  # the spool is the graph stage's; importing it here would load rdflib's graph
+    from kb.graph.nquads import Spool
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +160,10 @@ def write_store(data_dir: Path, nquads: bytes | Spool) -> Path:
     """Load N-Quads into a new version, derive ``graph/derived`` and make it current; returns
     the version directory. A ``Spool`` is bulk-loaded from its file, with the digests it
     made while written (a build never holds its whole graph in memory)."""
-    digests = with_derived(nquads.digests) if isinstance(nquads, Spool) else version_digests(nquads)
+    digests = version_digests(nquads) if isinstance(nquads, bytes) else with_derived(nquads.digests)
 
     def fill(store: ox.Store) -> None:
-        if isinstance(nquads, Spool):
+        if not isinstance(nquads, bytes):
             _load_in_chunks(store, nquads.path)
         else:
             store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
