@@ -54,3 +54,63 @@ def test_synthetic_extraction_matches_dc9bd40(golden: dict[str, Any]) -> None:
     assert len(got) == len(golden["extractions"])
     for new, old in zip(got, golden["extractions"], strict=True):
         assert new == old, new["document"]
+
+
+CUE_SENTENCES = [
+    "Naloxone reversed the hypotension induced by clonidine in rats.",
+    "Seizures developed after treatment with high-dose lidocaine; no toxicity was seen.",
+    "Pretreatment with vitamin E prevented and attenuated the caused renal injury.",
+    "The side effects related to therapy, and associated risks, led to an overdose.",
+    "A 3 mg dose was given without adverse events, due to careful management.",
+    "induc caus no not a an the inducing indu causality ind",
+]
+
+
+@pytest.mark.parametrize("sentence", CUE_SENTENCES)
+def test_memoised_cue_lookup_equals_the_plain_one(sentence: str) -> None:
+    from ingest.nlp.cause import BLOCKS, CUES, _cues, _cues_plain, tokens
+
+    words = tokens(sentence)
+    for table in (CUES, BLOCKS):
+        for window in (words, words[:3], words[-2:], words[::-1], []):
+            assert _cues(window, table) == _cues_plain(window, table)
+            assert _cues(window, table) == _cues_plain(window, table)  # the memo's second read
+
+
+def test_memoised_cue_lookup_equals_the_plain_one_on_synthetic_text(
+    golden: dict[str, Any],
+) -> None:
+    from ingest.nlp.cause import BLOCKS, CUES, _cues, _cues_plain, tokens
+
+    for text in golden["texts"]:
+        words = tokens(text)
+        for table in (CUES, BLOCKS):
+            for i in range(0, len(words), 7):
+                assert _cues(words[i : i + 9], table) == _cues_plain(words[i : i + 9], table)
+
+
+def test_cached_asides_equal_the_uncached(golden: dict[str, Any]) -> None:
+    from ingest.nlp.cues import _blank_asides, _without_asides
+
+    samples = [
+        "It resolved with conservative management, as in our reported cases, within weeks.",
+        "Unlike our case, similar to the present patients the rash persisted.",
+        *golden["texts"],
+    ]
+    for text in samples:
+        assert _without_asides(text) == _blank_asides(text)
+        assert _without_asides(text) == _blank_asides(text)
+
+
+def test_doc_text_is_spacys() -> None:
+    from ingest.nlp.doctext import TEXT, doc_text
+
+    nlp = shared_nlp()
+    text = "Chest pain (CP) after  cocaine use.\n\nNo fever; 3.5 months later, resolved."
+    doc = nlp.make_doc(text)
+    assert TEXT not in doc.user_data
+    assert doc_text(doc) == doc.text == text
+    assert doc.user_data[TEXT] == text
+    processed = nlp(text)
+    for ent in processed.ents:
+        assert doc_text(processed)[ent.start_char : ent.end_char] == ent.text

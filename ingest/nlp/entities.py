@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from ingest.nlp.doctext import doc_text
 from ingest.nlp.merge import (
     TYPE_CATEGORY,
     Candidate,
@@ -96,7 +97,7 @@ class EntityComponent:
             Candidate(e.start, e.end, e.label_, TYPE_CATEGORY.get(e.label_), e.ent_id_, "doc")
             for e in doc.ents
         ]
-        text = doc.text  # spaCy joins it anew at every call
+        text = doc_text(doc)  # spaCy joins it anew at every call: once per doc
         models: list[Candidate] = []
         case_report = bool(doc.user_data.get(CASE_REPORT))
         for i, (key, fill, win) in enumerate(self.orders[case_report]):

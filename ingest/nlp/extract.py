@@ -29,6 +29,7 @@ from ingest.nlp.case_facts import (
 )
 from ingest.nlp.cases import CaseSpan, split_cases
 from ingest.nlp.cause import CauseModel
+from ingest.nlp.doctext import TEXT, doc_text
 from ingest.nlp.entities import CASE_REPORT
 from ingest.nlp.mentions import Mention
 from ingest.nlp.relations import find_relations
@@ -71,10 +72,11 @@ class TextDocument:
 
 
 def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
-    """Entities of a processed section as plain records, offsets shifted into the document."""
+    """Entities of a processed section as plain records, offsets shifted into the document.
+    Every text is a slice of the section's text (joined once), not a ``Span.text`` join."""
     out = []
     sentences = [(sent.start, sent.end, sent.start_char, sent.end_char) for sent in doc.sents]
-    text = doc.text
+    text = doc_text(doc)
     i = 0
     for ent in doc.ents:  # both in order: walk the sentences alongside (sent.ents rescans all)
         while i < len(sentences) - 1 and sentences[i][1] <= ent.start:
@@ -87,7 +89,7 @@ def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
             Mention(
                 label=ent.label_,
                 concept=ent.ent_id_ or ent.label_.lower(),
-                text=ent.text,
+                text=text[ent.start_char : ent.end_char],
                 start=offset + ent.start_char,
                 end=offset + ent.end_char,
                 sentence=(offset + s_start, offset + s_end),
@@ -168,9 +170,14 @@ def _prepare(nlp: Language, document: TextDocument) -> _Prepared:
     marked = split_cases(document.text, list(document.sections))
     series = None if marked else _series(document)
     spans = marked or unmarked_cases(document.sections, document.case_report, series)
-    docs = [nlp.make_doc(document.text[start:end]) for _, _, start, end in sections]
-    for doc in docs:  # the case model leads in a case report's full text, not in an abstract
+    docs = []
+    for _, _, start, end in sections:
+        section_text = document.text[start:end]
+        doc = nlp.make_doc(section_text)
+        doc.user_data[TEXT] = section_text  # what ``doc.text`` would join again (doctext.py)
+        # the case model leads in a case report's full text, not in an abstract
         doc.user_data[CASE_REPORT] = bool(spans) and not document.abstract
+        docs.append(doc)
     return _Prepared(document, sections, spans, series, docs)
 
 
