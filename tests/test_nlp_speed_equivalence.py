@@ -114,3 +114,32 @@ def test_doc_text_is_spacys() -> None:
     processed = nlp(text)
     for ent in processed.ents:
         assert doc_text(processed)[ent.start_char : ent.end_char] == ent.text
+
+
+def test_direct_span_values_equal_underscore(golden: dict[str, Any]) -> None:
+    from ingest.nlp.extract import _MENTION_ATTRS
+    from ingest.nlp.spandata import plain_defaults, values
+
+    nlp = shared_nlp()
+    defaults = plain_defaults(_MENTION_ATTRS)
+    assert defaults is not None  # the shipped pipes register plain extensions
+    seen = 0
+    for doc in nlp.pipe(golden["texts"][:10]):
+        for ent in doc.ents:
+            attrs = ent._
+            expected = tuple(getattr(attrs, name) for name in _MENTION_ATTRS)
+            assert values(doc, ent, _MENTION_ATTRS, defaults) == expected
+            assert values(doc, ent, _MENTION_ATTRS, None) == expected
+            seen += 1
+    assert seen > 50
+
+
+def test_span_values_fall_back_for_a_getter() -> None:
+    from spacy.tokens import Span
+
+    from ingest.nlp.spandata import plain_defaults
+
+    if not Span.has_extension("speed_probe"):
+        Span.set_extension("speed_probe", getter=lambda span: span.text.upper())
+    assert plain_defaults(("category", "speed_probe")) is None
+    assert plain_defaults(("no_such_extension",)) is None

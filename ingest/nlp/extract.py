@@ -34,6 +34,7 @@ from ingest.nlp.entities import CASE_REPORT
 from ingest.nlp.mentions import Mention
 from ingest.nlp.relations import find_relations
 from ingest.nlp.series import Series, find_series
+from ingest.nlp.spandata import plain_defaults, values
 from ingest.sentences import split_sentences
 from kb import __version__, records
 from kb.records import Evidence, EvidenceMethod, Extraction, Finding, FindingKind, Relation
@@ -71,12 +72,17 @@ class TextDocument:
     abstract: bool = False  # an abstract, even of a case report: the abstracts model leads
 
 
+_MENTION_ATTRS = ("assertion", "value", "category", "ids", "matched", "match_score", "name")
+"""The span extensions a mention carries (set by the entity, linker and context pipes)."""
+
+
 def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
     """Entities of a processed section as plain records, offsets shifted into the document.
     Every text is a slice of the section's text (joined once), not a ``Span.text`` join."""
     out = []
     sentences = [(sent.start, sent.end, sent.start_char, sent.end_char) for sent in doc.sents]
     text = doc_text(doc)
+    defaults = plain_defaults(_MENTION_ATTRS)
     i = 0
     for ent in doc.ents:  # both in order: walk the sentences alongside (sent.ents rescans all)
         while i < len(sentences) - 1 and sentences[i][1] <= ent.start:
@@ -84,7 +90,9 @@ def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
         _, last, s_start, s_end = sentences[i]
         if ent.end > last:
             continue  # across a sentence boundary: no sentence holds it
-        attrs = ent._
+        assertion, value, category, ids, matched, score, name = values(
+            doc, ent, _MENTION_ATTRS, defaults
+        )
         out.append(
             Mention(
                 label=ent.label_,
@@ -95,13 +103,13 @@ def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
                 sentence=(offset + s_start, offset + s_end),
                 sentence_text=text[s_start:s_end],
                 section=section,
-                assertion=attrs.assertion or "present",
-                value=attrs.value,
-                category=attrs.category,
-                ids=tuple(attrs.ids or ()),
-                matched=attrs.matched,
-                match_score=attrs.match_score,
-                name=attrs.name,
+                assertion=assertion or "present",
+                value=value,
+                category=category,
+                ids=tuple(ids or ()),
+                matched=matched,
+                match_score=score,
+                name=name,
             )
         )
     return out
