@@ -143,3 +143,16 @@ def test_span_values_fall_back_for_a_getter() -> None:
         Span.set_extension("speed_probe", getter=lambda span: span.text.upper())
     assert plain_defaults(("category", "speed_probe")) is None
     assert plain_defaults(("no_such_extension",)) is None
+
+
+def test_cached_sentence_spans_equal_the_uncached(golden: dict[str, Any]) -> None:
+    from ingest.sentences import sentence_spans, split_sentences
+
+    samples = ["", "  ", "One. Two?\n\nThree e.g. four. Fig. 2 shows it.", *golden["texts"]]
+    for text in samples:
+        for offset in (0, 17):
+            expected = [(s + offset, e + offset) for s, e in sentence_spans(text)]
+            assert split_sentences(text, offset) == expected
+            assert split_sentences(text, offset) == expected  # from the cache
+    long = "A sentence here. " * 2000  # over the cached length
+    assert split_sentences(long, 3) == [(s + 3, e + 3) for s, e in sentence_spans(long)]

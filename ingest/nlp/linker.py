@@ -78,18 +78,19 @@ class Linker:
     def _ground(self, doc: Doc, ent: Span, expansion: str | None, words: str) -> Span:
         """``words``: the span's text (``ent.text``), sliced by the caller from the doc's."""
         label, concept = ent.label_, ent.ent_id_
-        category = ent._.category or TYPE_CATEGORY.get(label)
+        attrs = ent._  # one view of the span's extensions: each ``ent._`` builds a new one
+        category = attrs.category or TYPE_CATEGORY.get(label)
         if label in UNGROUNDED:
-            ent._.category = category
+            attrs.category = category
             return ent
         grounding = self.lexicon.ground(words, category or "disease", expansion)
         if grounding is not None and grounding.score < MIN_SCORE:
             grounding = None  # "frobnitz syndrome" → Syndrome: a head word says too little
         if grounding is not None:
-            ent._.ids = list(grounding.ids)
-            ent._.matched = grounding.term
-            ent._.match_score = round(grounding.score, 3)
-            if ent._.category is None and grounding.category and label not in NAMED_BY_ROLE:
+            attrs.ids = list(grounding.ids)
+            attrs.matched = grounding.term
+            attrs.match_score = round(grounding.score, 3)
+            if attrs.category is None and grounding.category and label not in NAMED_BY_ROLE:
                 category = grounding.category
             elif category == "disease" and grounding.category == "sign_symptom":
                 category = "sign_symptom"
@@ -104,15 +105,15 @@ class Linker:
                     curated.type
                 ]
             concept, label, name = curated.id, curated.type, curated.label
-            if grounding is None and ent._.category is None and label not in NAMED_BY_ROLE:
+            if grounding is None and attrs.category is None and label not in NAMED_BY_ROLE:
                 category = self._curated_category(curated) or category
         elif grounding is not None:
             mesh = [i for i in grounding.ids if i.startswith("mesh:")]
             concept, name = (mesh or list(grounding.ids))[0], grounding.name
         else:
             concept, name = text_concept(words), " ".join(words.split())
-        ent._.category = category
-        ent._.name = name
+        attrs.category = category
+        attrs.name = name
         if (label, concept) == (ent.label_, ent.ent_id_):
             return ent
         return Span(doc, ent.start, ent.end, label=label, span_id=concept)  # extension values

@@ -269,7 +269,8 @@ def to_spans(doc: Doc, candidates: Iterable[Candidate]) -> list[Span]:
     spans = []
     for c in candidates:
         span = Span(doc, c.start, c.end, label=c.label, span_id=c.concept)
-        span._.category = c.category
-        span._.within = c.within or None
+        attrs = span._  # one extension view per span (each ``span._`` builds one)
+        attrs.category = c.category
+        attrs.within = c.within or None
         spans.append(span)
     return spans
