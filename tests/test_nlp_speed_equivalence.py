@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,24 @@ def test_cached_sentence_spans_equal_the_uncached(golden: dict[str, Any]) -> Non
             assert split_sentences(text, offset) == expected  # from the cache
     long = "A sentence here. " * 2000  # over the cached length
     assert split_sentences(long, 3) == [(s + 3, e + 3) for s, e in sentence_spans(long)]
+
+
+def test_memoised_lexicon_lookups_equal_the_plain_ones(golden: dict[str, Any]) -> None:
+    from ingest.nlp.lexicon import SortedTable, load_lexicon, normalize_key, variant_key
+
+    words = [normalize_key(w) for text in golden["texts"][:5] for w in text.split()]
+    keys = words + [" ".join(p) for p in pairwise(words)]
+    keys += ["", "zzzz", "aspirin", "myocardial infarction", "haemolytic uraemic syndromes"]
+    lexicon = load_lexicon()
+    tables: list[SortedTable] = [lexicon._terms, lexicon._variants, lexicon._cased]
+    found = 0
+    for key in keys:
+        assert variant_key(key) == variant_key.__wrapped__(key)
+        for table in tables:
+            for _ in range(2):  # the second read comes from the memo
+                assert table.get(key) == table._search(key)
+                assert table.get(key, "-") == (table._search(key) or "-")
+            found += table._search(key) is not None
+    assert found > 20
+    small = SortedTable("a\t1\nb\t\nc\t3\n")  # an empty value is a value, not a miss
+    assert small.get("b", "x") == "" and small.get("d", "x") == "x" and small.get("c") == "3"
