@@ -283,7 +283,7 @@ def make_finding(
         extractor=EXTRACTOR,
         version=__version__,
         section=m.section,
-        sentence=" ".join(m.sentence_text.split()),
+        sentence=one_line(m.sentence_text),
         start=m.sentence[0],
         end=m.sentence[1],
         span_start=m.start,
@@ -310,6 +310,13 @@ def make_finding(
         matched=m.matched,
         match_score=m.match_score,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def one_line(sentence: str) -> str:
+    """The sentence with its whitespace runs as single spaces (evidence text); remembered, as
+    every finding of a sentence quotes it."""
+    return " ".join(sentence.split())
 
 
 _LIST_LINE = re.compile(
