@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from ingest.nlp.doctext import doc_text
 from ingest.nlp.merge import (
     TYPE_CATEGORY,
     Candidate,
@@ -96,7 +97,7 @@ class EntityComponent:
             Candidate(e.start, e.end, e.label_, TYPE_CATEGORY.get(e.label_), e.ent_id_, "doc")
             for e in doc.ents
         ]
-        text = doc.text  # spaCy joins it anew at every call
+        text = doc_text(doc)  # spaCy joins it anew at every call: once per doc
         models: list[Candidate] = []
         case_report = bool(doc.user_data.get(CASE_REPORT))
         for i, (key, fill, win) in enumerate(self.orders[case_report]):
@@ -104,8 +105,10 @@ class EntityComponent:
             models = merge_models(models, found, fill, win) if i else found
         spans = merge_vocabulary(models, _longest(curated))
         doc.ents = to_spans(doc, with_patterns(spans, list(self._patterns(doc, text))))
-        for ent in doc.ents:
-            ent._.value = _value(doc, ent)
+        ents = doc.ents  # built once: each ``doc.ents`` walks every token and makes the Spans
+        sentences = doc.has_annotation("SENT_START")
+        for ent in ents:
+            ent._.value = _value(doc, ent, ents, sentences)
         return doc
 
     def _curated(self, doc: Doc, key_hash: int, start: int, end: int) -> Candidate:
@@ -153,23 +156,25 @@ def _longest(candidates: list[Candidate]) -> list[Candidate]:
     return with_patterns(candidates, [])
 
 
-def _value(doc: Doc, ent: Span) -> str | None:
+def _value(doc: Doc, ent: Span, ents: Sequence[Span], sentences: bool) -> str | None:
+    """``ents``: the doc's entities; ``sentences``: whether the doc has sentence boundaries
+    (both the same for every entity of a doc, so the caller reads them once)."""
     if ent.label_ in ("AGE", "DURATION"):
         quantity = parse_quantity(ent.text)
         return quantity.iso if quantity else None
     if ent.label_ == "SEX":
         return _SEX.get(ent.text.lower())
     if ent.label_ == "ANATOMY":
-        return _laterality(doc, ent)
+        return _laterality(doc, ent, ents, sentences)
     return ent._.value
 
 
-def _laterality(doc: Doc, ent: Span) -> str | None:
+def _laterality(doc: Doc, ent: Span, ents: Sequence[Span], sentences: bool) -> str | None:
     """'medial aspect of left leg' → 'left medial' (five tokens back in the sentence, not past
     another entity: in "the right hand and the scalp" the side is the hand's); also a side
     written after the site: 'the knee on the left side', 'knee, left side'."""
-    start = max(ent.sent.start if doc.has_annotation("SENT_START") else 0, ent.start - 5)
-    start = max([start] + [e.end for e in doc.ents if start < e.end <= ent.start])
+    start = max(ent.sent.start if sentences else 0, ent.start - 5)
+    start = max([start] + [e.end for e in ents if start < e.end <= ent.start])
     words = [t.lower_ for t in doc[start : ent.end]]
     side = next((w for w in reversed(words) if w in _SIDE), None)
     if side is None:
