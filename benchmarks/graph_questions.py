@@ -62,6 +62,7 @@ from rdflib import Dataset
 from kb.cli import main as kb_main
 from kb.datadir import Build
 from kb.derived import rules, rules_digest
+from kb.derived.apply import derive_all
 from kb.jsonl import atomic_write
 from kb.publish import spool_build, spooled
 from kb.questions import Question, load_questions
@@ -69,7 +70,6 @@ from kb.store import (
     DERIVED,
     QueryResult,
     bind,
-    derive,
     open_store,
     run_query,
     store_root,
@@ -316,7 +316,7 @@ def save_store(data_dir: Path, nquads: Path, digests: dict[str, str]) -> tuple[P
     building = Path(tempfile.mkdtemp(dir=root, prefix=".building-"))
     seconds, peak = _in_child(_bulk_load, str(building), str(nquads))
     derive_s, derive_peak = _in_child(_derive, str(building))
-    print(f"graph/derived (kb.store.derive, as write_store does after loading): {derive_s:.1f} s;"
+    print(f"graph/derived (kb.derived.apply.derive_all, as write_store does after loading): {derive_s:.1f} s;"
           f" peak RSS {derive_peak:,.0f} MB")  # fmt: skip
     target = root / name
     if target.exists():
@@ -354,7 +354,7 @@ def _bulk_load(path: str, nquads: str, queue) -> None:
 def _derive(path: str, queue) -> None:
     start = time.perf_counter()
     store = ox.Store(path)
-    derive(store)
+    derive_all(store)
     store.flush()
     del store
     queue.put((time.perf_counter() - start, peak_mb()))
@@ -365,7 +365,7 @@ def with_derived(nquads: Path) -> int:
     store), so rdflib gets the same dataset as the store; returns the quads appended."""
     store = ox.Store()
     store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    derive(store)
+    derive_all(store)
     out = io.BytesIO()
     store.dump(out, ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(DERIVED))
     triples = out.getvalue().decode("utf-8")

@@ -12,6 +12,7 @@ the sentence so far, so a 50 MB paragraph costs what 50 MB of short ones do.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ABBREVIATIONS = frozenset(
     [
@@ -67,9 +68,29 @@ _ABBREVIATION_WINDOW = 40  # an abbreviation is a short word just before its ful
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of ``text``, shifted by ``offset``; blank lines always split."""
+    """(start, end) of each sentence of ``text``, shifted by ``offset``; blank lines always split.
+
+    The extraction splits each section twice (once to find the patients a report introduces,
+    once in the pipeline's sentence component): the spans of the last few short texts are
+    kept (a long one is not: the cache would hold its text)."""
+    spans = _cached_spans(text) if len(text) <= _CACHED_LENGTH else sentence_spans(text)
+    if offset == 0:
+        return list(spans)
+    return [(s + offset, e + offset) for s, e in spans]
+
+
+_CACHED_LENGTH = 20_000  # characters: a section of an abstract or a case report
+
+
+@lru_cache(maxsize=256)
+def _cached_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentence_spans(text))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``split_sentences`` at offset 0, uncached (the reference its equivalence test reads)."""
     spans: list[tuple[int, int]] = []
-    for block in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, flags=re.DOTALL):
+    for block in _BLOCK.finditer(text):
         start = block.start()
         for match in _BOUNDARY.finditer(text, block.start(), block.end()):
             following = match.group("next")
@@ -81,7 +102,11 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
             start = _skip_space(text, match.end())
         if start < block.end():
             spans.append((start, block.end()))
-    return [(s + offset, e + offset) for s, e in spans if e > s]
+    return [(s, e) for s, e in spans if e > s]
+
+
+_BLOCK = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", flags=re.DOTALL)
+"""A paragraph: blank lines always split."""
 
 
 def _starts_sentence(char: str) -> bool:

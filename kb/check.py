@@ -5,7 +5,6 @@ that reads or writes the KB (``guard``); ``--deep`` also opens the store and cou
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from pathlib import Path
@@ -101,33 +100,3 @@ def guard(data_dir: Path, store: bool = True) -> None:
 
 def _short(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:120] or type(exc).__name__
-
-
-# --------------------------------------------------------------------------- command
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``kb check`` to the ``kb`` subcommands."""
-    p = sub.add_parser("check", help="verify the data files and the store against their seals")
-    p.add_argument("--deep", action="store_true", help="also open the store and count its quads")
-    p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
-    p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
-    p.set_defaults(func=cmd_check)
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Exit 0 when sound; 2 with one line per problem on standard output."""
-    from kb.config import settings_from
-    from kb.errors import require_data_dir
-
-    data_dir = settings_from(args).data_dir
-    found = problems(data_dir, deep=args.deep)
-    if not found:
-        require_data_dir(data_dir)
-    for line in found:
-        print(f"{data_dir}/{line}")
-    if found:
-        log.error("%d problems: `kb repair` mends them", len(found))
-        return 2
-    print(f"{data_dir}: sound ({'deep' if args.deep else 'cheap'} check)")
-    return 0

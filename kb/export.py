@@ -3,16 +3,14 @@
 RDF (N-Quads, TriG, JSON-LD) comes from the store, so an export is exactly what queries see;
 the evidence table (CSV) and the bibliography (RIS, BibTeX) come from the build's records,
 which keep fields the graph flattens. Every renderer is pure (records in, text out); only
-``cmd_export`` reads the data directory and writes the output.
+``kb export`` (kb/cli/export.py) reads the data directory and writes the output.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import re
-import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -21,7 +19,6 @@ from pathlib import Path
 
 from kb.datadir import Build
 from kb.escape import csv_cell
-from kb.jsonl import atomic_write
 from kb.namespaces import NAMESPACES
 from kb.records import Extraction, PubmedRecord, Reference, Resolution
 
@@ -37,39 +34,6 @@ EVIDENCE_COLUMNS = [
     "extractor", "version", "score", "source_status",
 ]  # fmt: skip
 """``source_status``: "retracted" or "corrected" when the finding's article is, else empty."""
-
-
-# --------------------------------------------------------------------------- command
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``kb export`` to the ``kb`` subcommands."""
-    p = sub.add_parser("export", help="write the KB as RDF, an evidence table or a bibliography")
-    p.add_argument("--format", required=True, choices=FORMATS, help="output format")
-    p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
-    p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
-    p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
-    p.set_defaults(func=cmd_export)
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from kb.check import guard
-    from kb.config import settings_from
-
-    guard(settings_from(args).data_dir)
-    data = render(args.format, settings_from(args).data_dir)
-    if args.output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    elif args.output.exists() and not args.output.is_file() and not args.output.is_dir():
-        with open(args.output, "wb") as out:  # a device or pipe (/dev/null): never renamed over
-            out.write(data)
-        print(f"{args.format} export written to {args.output} ({len(data):,} bytes)")
-    else:
-        atomic_write(args.output, data)
-        print(f"{args.format} export written to {args.output} ({len(data):,} bytes)")
-    return 0
 
 
 def render(fmt: str, data_dir: Path) -> bytes:

@@ -5,7 +5,6 @@ by a part of it (``--accept-loss`` keeps the lines that still read instead)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -13,12 +12,11 @@ import shutil
 import time
 from pathlib import Path
 
-from kb.check import data_problems, problems
+from kb.check import data_problems
 from kb.check_store import store_problems
 from kb.datadir import COMMIT, DATA_FILES, INFO, LAST_GOOD, LIST_FILES, SEED, Build, BuildInfo
 from kb.errors import Damaged
 from kb.jsonl import from_dict, read_json
-from kb.lock import exclusive
 from kb.records import SeedDocument
 
 log = logging.getLogger(__name__)
@@ -94,30 +92,3 @@ def _lines(path: Path, kind: type, whole: bool = False) -> list:
 def _move(path: Path, damaged: Path) -> None:
     damaged.mkdir(parents=True, exist_ok=True)
     os.replace(path, damaged / path.name) if path.is_file() else shutil.move(path, damaged)
-
-
-# --------------------------------------------------------------------------- command
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``kb repair`` to the ``kb`` subcommands."""
-    p = sub.add_parser("repair", help="mend what `kb check` finds (store from data files, "
-                       "data files from last-good/)")  # fmt: skip
-    p.add_argument("--accept-loss", action="store_true",
-                   help="with no good copy, keep the lines that still read")  # fmt: skip
-    p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
-    p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
-    p.set_defaults(func=cmd_repair)
-
-
-def cmd_repair(args: argparse.Namespace) -> int:
-    from kb.config import settings_from
-
-    data_dir = settings_from(args).data_dir
-    with exclusive(data_dir, create=False):
-        done = repair(data_dir, args.accept_loss)
-    for line in done:
-        print(line)
-    left = problems(data_dir, deep=True)
-    print(f"{data_dir}: sound" if not left else f"{data_dir}: still damaged: {left[0]}")
-    return 2 if left else 0

@@ -22,15 +22,19 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kb import failpoints, iris
-from kb.derived import rules, rules_digest
-from kb.graph.nquads import Spool
+from kb.derived import rules_digest
+from kb.derived.apply import derive_all, derive_keys, touched_keys
 from kb.jsonl import atomic_write
 from kb.query_shape import shape_problem
 from kb.seal import seal_path, version_problems, write_seal
+
+if TYPE_CHECKING:  # the spool is the graph stage's; importing it here would load rdflib's graph
+    from kb.graph.nquads import Spool
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,11 @@ VERSION_NAME = re.compile(r"v-[0-9a-f]{16}")  # what ``version_name`` makes; CUR
 KEEP_VERSIONS = 2  # the current one and the one before it (a reader may still hold it)
 LOAD_CHUNK = 500_000  # N-Quads lines per bulk load of a build's spool file (_load_in_chunks)
 DERIVED = str(iris.DERIVED_GRAPH)  # made by the store itself from the other graphs (kb.derived)
+VOCABULARY = str(iris.VOCABULARY_GRAPH)
+_NOT_DOCUMENTS = {VOCABULARY, str(iris.RUNS_GRAPH), str(iris.TOPICS_GRAPH)}
+"""The graphs besides the documents' that a refresh replaces: the derived rows follow a
+change of the vocabulary concept by concept; the runs and topics feed no rule. A change of
+any other graph that is no document's (the ontology, the derived graph) derives everything."""
 
 
 class StoreError(Exception):
@@ -151,14 +160,14 @@ def write_store(data_dir: Path, nquads: bytes | Spool) -> Path:
     """Load N-Quads into a new version, derive ``graph/derived`` and make it current; returns
     the version directory. A ``Spool`` is bulk-loaded from its file, with the digests it
     made while written (a build never holds its whole graph in memory)."""
-    digests = with_derived(nquads.digests) if isinstance(nquads, Spool) else version_digests(nquads)
+    digests = version_digests(nquads) if isinstance(nquads, bytes) else with_derived(nquads.digests)
 
     def fill(store: ox.Store) -> None:
-        if isinstance(nquads, Spool):
+        if not isinstance(nquads, bytes):
             _load_in_chunks(store, nquads.path)
         else:
             store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
-        derive(store)
+        derive_all(store)
         store.optimize()  # the bulk loader leaves overlapping files: lookups 1.7-8.5x slower
 
     return _commit(data_dir, digests, fill)
@@ -177,39 +186,47 @@ def _load_in_chunks(store: ox.Store, path: Path) -> None:
 def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:
     """A new version: the current one with each graph in ``graphs`` replaced by its N-Quads
     (empty bytes: the graph is dropped), made current atomically. The rest is copied, not
-    rebuilt (a RocksDB checkpoint), so a refresh costs what it changes."""
+    rebuilt (a RocksDB checkpoint), and only the derived rows the changed graphs touch are made
+    again (``kb.derived.apply``), so a refresh costs what it changes."""
     base = current_version(data_dir)
     if base is None:
         raise StoreError(f"no store in {data_dir} to update: run `kb build` first")
+    before = manifest(data_dir)
     digests = updated_digests(data_dir, graphs)
+    changed = {g: data for g, data in graphs.items() if before.get(g) != digests.get(g)}
+    documents = [g for g in changed if g not in _NOT_DOCUMENTS]
+    whole = before.get(DERIVED) != rules_digest() or any(
+        g in (DERIVED, iris.BASE + "graph/ontology") for g in changed
+    )
 
     def apply(store: ox.Store) -> None:
-        for graph, data in graphs.items():
+        concepts = _changed_subjects(store, changed.get(VOCABULARY, b""), VOCABULARY)
+        if not whole:
+            keys = touched_keys(store, documents, concepts)
+        for graph, data in changed.items():
             store.remove_graph(ox.NamedNode(graph))
             if data:
                 store.load(data, ox.RdfFormat.N_QUADS)
-        derive(store)
+        if whole:
+            derive_all(store)
+            return
+        for rule, more in touched_keys(store, documents, concepts).items():
+            keys[rule] |= more
+        derive_keys(store, keys)
 
     return _commit(data_dir, digests, apply, copy_from=base)
 
 
-def derive(store: ox.Store) -> int:
-    """Replace ``graph/derived`` with the answers of the derivation rules (``kb.derived``) over
-    the other graphs; returns its triples. Part of writing a version, never of reading one."""
-    graph = ox.NamedNode(DERIVED)
-    store.remove_graph(graph)
-    count = 0
-    for name, rule in rules().items():
-        started = time.perf_counter()
-        answer = store.query(rule, use_default_graph_as_union=True)
-        if not isinstance(answer, ox.QueryTriples):
-            raise StoreError(f"derivation rule {name} is not a CONSTRUCT query")
-        data = answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
-        store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=graph)
-        triples = data.count(b"\n")
-        count += triples
-        log.info("derived %s: %d triples in %.1f s", name, triples, time.perf_counter() - started)
-    return count
+def _changed_subjects(store: ox.Store, data: bytes, graph: str) -> list[str]:
+    """The subjects whose triples in ``graph`` differ between the store and ``data``."""
+    if not data:
+        return []
+    node = ox.NamedNode(graph)
+    old = {
+        (q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, node)
+    }
+    new = {(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.N_QUADS)}
+    return sorted({s.value for s, _, _ in old ^ new if isinstance(s, ox.NamedNode)})
 
 
 def _commit(

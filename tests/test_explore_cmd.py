@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import explore_cmd
+from kb.cli import explore as explore_cmd
 from kb.serve.process import stop_server
 from tests.conftest import free_port
 

@@ -13,6 +13,7 @@ import pytest
 from rdflib import Dataset
 
 from kb import export, jsonl
+from kb.cli import export as export_command
 from kb.datadir import Build
 from kb.export import (
     BibEntry,
@@ -51,7 +52,7 @@ def store_quads(demo_dir: Path) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kb")
-    export.register(p.add_subparsers(dest="command", required=True))
+    export_command.register(p.add_subparsers(dest="command", required=True))
     return p
 
 

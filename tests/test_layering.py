@@ -28,7 +28,7 @@ FOUNDATION = {
     "kb.durations", "kb.escape", "kb.failpoints", "kb.seal", "kb.lock", "kb.disk", "kb.labels",
     "kb.namespaces",
 }  # fmt: skip
-FACES = ("kb.cli", "kb.serve", "kb.read", "kb.show", "kb.explore_cmd", "explorer", "app")
+FACES = ("kb.cli", "kb.serve", "kb.read", "kb.show", "explorer", "app")
 RANK = {"foundation": 0, "pipeline": 1, "ingest": 2, "faces": 3}
 
 

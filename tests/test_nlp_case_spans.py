@@ -97,6 +97,9 @@ def test_drug_names_need_drugbank_and_mesh():
 def test_a_test_holding_a_curated_term_stays_a_test():
     doc = nlp("Her oxygen saturation was low .")
     test = Candidate(1, 3, "TEST", "test", source="cases", within="oxygen_therapy")
-    assert conform(doc, [test], [test], EDGES, frozenset()) == [
+    kinds = {"oxygen_therapy": "TREATMENT", "livedo": "CONDITION"}
+    assert conform(doc, [test], [test], EDGES, frozenset(), kinds=kinds) == [
         Candidate(1, 3, "TEST", "test", source="cases")
     ]
+    named = Candidate(1, 3, "TEST", "test", source="cases", within="livedo")
+    assert conform(doc, [named], [named], EDGES, frozenset(), kinds=kinds) == [named]

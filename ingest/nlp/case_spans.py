@@ -18,9 +18,9 @@ seen the reports scored (``benchmarks/cases_folds.py``):
   (Clinical_event), the bare "surgery" / "operation" (annotated when it is the patient's, which
   the case model finds: on the train folds 6 of 49 unconfirmed ones were gold) — is dropped.
   A curated chemotherapy is a medication there;
-- a test is a test: a model's test span holding a curated term ("oxygen" in "oxygen
+- a test is a test: a model's test span holding a curated treatment ("oxygen" in "oxygen
   saturation") does not take that term's concept and role (the linker would make it oxygen
-  therapy, a procedure);
+  therapy, a procedure); a condition inside still names the span;
 - drug names: a word DrugBank and MeSH both name as a chemical (``data/nlp/case_drugs.txt``,
   from the shipped lexicon by ``ingest.nlp.train.case_drugs``) that no entity covers is a
   medication (a treatment, or a cause as ``merge.chemical_role`` reads the sentence), unless
@@ -30,7 +30,7 @@ seen the reports scored (``benchmarks/cases_folds.py``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from importlib import resources
@@ -86,6 +86,7 @@ GENERIC = frozenset(
         "imaging",
     ]
 )
+_GIVEN = frozenset({"TREATMENT", "ETIOLOGY"})  # what is given to a patient, not measured
 Edges = dict[tuple[str, str], frozenset[str]]  # (group, "L" or "R") → words left out
 
 
@@ -119,9 +120,14 @@ def conform(
     models: Sequence[Candidate],
     edges: Edges | None = None,
     drugs: frozenset[str] | None = None,
+    text: str | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> list[Candidate]:
     """``spans`` (merged, non-overlapping) moved to the corpus's conventions; ``models``: the
-    model spans the merge started from (a curated term they do not touch is unconfirmed)."""
+    model spans the merge started from (a curated term they do not touch is unconfirmed);
+    ``text``: ``doc.text``, which spaCy joins anew at every call; ``kinds``: curated concept id
+    → its type (TREATMENT, CONDITION …)."""
+    kinds = {} if kinds is None else kinds
     edges = load_edges() if edges is None else edges
     drugs = load_drugs() if drugs is None else drugs
     out = []
@@ -134,18 +140,20 @@ def conform(
             continue
         if len(words) == 1 and words[0].lower_ in GENERIC:
             continue
-        if c.within and c.category == "test":  # "oxygen saturation" measures "oxygen", is
-            c = replace(c, within="")  # no oxygen therapy: the model's test stays a test
+        if c.within and c.category == "test" and kinds.get(c.within) in _GIVEN:
+            c = replace(c, within="")  # "oxygen saturation" measures oxygen: no oxygen therapy
         if c.concept in CATEGORY:
             c = replace(c, category=CATEGORY[c.concept])
         out.append(stripped(doc, c, edges))
-    return sorted(out + drug_names(doc, out, drugs), key=lambda c: c.start)
+    text = doc.text if text is None else text
+    return sorted(out + drug_names(doc, out, drugs, text), key=lambda c: c.start)
 
 
-def drug_names(doc: Doc, spans: Sequence[Candidate], drugs: frozenset[str]) -> list[Candidate]:
+def drug_names(
+    doc: Doc, spans: Sequence[Candidate], drugs: frozenset[str], text: str
+) -> list[Candidate]:
     """A candidate for each word of ``drugs`` that no span covers and no level follows."""
     taken = {i for c in spans for i in range(c.start, c.end)}
-    text = doc.text
     out = []
     for t in doc:
         if t.i in taken or t.lower_ not in drugs or measured(text, t.idx + len(t.text)):

@@ -100,7 +100,41 @@ def bucket(n: int) -> str:
 
 
 def _cues(words: Iterable[str], table: dict[str, str]) -> list[str]:
-    """The names of ``table``'s cues among ``words``; a prefix of <= 3 letters must be whole."""
+    """The names of ``table``'s cues among ``words``, in the order ``_cues_plain`` finds them.
+    Each word's names are looked up once per table (``_word_cues``): the scorer asks about the
+    same sentence's words for every pair and for five windows of each, and trying every prefix
+    of the table on every word was a fifth of the extraction's Python time."""
+    found: dict[str, None] = {}
+    memo = _WORD_CUES.setdefault(id(table), ({}, table))[0]
+    for word in words:
+        names = memo.get(word)
+        if names is None:
+            if len(memo) >= _MEMO_WORDS:
+                memo.clear()  # bounded: a long run meets ever more words
+            names = memo[word] = _word_cues(word, table)
+        for name in names:
+            found[name] = None
+    return list(found)
+
+
+_MEMO_WORDS = 200_000
+_WORD_CUES: dict[int, tuple[dict[str, tuple[str, ...]], dict[str, str]]] = {}
+"""id(table) → (word → its cue names, the table itself, kept so that the id stays its own)."""
+
+
+def _word_cues(word: str, table: dict[str, str]) -> tuple[str, ...]:
+    """The names of ``table``'s cues that ``word`` is (or starts with, for prefixes over 3
+    letters), in table order."""
+    return tuple(
+        name
+        for prefix, name in table.items()
+        if word == prefix or (len(prefix) > 3 and word.startswith(prefix))
+    )
+
+
+def _cues_plain(words: Iterable[str], table: dict[str, str]) -> list[str]:
+    """``_cues`` without the memo: every prefix tried on every word (the reference the
+    equivalence test compares with)."""
     found: dict[str, None] = {}
     for word in words:
         for prefix, name in table.items():

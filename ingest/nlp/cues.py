@@ -232,9 +232,16 @@ def lead_cue(ms: Sequence[Mention], x: int) -> str | None:
     return match.group("cue").lower() if match else None
 
 
+@lru_cache(maxsize=4096)
 def _without_asides(sentence: str) -> str:
     """The sentence with each "as in our cases" aside (and its comma) blanked, offsets kept: the
-    aside is about whom, not a word between the two ends of a relation."""
+    aside is about whom, not a word between the two ends of a relation. Cached: every pair of
+    a sentence's mentions, and every rule for their labels, asks about the same sentence."""
+    return _blank_asides(sentence)
+
+
+def _blank_asides(sentence: str) -> str:
+    """``_without_asides`` uncached."""
     for match in AS_IN_OURS.finditer(sentence):
         end = match.end() + (1 if sentence[match.end() : match.end() + 1] == "," else 0)
         sentence = sentence[: match.start()] + " " * (end - match.start()) + sentence[end:]

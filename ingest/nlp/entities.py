@@ -18,6 +18,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from ingest.nlp.case_spans import conform
+from ingest.nlp.doctext import doc_text
 from ingest.nlp.merge import (
     TYPE_CATEGORY,
     Candidate,
@@ -88,6 +89,7 @@ class EntityComponent:
                 by_key.setdefault(key, []).append(nlp.make_doc(variant))
         for key, docs in by_key.items():
             self.matcher.add(key, docs)
+        self.kinds = {concept: kind for kind, concept in self.concept_of.values()}
 
     def __call__(self, doc: Doc) -> Doc:
         curated = [self._curated(doc, key, s, e) for key, s, e in self.matcher(doc)]
@@ -97,7 +99,7 @@ class EntityComponent:
             Candidate(e.start, e.end, e.label_, TYPE_CATEGORY.get(e.label_), e.ent_id_, "doc")
             for e in doc.ents
         ]
-        text = doc.text  # spaCy joins it anew at every call
+        text = doc_text(doc)  # spaCy joins it anew at every call: once per doc
         models: list[Candidate] = []
         case_report = bool(doc.user_data.get(CASE_REPORT))
         for i, (key, fill, win) in enumerate(self.orders[case_report]):
@@ -105,10 +107,12 @@ class EntityComponent:
             models = merge_models(models, found, fill, win) if i else found
         spans = merge_vocabulary(models, _longest(curated))
         if case_report:  # MACCROBAT's span conventions (ingest/nlp/case_spans.py)
-            spans = conform(doc, spans, models)
+            spans = conform(doc, spans, models, text=text, kinds=self.kinds)
         doc.ents = to_spans(doc, with_patterns(spans, list(self._patterns(doc, text))))
-        for ent in doc.ents:
-            ent._.value = _value(doc, ent)
+        ents = doc.ents  # built once: each ``doc.ents`` walks every token and makes the Spans
+        sentences = doc.has_annotation("SENT_START")
+        for ent in ents:
+            ent._.value = _value(doc, ent, ents, sentences)
         return doc
 
     def _curated(self, doc: Doc, key_hash: int, start: int, end: int) -> Candidate:
@@ -156,23 +160,25 @@ def _longest(candidates: list[Candidate]) -> list[Candidate]:
     return with_patterns(candidates, [])
 
 
-def _value(doc: Doc, ent: Span) -> str | None:
+def _value(doc: Doc, ent: Span, ents: Sequence[Span], sentences: bool) -> str | None:
+    """``ents``: the doc's entities; ``sentences``: whether the doc has sentence boundaries
+    (both the same for every entity of a doc, so the caller reads them once)."""
     if ent.label_ in ("AGE", "DURATION"):
         quantity = parse_quantity(ent.text)
         return quantity.iso if quantity else None
     if ent.label_ == "SEX":
         return _SEX.get(ent.text.lower())
     if ent.label_ == "ANATOMY":
-        return _laterality(doc, ent)
+        return _laterality(doc, ent, ents, sentences)
     return ent._.value
 
 
-def _laterality(doc: Doc, ent: Span) -> str | None:
+def _laterality(doc: Doc, ent: Span, ents: Sequence[Span], sentences: bool) -> str | None:
     """'medial aspect of left leg' → 'left medial' (five tokens back in the sentence, not past
     another entity: in "the right hand and the scalp" the side is the hand's); also a side
     written after the site: 'the knee on the left side', 'knee, left side'."""
-    start = max(ent.sent.start if doc.has_annotation("SENT_START") else 0, ent.start - 5)
-    start = max([start] + [e.end for e in doc.ents if start < e.end <= ent.start])
+    start = max(ent.sent.start if sentences else 0, ent.start - 5)
+    start = max([start] + [e.end for e in ents if start < e.end <= ent.start])
     words = [t.lower_ for t in doc[start : ent.end]]
     side = next((w for w in reversed(words) if w in _SIDE), None)
     if side is None:

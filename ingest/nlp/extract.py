@@ -29,11 +29,13 @@ from ingest.nlp.case_facts import (
 )
 from ingest.nlp.cases import CaseSpan, split_cases
 from ingest.nlp.cause import CauseModel
+from ingest.nlp.doctext import TEXT, doc_text
 from ingest.nlp.entities import CASE_REPORT
 from ingest.nlp.general import is_general
 from ingest.nlp.mentions import Mention
 from ingest.nlp.relations import find_relations
 from ingest.nlp.series import Series, find_series
+from ingest.nlp.spandata import plain_defaults, values
 from ingest.sentences import split_sentences
 from kb import __version__, records
 from kb.records import Evidence, EvidenceMethod, Extraction, Finding, FindingKind, Relation
@@ -71,11 +73,17 @@ class TextDocument:
     abstract: bool = False  # an abstract, even of a case report: the abstracts model leads
 
 
+_MENTION_ATTRS = ("assertion", "value", "category", "ids", "matched", "match_score", "name")
+"""The span extensions a mention carries (set by the entity, linker and context pipes)."""
+
+
 def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
-    """Entities of a processed section as plain records, offsets shifted into the document."""
+    """Entities of a processed section as plain records, offsets shifted into the document.
+    Every text is a slice of the section's text (joined once), not a ``Span.text`` join."""
     out = []
     sentences = [(sent.start, sent.end, sent.start_char, sent.end_char) for sent in doc.sents]
-    text = doc.text
+    text = doc_text(doc)
+    defaults = plain_defaults(_MENTION_ATTRS)
     i = 0
     for ent in doc.ents:  # both in order: walk the sentences alongside (sent.ents rescans all)
         while i < len(sentences) - 1 and sentences[i][1] <= ent.start:
@@ -83,24 +91,26 @@ def mentions_of(doc: Doc, offset: int, section: str) -> list[Mention]:
         _, last, s_start, s_end = sentences[i]
         if ent.end > last:
             continue  # across a sentence boundary: no sentence holds it
-        attrs = ent._
+        assertion, value, category, ids, matched, score, name = values(
+            doc, ent, _MENTION_ATTRS, defaults
+        )
         out.append(
             Mention(
                 label=ent.label_,
                 concept=ent.ent_id_ or ent.label_.lower(),
-                text=ent.text,
+                text=text[ent.start_char : ent.end_char],
                 start=offset + ent.start_char,
                 end=offset + ent.end_char,
                 sentence=(offset + s_start, offset + s_end),
                 sentence_text=text[s_start:s_end],
                 section=section,
-                assertion=attrs.assertion or "present",
-                value=attrs.value,
-                category=attrs.category,
-                ids=tuple(attrs.ids or ()),
-                matched=attrs.matched,
-                match_score=attrs.match_score,
-                name=attrs.name,
+                assertion=assertion or "present",
+                value=value,
+                category=category,
+                ids=tuple(ids or ()),
+                matched=matched,
+                match_score=score,
+                name=name,
             )
         )
     return out
@@ -169,9 +179,14 @@ def _prepare(nlp: Language, document: TextDocument) -> _Prepared:
     marked = split_cases(document.text, list(document.sections))
     series = None if marked else _series(document)
     spans = marked or unmarked_cases(document.sections, document.case_report, series)
-    docs = [nlp.make_doc(document.text[start:end]) for _, _, start, end in sections]
-    for doc in docs:  # the case model leads in a case report's full text, not in an abstract
+    docs = []
+    for _, _, start, end in sections:
+        section_text = document.text[start:end]
+        doc = nlp.make_doc(section_text)
+        doc.user_data[TEXT] = section_text  # what ``doc.text`` would join again (doctext.py)
+        # the case model leads in a case report's full text, not in an abstract
         doc.user_data[CASE_REPORT] = bool(spans) and not document.abstract
+        docs.append(doc)
     return _Prepared(document, sections, spans, series, docs)
 
 
@@ -273,7 +288,7 @@ def make_finding(
         extractor=EXTRACTOR,
         version=__version__,
         section=m.section,
-        sentence=" ".join(m.sentence_text.split()),
+        sentence=one_line(m.sentence_text),
         start=m.sentence[0],
         end=m.sentence[1],
         span_start=m.start,
@@ -300,6 +315,13 @@ def make_finding(
         matched=m.matched,
         match_score=m.match_score,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def one_line(sentence: str) -> str:
+    """The sentence with its whitespace runs as single spaces (evidence text); remembered, as
+    every finding of a sentence quotes it."""
+    return " ".join(sentence.split())
 
 
 _LIST_LINE = re.compile(

@@ -75,6 +75,7 @@ def is_cased_form(text: str) -> bool:
     return _CASED.match(text) is not None
 
 
+@lru_cache(maxsize=65536)
 def variant_key(key: str) -> str:
     """A looser key that plural/British spelling/hyphen-space/possessive variants share.
 
@@ -161,6 +162,7 @@ class SortedTable:
             self._starts.append(newline + 1)
             position = newline + 1 + self.STRIDE
         self._keys = [self._text[s : self._text.find("\t", s)] for s in self._starts]
+        self._memo: dict[str, str | None] = {}
 
     def __len__(self) -> int:
         return self._text.count("\n")
@@ -169,7 +171,20 @@ class SortedTable:
         return self.get(key) is not None
 
     def get(self, key: str, default: str | None = None) -> str | None:
-        """The value of ``key``, or ``default``."""
+        """The value of ``key``, or ``default``. Remembered (bounded): grounding one span asks
+        for its words, their variants and head words, and the same words recur across spans."""
+        memo = self._memo
+        if key in memo:
+            found = memo[key]
+        else:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            found = memo[key] = self._search(key)
+        return default if found is None else found
+
+    def _search(self, key: str) -> str | None:
+        """The binary search behind ``get``: the value of ``key``, or None."""
+        default = None
         stretch = bisect.bisect_right(self._keys, key) - 1
         if stretch < 0:
             return default

@@ -16,6 +16,7 @@ from functools import cached_property
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from ingest.nlp.doctext import doc_text
 from ingest.nlp.lexicon import Grounding, Lexicon, load_lexicon
 from ingest.nlp.merge import TYPE_CATEGORY
 from ingest.nlp.shortforms import find_abbreviations
@@ -65,24 +66,31 @@ class Linker:
     def __call__(self, doc: Doc) -> Doc:
         if not doc.ents:
             return doc
-        short = find_abbreviations(doc.text)
-        doc.ents = [self._ground(doc, ent, short.get(ent.text)) for ent in doc.ents]
+        text = doc_text(doc)  # joined once: ``Span.text`` joins its tokens at every call
+        short = find_abbreviations(text)
+        grounded = []
+        for ent in doc.ents:
+            words = text[ent.start_char : ent.end_char]  # == ent.text: spaCy keeps the text
+            grounded.append(self._ground(doc, ent, short.get(words), words))
+        doc.ents = grounded
         return doc
 
-    def _ground(self, doc: Doc, ent: Span, expansion: str | None) -> Span:
+    def _ground(self, doc: Doc, ent: Span, expansion: str | None, words: str) -> Span:
+        """``words``: the span's text (``ent.text``), sliced by the caller from the doc's."""
         label, concept = ent.label_, ent.ent_id_
-        category = ent._.category or TYPE_CATEGORY.get(label)
+        attrs = ent._  # one view of the span's extensions: each ``ent._`` builds a new one
+        category = attrs.category or TYPE_CATEGORY.get(label)
         if label in UNGROUNDED:
-            ent._.category = category
+            attrs.category = category
             return ent
-        grounding = self.lexicon.ground(ent.text, category or "disease", expansion)
+        grounding = self.lexicon.ground(words, category or "disease", expansion)
         if grounding is not None and grounding.score < MIN_SCORE:
             grounding = None  # "frobnitz syndrome" → Syndrome: a head word says too little
         if grounding is not None:
-            ent._.ids = list(grounding.ids)
-            ent._.matched = grounding.term
-            ent._.match_score = round(grounding.score, 3)
-            if ent._.category is None and grounding.category and label not in NAMED_BY_ROLE:
+            attrs.ids = list(grounding.ids)
+            attrs.matched = grounding.term
+            attrs.match_score = round(grounding.score, 3)
+            if attrs.category is None and grounding.category and label not in NAMED_BY_ROLE:
                 category = grounding.category
             elif category == "disease" and grounding.category == "sign_symptom":
                 category = "sign_symptom"
@@ -90,22 +98,22 @@ class Linker:
             None if concept else self._curated(ent, expansion, grounding)
         )
         if concept and curated is None:
-            name = " ".join(ent.text.split())  # a concept another component gave: kept
+            name = " ".join(words.split())  # a concept another component gave: kept
         elif curated is not None:
             if curated.type != label:  # "ICC" read as a drug, defined as a disease
                 category = (grounding.category if grounding else None) or TYPE_CATEGORY[
                     curated.type
                 ]
             concept, label, name = curated.id, curated.type, curated.label
-            if grounding is None and ent._.category is None and label not in NAMED_BY_ROLE:
+            if grounding is None and attrs.category is None and label not in NAMED_BY_ROLE:
                 category = self._curated_category(curated) or category
         elif grounding is not None:
             mesh = [i for i in grounding.ids if i.startswith("mesh:")]
             concept, name = (mesh or list(grounding.ids))[0], grounding.name
         else:
-            concept, name = text_concept(ent.text), " ".join(ent.text.split())
-        ent._.category = category
-        ent._.name = name
+            concept, name = text_concept(words), " ".join(words.split())
+        attrs.category = category
+        attrs.name = name
         if (label, concept) == (ent.label_, ent.ent_id_):
             return ent
         return Span(doc, ent.start, ent.end, label=label, span_id=concept)  # extension values

@@ -218,7 +218,8 @@ def model_candidates(
 ) -> list[Candidate]:
     """The spans a model stashed under ``key``, as candidates with role and category; in a case
     report a chemical whose level the text gives is a lab test ("creatinine 2.1 mg/dL"), as the
-    case model reads it, not a drug the patient was given."""
+    case model reads it, not a drug the patient was given. ``text``: ``doc.text`` (spans' texts
+    are sliced from it)."""
     out = []
     text = doc.text if text is None else text
     for span in doc.spans.get(key, ()):
@@ -227,11 +228,11 @@ def model_candidates(
             continue
         if category == "anatomy" and all(t.lower_ in DIRECTIONS for t in span):
             continue  # "medial aspect", "left side": where on a site, not a site
-        if _FIGURE.match(span.text):
+        if _FIGURE.match(text[span.start_char : span.end_char]):  # == span.text, not joined
             continue  # "Figure-1", "Fig. 2": a pointer to a picture
         if category != "anatomy":
             span = _trimmed(span)  # "swelling of the left" (hand): the swelling
-        if category == "chemical" and _UNIT.fullmatch(span.text):
+        if category == "chemical" and _UNIT.fullmatch(text[span.start_char : span.end_char]):
             continue  # "μmol" of "μmol/L": a unit
         if category == "chemical" and case_report and measured(text, span.end_char):
             role, category = "TEST", "test"
@@ -269,7 +270,8 @@ def to_spans(doc: Doc, candidates: Iterable[Candidate]) -> list[Span]:
     spans = []
     for c in candidates:
         span = Span(doc, c.start, c.end, label=c.label, span_id=c.concept)
-        span._.category = c.category
-        span._.within = c.within or None
+        attrs = span._  # one extension view per span (each ``span._`` builds one)
+        attrs.category = c.category
+        attrs.within = c.within or None
         spans.append(span)
     return spans

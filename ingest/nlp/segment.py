@@ -10,7 +10,7 @@ so "Fig. 2", "e.g.", "3.5 months" and markers after a full stop never split a se
 from __future__ import annotations
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
@@ -21,6 +21,7 @@ from spacy.util import (
     registry,
 )
 
+from ingest.nlp.doctext import doc_text
 from ingest.sentences import split_sentences
 
 _INFIXES = [r"(?<=[^\s(\[])[(\[](?=\w)", r"(?<=\w)[)\]](?=\w)"]
@@ -51,11 +52,14 @@ def clinical_tokenizer():
 @Language.component("casebook_sentences")
 def sentences(doc: Doc) -> Doc:
     """Set every boundary in one array write: per-token ``is_sent_start`` re-checks the whole
-    doc each time, which made long abstracts quadratic."""
-    starts = {start for start, _ in split_sentences(doc.text)}
-    flags = numpy.fromiter(
-        (1 if t.i == 0 or t.idx in starts else -1 for t in doc), dtype="int64", count=len(doc)
-    )  # spaCy keeps attributes as uint64: -1 ("not a start") is stored wrapped
-    if len(doc):
-        doc.from_array([SENT_START], flags.view("uint64").reshape(-1, 1))  # type: ignore[arg-type]
+    doc each time, which made long abstracts quadratic. The tokens' offsets come as one array
+    (``to_array``), not a ``Token`` object each."""
+    if not len(doc):
+        return doc
+    starts = numpy.fromiter((start for start, _ in split_sentences(doc_text(doc))), dtype="int64")
+    offsets = doc.to_array(IDX).astype("int64")
+    flags = numpy.where(numpy.isin(offsets, starts), 1, -1).astype("int64")
+    flags[0] = 1
+    # spaCy keeps attributes as uint64: -1 ("not a start") is stored wrapped
+    doc.from_array([SENT_START], flags.view("uint64").reshape(-1, 1))  # type: ignore[arg-type]
     return doc

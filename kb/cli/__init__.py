@@ -9,8 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from kb import check, explore_cmd, export, repair, show
-from kb.cli import answers, pipeline, serve
+from kb.cli import answers, explore, export, maintenance, pipeline, serve, show
 from kb.config import ConfigError
 from kb.disk import disk_failure
 from kb.errors import Damaged, InputError, UpstreamFailed, message
@@ -95,10 +94,9 @@ def _parser() -> argparse.ArgumentParser:
 
     pipeline.register(sub)
     answers.register(sub)
-    check.register(sub)
-    repair.register(sub)
+    maintenance.register(sub)
     export.register(sub)
     serve.register(sub)
-    explore_cmd.register(sub)
+    explore.register(sub)
     show.register(sub)
     return parser

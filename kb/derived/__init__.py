@@ -27,7 +27,11 @@ def rules() -> dict[str, str]:
 
 @functools.cache  # the rules ship with the package: they do not change while it runs
 def rules_digest() -> str:
-    """A hash of the rules: it names the derived graph in a version's manifest, so a new rule
+    """A hash of the rules and their key queries: it names the derived graph in a version's manifest, so a new rule
     gives a new version even when no other graph changed."""
-    text = "".join(f"{name}\n{query}\n" for name, query in rules().items())
+    keys = resources.files("kb.derived") / "keys"
+    text = "".join(
+        f"{name}\n{query}\n{(keys / f'{name}.rq').read_text(encoding='utf-8')}\n"
+        for name, query in rules().items()
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,144 @@
+"""Making ``graph/derived`` in a store: all of it (a new store), or only the rows a change
+touches (a refresh).
+
+A derived row is a function of its keys (``# keys:`` in its rule: the group variables and the
+row properties that hold them). A change of some document graphs touches the findings in them,
+the findings read from an article whose status they state, and the findings of a concept the
+vocabulary graph changed (or one below it); each rule's key query (``keys/NAME.rq``) gives the
+keys those findings feed. The keys are taken before the change and after it; their rows are
+deleted and the rule is run again bound to them (the ``#KEYS`` line of its innermost WHERE).
+The result equals deriving everything again, which ``tests/test_derived_incremental.py`` checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+import pyoxigraph as ox
+
+from kb import iris
+from kb.derived import rules
+
+log = logging.getLogger(__name__)
+
+DERIVED = ox.NamedNode(str(iris.DERIVED_GRAPH))
+CB = str(iris.CB)
+VALUES_AT_ONCE = 2000  # keys per bound run of a rule: a query's text stays small
+_KEY = re.compile(r"\?(\w+)=cb:(\w+)")
+TOUCHED = """
+PREFIX cb: <https://casebook.invalid/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?f WHERE {
+  { VALUES ?g { %(graphs)s } GRAPH ?g { ?f a cb:Finding } }
+  UNION
+  { VALUES ?g { %(graphs)s } GRAPH ?g { ?a cb:sourceStatus ?status } ?e prov:wasDerivedFrom ?a .
+    ?f cb:evidence ?e }
+  UNION
+  { VALUES ?changed { %(concepts)s } ?c skos:broader* ?changed . ?f cb:concept ?c }
+}
+"""
+
+
+class DerivationError(Exception):
+    """A rule that is not a CONSTRUCT query, or one whose ``# row:``/``# keys:`` is missing."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    query: str  # the CONSTRUCT, its ``#KEYS`` line a comment when run whole
+    row_class: str  # the IRI of its rows' class
+    keys: tuple[tuple[str, str], ...]  # (variable, row property IRI), in the VALUES order
+    key_query: str  # SELECT of the keys, ``#FINDINGS`` where the touched findings are bound
+
+
+def load_rules() -> list[Rule]:
+    """The rules with their row class, keys and key query (in name order)."""
+    folder = resources.files("kb.derived") / "keys"
+    out = []
+    for name, query in rules().items():
+        row = re.search(r"^# row: cb:(\w+)$", query, re.MULTILINE)
+        keys = re.search(r"^# keys: (.+)$", query, re.MULTILINE)
+        if not row or not keys or query.count("#KEYS") != 1:
+            raise DerivationError(f"derivation rule {name}: needs '# row:', '# keys:' and #KEYS")
+        pairs = tuple((v, CB + p) for v, p in _KEY.findall(keys.group(1)))
+        key_query = (folder / f"{name}.rq").read_text(encoding="utf-8")
+        out.append(Rule(name, query, CB + row.group(1), pairs, key_query))
+    return out
+
+
+def derive_all(store: ox.Store) -> int:
+    """Replace ``graph/derived`` with every rule's answer; returns its triples."""
+    store.remove_graph(DERIVED)
+    return sum(_construct(store, rule, rule.query) for rule in load_rules())
+
+
+def touched_keys(
+    store: ox.Store, graphs: Iterable[str], concepts: Iterable[str]
+) -> dict[str, set[tuple[str, ...]]]:
+    """Rule name → the keys (N-Triples terms) the findings of ``graphs``, and those under
+    ``concepts``, feed in the store as it is now."""
+    terms = {
+        "graphs": " ".join(f"<{g}>" for g in graphs),
+        "concepts": " ".join(f"<{c}>" for c in concepts),
+    }
+    found = [str(row["f"]) for row in _select(store, TOUCHED % terms)]  # "<iri>" (N-Triples)
+    out: dict[str, set[tuple[str, ...]]] = {}
+    for rule in load_rules():
+        keys = out.setdefault(rule.name, set())
+        for chunk in _chunks(found, VALUES_AT_ONCE):
+            block = "VALUES ?f { " + " ".join(chunk) + " }"
+            for row in _select(store, rule.key_query.replace("#FINDINGS", block)):
+                keys.add(tuple(str(row[v]) for v, _ in rule.keys))
+    return out
+
+
+def derive_keys(store: ox.Store, keys: dict[str, set[tuple[str, ...]]]) -> int:
+    """Make again the rows of ``keys`` (per rule): delete them, run the rule bound to them;
+    returns the triples written."""
+    written = 0
+    for rule in load_rules():
+        wanted = sorted(keys.get(rule.name, ()))
+        started = time.perf_counter()
+        for chunk in _chunks(wanted, VALUES_AT_ONCE):
+            names = " ".join(f"?{v}" for v, _ in rule.keys)
+            values = f"VALUES ({names}) {{ " + " ".join(f"({' '.join(k)})" for k in chunk) + " }"
+            props = " ; ".join(f"<{p}> ?{v}" for v, p in rule.keys)
+            store.update(
+                f"DELETE {{ GRAPH <{DERIVED.value}> {{ ?row ?p ?o }} }} WHERE {{ {values} "
+                f"GRAPH <{DERIVED.value}> {{ ?row a <{rule.row_class}> ; {props} . ?row ?p ?o }} }}"
+            )
+            written += _construct(store, rule, rule.query.replace("#KEYS", values))
+        log.info("derived %s again for %d keys in %.2f s", rule.name, len(wanted),
+                 time.perf_counter() - started)  # fmt: skip
+    return written
+
+
+def _construct(store: ox.Store, rule: Rule, query: str) -> int:
+    started = time.perf_counter()
+    answer = store.query(query, use_default_graph_as_union=True)
+    if not isinstance(answer, ox.QueryTriples):
+        raise DerivationError(f"derivation rule {rule.name} is not a CONSTRUCT query")
+    data = answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=DERIVED)
+    triples = data.count(b"\n")
+    log.info("derived %s: %d triples in %.2f s", rule.name, triples, time.perf_counter() - started)
+    return triples
+
+
+def _select(store: ox.Store, query: str) -> list[ox.QuerySolution]:
+    answer = store.query(query, use_default_graph_as_union=True)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise DerivationError("a key query must be a SELECT")
+    return list(answer)
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,110 @@
+"""A refresh makes again only the derived rows its changed graphs touch, and the result equals
+deriving everything again (``kb.derived.apply``). Run on copies of the SYNTHETIC demo KB."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kb import iris, store
+from kb.derived.apply import derive_all
+
+DERIVED = ox.NamedNode(str(iris.DERIVED_GRAPH))
+ARTICLE = str(iris.pmid_article("99000001"))
+RECORD = str(iris.graph("pmid:99000001"))
+FULLTEXT = str(iris.graph("pmc:PMC99000001"))
+VOCABULARY = str(iris.VOCABULARY_GRAPH)
+CB = str(iris.CB)
+
+
+@pytest.fixture
+def kb_copy(demo_kb: Path, tmp_path: Path) -> Path:
+    shutil.copytree(demo_kb, tmp_path / "kb", symlinks=True)
+    return tmp_path / "kb"
+
+
+def graph_bytes(data_dir: Path, graph: str) -> bytes:
+    out = io.BytesIO()
+    store.open_store(data_dir).dump(out, ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
+    return out.getvalue()
+
+
+def as_quads(data: bytes, graph: str) -> bytes:
+    """N-Triples lines of one graph as N-Quads in it."""
+    return b"".join(
+        line.rstrip().removesuffix(b".").rstrip() + f" <{graph}> .\n".encode()
+        for line in data.splitlines()
+        if line.strip()
+    )
+
+
+def derived(s: ox.Store) -> set[ox.Quad]:
+    return set(s.quads_for_pattern(None, None, None, DERIVED))
+
+
+def derived_again(data_dir: Path) -> set[ox.Quad]:
+    """Every rule run over the current version's other graphs, in a fresh store."""
+    current = store.open_store(data_dir)
+    fresh = ox.Store()
+    fresh.extend(q for q in current if q.graph_name != DERIVED)
+    derive_all(fresh)
+    return derived(fresh)
+
+
+def refresh(data_dir: Path, graphs: dict[str, bytes], monkeypatch) -> set[ox.Quad]:
+    calls: list[str] = []
+    monkeypatch.setattr(store, "derive_all", lambda s: calls.append("all"))
+    store.update_store(data_dir, graphs)
+    assert calls == [], "the update derived everything instead of the touched rows"
+    return derived(store.open_store(data_dir))
+
+
+def test_dropping_a_document_remakes_its_rows_as_a_full_derivation_would(kb_copy, monkeypatch):
+    before = derived(store.open_store(kb_copy))
+    after = refresh(kb_copy, {RECORD: b""}, monkeypatch)
+    assert after != before  # the article's cases resolved: its rows went
+    assert after == derived_again(kb_copy)
+
+
+def test_a_retraction_in_the_record_flags_the_rows_of_its_full_text(kb_copy, monkeypatch):
+    record = graph_bytes(kb_copy, RECORD)
+    flagged = record + f'<{ARTICLE}> <{CB}sourceStatus> "retracted" <{RECORD}> .\n'.encode()
+    before = derived(store.open_store(kb_copy))
+    after = refresh(kb_copy, {RECORD: flagged}, monkeypatch)
+    flags = {q for q in after - before if q.predicate.value == CB + "flaggedCaseCount"}
+    assert flags  # treatment-outcome rows now count the retracted article's cases
+    assert after == derived_again(kb_copy)
+
+
+def test_a_changed_concept_in_the_vocabulary_remakes_the_rows_that_name_it(kb_copy, monkeypatch):
+    vocabulary = graph_bytes(kb_copy, VOCABULARY)
+    label = b'"complete resolution"'
+    assert label in vocabulary
+    renamed = vocabulary.replace(label, b'"full resolution"')
+    after = refresh(kb_copy, {VOCABULARY: renamed}, monkeypatch)
+    labels = {q.object.value for q in after if q.predicate.value == CB + "outcomeLabel"}
+    assert "full resolution" in labels and "complete resolution" not in labels
+    assert after == derived_again(kb_copy)
+
+
+def test_a_removed_link_and_a_changed_finding_in_one_document(kb_copy, monkeypatch):
+    text = graph_bytes(kb_copy, FULLTEXT)
+    lines = text.splitlines(keepends=True)
+    links = [line for line in lines if f"<{CB}ledTo>".encode() in line]
+    assert links
+    kept = b"".join(line for line in lines if line != links[0])
+    after = refresh(kb_copy, {FULLTEXT: kept}, monkeypatch)
+    assert after == derived_again(kb_copy)
+
+
+def test_new_rules_derive_everything(kb_copy, monkeypatch):
+    monkeypatch.setattr(store, "rules_digest", lambda: "other rules")
+    calls: list[str] = []
+    real = store.derive_all
+    monkeypatch.setattr(store, "derive_all", lambda s: calls.append("all") or real(s))
+    store.update_store(kb_copy, {RECORD: b""})
+    assert calls == ["all"]
