@@ -4,7 +4,7 @@
 speed work), never from new output; remade once on h-cases for its intended change of case
 reports only (MACCROBAT span conventions, ``ingest/nlp/case_spans.py``: unconfirmed curated
 follow-up, route and bare surgery terms dropped, "IV" stripped before a drug; the 15 research
-abstracts unchanged): 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
+abstracts unchanged), then for its retrained case model (f76a462), which reads every text: 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
 seed=13)`` (the texts are stored in the file, so a later change of the generator does not move
 them), every second one read as a case report, through ``extract_many`` with the shipped
 pipeline, vocabulary labels and broader concepts; ``kb.jsonl.to_dict`` of each extraction. This
