@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from kb import check, explore_cmd, export, repair, show
-from kb.cli import answers, pipeline, serve
+from kb.cli import answers, bulk, pipeline, serve
 from kb.config import ConfigError
 from kb.disk import disk_failure
 from kb.errors import Damaged, InputError, UpstreamFailed, message
@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     pipeline.register(sub)
+    bulk.register(sub)
     answers.register(sub)
     check.register(sub)
     repair.register(sub)

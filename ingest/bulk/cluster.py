@@ -1,0 +1,85 @@
+"""The Dask side of ``kb bulk``: a cluster to run on, and one task per input file on it.
+
+By default a ``LocalCluster`` of worker processes on this machine (one thread each: spaCy holds
+the GIL, so threads would not run extraction in parallel); with a scheduler address, the
+workers someone started elsewhere (``dask scheduler`` / ``dask worker``, dask-jobqueue on a
+batch system). Dask reruns a task whose worker died on another worker; the task itself is
+safe to run twice (``ingest.bulk.shards``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterator
+
+from tqdm import tqdm
+
+from ingest.bulk.task import FileDone, FileTask, run_file
+from kb.errors import message
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def connect(workers: int, scheduler: str | None) -> Iterator[object]:
+    """A ``distributed.Client`` on the scheduler at ``scheduler``, or on a new local cluster of
+    ``workers`` processes (closed afterwards)."""
+    from distributed import Client, LocalCluster
+
+    quiet = max(logging.WARNING, logging.getLogger().getEffectiveLevel())
+    logging.getLogger("distributed").setLevel(quiet)  # its INFO lines would bury the bar
+    if scheduler:
+        with Client(scheduler, timeout="30s") as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def dashboard(client) -> str | None:
+    """The scheduler's dashboard address, or None when it serves none (Bokeh not installed)."""
+    services = client.scheduler_info().get("services", {})
+    return client.dashboard_link if "dashboard" in services else None
+
+
+def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> dict[str, str]:
+    """Run every task; returns the files that failed, each with one line saying why. A file
+    that fails does not stop the others."""
+    from distributed import as_completed
+
+    run = uuid.uuid4().hex[:8]
+    futures = {
+        client.submit(run_file, t, key=f"kb-bulk-{t.source.name}-{run}", pure=False): t
+        for t in tasks
+    }
+    failed: dict[str, str] = {}
+    with tqdm(total=len(tasks), desc="files", unit="file", disable=not progress) as bar:
+        for future in as_completed(futures):
+            task = futures[future]
+            if future.status == "error":
+                failed[task.source.name] = _why(future.exception())
+                log.error("%s: %s", task.source.name, failed[task.source.name])
+            else:
+                done: FileDone = future.result()
+                if done.skipped:
+                    log.warning("%s: %d records skipped", done.source, len(done.skipped))
+            bar.update(1)
+    return failed
+
+
+def _why(exc: BaseException | None) -> str:
+    text = message(exc) if exc is not None else "failed"
+    if type(exc).__name__ == "KilledWorker":
+        return f"every worker that ran it died ({text})"
+    return text
