@@ -54,8 +54,8 @@ def dashboard(client) -> str | None:
 
 
 def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> dict[str, str]:
-    """Run every task; returns the files that failed, each with one line saying why. A file
-    that fails does not stop the others."""
+    """Run every task; returns the files that failed (by name), each with one line saying why
+    that starts with the name. A file that fails does not stop the others."""
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]
@@ -68,8 +68,8 @@ def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> dict[str,
         for future in as_completed(futures):
             task = futures[future]
             if future.status == "error":
-                failed[task.source.name] = _why(future.exception())
-                log.error("%s: %s", task.source.name, failed[task.source.name])
+                failed[task.source.name] = line = _why(task.source.name, future.exception())
+                log.error("%s", line)
             else:
                 done: FileDone = future.result()
                 if done.skipped:
@@ -78,8 +78,9 @@ def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> dict[str,
     return failed
 
 
-def _why(exc: BaseException | None) -> str:
+def _why(name: str, exc: BaseException | None) -> str:
+    """One line that starts with the file's name."""
     text = message(exc) if exc is not None else "failed"
     if type(exc).__name__ == "KilledWorker":
-        return f"every worker that ran it died ({text})"
-    return text
+        text = f"every worker that ran it died ({text})"
+    return text if text.startswith(name) else f"{name}: {text}"

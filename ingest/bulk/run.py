@@ -95,8 +95,7 @@ def run_bulk(
             announce(f"Dask dashboard: {report.dashboard or 'none (install bokeh to get one)'}")
             failed = run_tasks(client, todo, options.progress)
     report.extracted = len(todo) - len(failed)
-    report.failed = [why if why.startswith(name) else f"{name}: {why}"
-                     for name, why in sorted(failed.items())]  # fmt: skip
+    report.failed = [failed[name] for name in sorted(failed)]
     shards = [
         dataclasses.replace(s, meta=dataclasses.replace(s.meta, source=t.source.name))
         for t in tasks

@@ -159,7 +159,7 @@ def write_baseline(
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     mesh = mesh_pool()
-    per_update = round(records * revise) + round(records * new)
+    per_update = _share(records, revise) + _share(records, new)
     texts = [text for text, _ in generate(records + updates * per_update, seed=seed)]
     spare = iter(texts[records:])
     written: list[SyntheticFile] = []
@@ -175,10 +175,12 @@ def write_baseline(
     next_pmid = FIRST_PMID + records
     for u in range(updates):
         f = SyntheticFile(out / f"synthetic26n{files + u + 1:04d}.xml.gz")
-        touched = rng.sample(live, min(len(live), round(records * (revise + delete))))
-        revised = sorted(touched[: round(records * revise)])
-        deleted = sorted(touched[round(records * revise) :])
-        added = list(range(next_pmid, next_pmid + round(records * new)))
+        touched = rng.sample(
+            live, min(len(live), _share(records, revise) + _share(records, delete))
+        )
+        revised = sorted(touched[: _share(records, revise)])
+        deleted = sorted(touched[_share(records, revise) :])
+        added = list(range(next_pmid, next_pmid + _share(records, new)))
         next_pmid += len(added)
         articles = [article_xml(p, next(spare), rng, mesh, revision=u + 1) for p in revised]
         articles += [article_xml(p, next(spare), rng, mesh) for p in added]
@@ -189,6 +191,11 @@ def write_baseline(
         write_gzip(f.path, file_bytes(articles, f.deleted))
         written.append(f)
     return written
+
+
+def _share(records: int, fraction: float) -> int:
+    """``fraction`` of ``records``, at least one when the fraction is not 0."""
+    return max(1, round(records * fraction)) if fraction > 0 else 0
 
 
 def main(argv: list[str] | None = None) -> int:
