@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import logging
 import time
 from collections.abc import Callable
@@ -62,13 +63,14 @@ class BulkReport:
     quads: int = 0
     dashboard: str | None = None
     seconds: float = 0.0
+    publish_seconds: float = 0.0  # of ``seconds``: merging, saving and loading the store
 
     def summary(self) -> str:
         return (
             f"{self.files} files ({self.extracted} extracted, {self.reused} already done, "
             f"{len(self.failed)} failed); {self.records} records in the KB ({self.revised} "
             f"revised, {self.deleted} deleted by update files); {self.quads} quads; "
-            f"{self.seconds:.1f} s"
+            f"{self.seconds:.1f} s ({self.publish_seconds:.1f} s writing the store)"
         )
 
 
@@ -92,10 +94,11 @@ def run_bulk(
     if todo:
         with connect(options.workers, options.scheduler) as client:
             report.dashboard = dashboard(client)
-            announce(f"Dask dashboard: {report.dashboard or 'none (install bokeh to get one)'}")
+            announce(f"Dask dashboard: {report.dashboard or 'none'}{_bokeh_note()}")
             failed = run_tasks(client, todo, options.progress)
     report.extracted = len(todo) - len(failed)
     report.failed = [failed[name] for name in sorted(failed)]
+    publishing = time.perf_counter()
     shards = [
         dataclasses.replace(s, meta=dataclasses.replace(s.meta, source=t.source.name))
         for t in tasks
@@ -112,6 +115,7 @@ def run_bulk(
     report.quads = publish(build, data_dir, made=lines)
     report.records = len(build.records)
     report.seconds = time.perf_counter() - started
+    report.publish_seconds = time.perf_counter() - publishing
     return report
 
 
@@ -121,3 +125,10 @@ def _task(path: Path, data_dir: Path, extractor: str, options: BulkOptions) -> F
         path, sha, extractor, shard_path(data_dir, sha, extractor).resolve(),
         options.publication_types, options.nlp_config,
     )  # fmt: skip
+
+
+def _bokeh_note() -> str:
+    """The dashboard's pages need Bokeh, which Casebook does not depend on."""
+    if importlib.util.find_spec("bokeh") is not None:
+        return ""
+    return " (its pages need bokeh: pip install 'bokeh>=3.1')"
