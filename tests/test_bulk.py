@@ -215,6 +215,17 @@ def test_a_bulk_kb_merges_into_a_seed_kb_by_pmid(demo_kb, baseline, scheduler, t
     assert len(pmids) == len(seed.records) + len(final_records(baseline))
 
 
+def test_a_seed_build_into_a_bulk_kb_keeps_the_bulk_records(demo_kb, baseline, scheduler, tmp_path):
+    data = tmp_path / "kb"
+    assert bulk(baseline, data, "--scheduler", scheduler[0]) == 0
+    assert main(["-q", "demo", "--data-dir", str(data)]) == 0
+    pmids = {r.pmid for r in Build.load(data).records}
+    demo = {r.pmid for r in Build.load(demo_kb).records}
+    assert pmids == demo | {r.pmid for r in final_records(baseline)}
+    documents = {e.document for e in Build.load(data).extractions}
+    assert {f"pmid:{p}" for p in pmids} <= documents
+
+
 def test_unreadable_records_are_skipped_with_their_pmid(caplog):
     from tests.synthetic import article, article_set
 

@@ -21,6 +21,7 @@ from ingest.build import BuildOptions, options_record
 from ingest.bulk.shards import Shard
 from kb import __version__, iris
 from kb.datadir import Build, BuildInfo
+from kb.keep import owned_pmids, record_pmid
 from kb.records import BuildReport, Extraction, PubmedRecord, SeedDocument, SeedMetadata
 
 BULK_SEED = "kb bulk (PubMed baseline and update files)"
@@ -44,22 +45,16 @@ class Applied:
     deleted: int = 0  # records a later file removed
 
 
-def pmid_of(document: str) -> str | None:
-    """The PMID of a record's document ("pmid:1", "pmid:1#mesh"); None for others."""
-    base = document.split("#", 1)[0]
-    return base.removeprefix("pmid:") if base.startswith("pmid:") else None
-
-
 def apply_shards(shards: list[Shard]) -> Applied:
     """The shards' records in order: later versions replace, deletions remove."""
     out = Applied()
     for shard in sorted(shards, key=lambda s: s.meta.source):
         extractions: dict[str, list[Extraction]] = {}
         for e in shard.extractions:
-            extractions.setdefault(pmid_of(e.document) or "", []).append(e)
+            extractions.setdefault(record_pmid(e.document) or "", []).append(e)
         graphs: dict[str, dict[str, tuple[Path, tuple[int, int]]]] = {}
         for document, place in shard.meta.graphs.items():
-            graphs.setdefault(pmid_of(document) or "", {})[document] = (shard.path, place)
+            graphs.setdefault(record_pmid(document) or "", {})[document] = (shard.path, place)
         for record in shard.records:
             if record.pmid in out.records:
                 out.revised += 1
@@ -74,16 +69,6 @@ def apply_shards(shards: list[Shard]) -> Applied:
     return out
 
 
-def owned_pmids(build: Build) -> set[str]:
-    """The PMIDs a seed build fetched for itself: references, citing articles, topic results."""
-    return (
-        {r.pmid for r in build.resolutions if r.pmid}
-        | {p for c in build.cited_by for p in (c.pmid, *c.cited_by)}
-        | {p for t in build.topics for p in t.pmids}
-        | {t.pmid for t in build.fulltexts if t.pmid}
-    )
-
-
 def merged_build(
     stored: Build | None, applied: Applied, finished_at: str, failures: list[str]
 ) -> tuple[Build, dict[str, tuple[Path, tuple[int, int]]]]:
@@ -91,7 +76,7 @@ def merged_build(
     owned = owned_pmids(stored) if stored else set()
     records = [r for r in stored.records if r.pmid in owned] if stored else []
     extractions = (
-        [e for e in stored.extractions if (p := pmid_of(e.document)) is None or p in owned]
+        [e for e in stored.extractions if (p := record_pmid(e.document)) is None or p in owned]
         if stored
         else []
     )
