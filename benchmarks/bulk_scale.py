@@ -7,8 +7,10 @@ DTD shape, real-sized abstracts). Each run is a fresh ``kb bulk`` process on a f
 directory; printed per run: wall seconds, CPU seconds (user + system of the command and every
 worker process it started, from ``wait4``), records/s by wall and per CPU second, the peak
 RSS summed over the process tree (sampled every 0.2 s with psutil, which Dask brings), and the
-seconds spent after extraction (reading the shards, merging, saving, loading the store). A
-second run on the same directory shows what a rerun costs. Figures only, nothing asserted.
+seconds spent after extraction (reading the shards, merging, saving, loading the store), and
+records per CPU second of the tasks on their workers (what a core extracts, spaCy's load in
+each worker included). A second run on the same directory shows what a rerun costs. Figures
+only, nothing asserted.
 """
 
 from __future__ import annotations
@@ -79,15 +81,19 @@ def main() -> None:
         written = write_baseline(Path(tmp) / "in", records=args.n, files=args.files, updates=1)
         records = sum(len(f.pmids) for f in written)  # every record extracted (revisions too)
         print(f"{'workers':>7} {'wall s':>7} {'CPU s':>7} {'rec/s':>6} {'rec/CPU s':>9} "
-              f"{'peak RSS MB':>11} {'store s':>7} {'rerun s':>7}")  # fmt: skip
+              f"{'peak RSS MB':>11} {'store s':>7} {'rerun s':>7} {'rec/worker CPU s':>16}")  # fmt: skip
         for workers in args.workers:
             data = Path(tmp) / f"kb-{workers}"
             common = ["-q", "bulk", str(Path(tmp) / "in"), "--data-dir", str(data), "--no-progress"]
             wall, cpu, rss, out = run([*common, "--workers", str(workers)])
-            store = float(re.search(r"\(([\d.]+) s writing the store\)", out).group(1))  # type: ignore[union-attr]
+            found = re.search(r"\(([\d.]+) s writing the store; (\d+) records extracted in "
+                              r"([\d.]+) worker CPU s\)", out)  # fmt: skip
+            assert found, out
+            store, per_core = float(found.group(1)), int(found.group(2)) / float(found.group(3))
             rerun, *_ = run([*common, "--workers", str(workers)])
             print(f"{workers:>7} {wall:>7.1f} {cpu:>7.1f} {records / wall:>6.1f} "
-                  f"{records / cpu:>9.1f} {rss / 2**20:>11,.0f} {store:>7.1f} {rerun:>7.1f}")  # fmt: skip
+                  f"{records / cpu:>9.1f} {rss / 2**20:>11,.0f} {store:>7.1f} {rerun:>7.1f} "
+                  f"{per_core:>16.1f}")  # fmt: skip
         print(f"({records:,} records extracted per run; {out.strip().splitlines()[0]})")
 
 

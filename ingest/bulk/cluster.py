@@ -13,6 +13,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
@@ -53,9 +54,18 @@ def dashboard(client) -> str | None:
     return client.dashboard_link if "dashboard" in services else None
 
 
-def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> dict[str, str]:
-    """Run every task; returns the files that failed (by name), each with one line saying why
-    that starts with the name. A file that fails does not stop the others."""
+@dataclass
+class Ran:
+    """What the tasks did: the files that failed (by name, one line each that starts with
+    the name), and the CPU seconds the others took on their workers."""
+
+    failed: dict[str, str] = field(default_factory=dict)
+    cpu: float = 0.0
+    records: int = 0
+
+
+def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> Ran:
+    """Run every task; a file that fails does not stop the others."""
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]
@@ -63,7 +73,8 @@ def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> dict[str,
         client.submit(run_file, t, key=f"kb-bulk-{t.source.name}-{run}", pure=False): t
         for t in tasks
     }
-    failed: dict[str, str] = {}
+    ran = Ran()
+    failed = ran.failed
     with tqdm(total=len(tasks), desc="files", unit="file", disable=not progress) as bar:
         for future in as_completed(futures):
             task = futures[future]
@@ -72,10 +83,12 @@ def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> dict[str,
                 log.error("%s", line)
             else:
                 done: FileDone = future.result()
+                ran.cpu += done.cpu
+                ran.records += done.records
                 if done.skipped:
                     log.warning("%s: %d records skipped", done.source, len(done.skipped))
             bar.update(1)
-    return failed
+    return ran
 
 
 def _why(name: str, exc: BaseException | None) -> str:

@@ -25,6 +25,7 @@ from kb.keep import owned_pmids, record_pmid
 from kb.records import BuildReport, Extraction, PubmedRecord, SeedDocument, SeedMetadata
 
 BULK_SEED = "kb bulk (PubMed baseline and update files)"
+INPUTS = "bulk_inputs"  # build.json option: the shards the last kb bulk applied (inputs_key)
 
 
 def bulk_seed() -> SeedDocument:
@@ -43,6 +44,13 @@ class Applied:
     graphs: dict[str, dict[str, tuple[Path, tuple[int, int]]]] = field(default_factory=dict)
     revised: int = 0  # records replaced by a later file's version
     deleted: int = 0  # records a later file removed
+
+
+def inputs_key(shards: list[tuple[str, str]]) -> str:
+    """One hash over (file name, shard name) pairs: the same files, done by the same
+    extractor, give the same key."""
+    text = "".join(f"{name}\t{shard}\n" for name, shard in sorted(shards))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def apply_shards(shards: list[Shard]) -> Applied:
@@ -70,9 +78,11 @@ def apply_shards(shards: list[Shard]) -> Applied:
 
 
 def merged_build(
-    stored: Build | None, applied: Applied, finished_at: str, failures: list[str]
+    stored: Build | None, applied: Applied, finished_at: str, failures: list[str], inputs: str
 ) -> tuple[Build, dict[str, tuple[Path, tuple[int, int]]]]:
-    """The KB to publish, and each bulk document graph's place in its shard (by graph IRI)."""
+    """The KB to publish, and each bulk document graph's place in its shard (by graph IRI);
+    ``inputs`` (the shards applied, ``inputs_key``) is kept in ``build.json``'s options, so a
+    rerun over the same files can see that there is nothing to do."""
     owned = owned_pmids(stored) if stored else set()
     records = [r for r in stored.records if r.pmid in owned] if stored else []
     extractions = (
@@ -99,12 +109,12 @@ def merged_build(
     if stored is None:
         info = BuildInfo(
             report, finished_at, seed=BULK_SEED,
-            options=options_record(BuildOptions(full_text=False)),
+            options=options_record(BuildOptions(full_text=False)) | {INPUTS: inputs},
         )  # fmt: skip
         return Build(bulk_seed(), [], records, [], [], info, extractions), made
     info = dataclasses.replace(
         stored.info, report=report, finished_at=finished_at, version=__version__,
-        store_version="", files={},
+        store_version="", files={}, options=stored.info.options | {INPUTS: inputs},
     )  # fmt: skip
     build = dataclasses.replace(stored, records=records, extractions=extractions, info=info)
     return build, made

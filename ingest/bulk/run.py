@@ -23,9 +23,9 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from ingest.bulk.cluster import connect, dashboard, run_tasks
+from ingest.bulk.cluster import Ran, connect, dashboard, run_tasks
 from ingest.bulk.inputs import input_files
-from ingest.bulk.merge import apply_shards, merged_build
+from ingest.bulk.merge import INPUTS, apply_shards, inputs_key, merged_build
 from ingest.bulk.shards import (
     extractor_version,
     file_sha256,
@@ -35,9 +35,10 @@ from ingest.bulk.shards import (
     shard_path,
 )
 from ingest.bulk.task import FileTask
-from kb.datadir import now_iso
+from kb.datadir import Build, now_iso
 from kb.keep import stored_build
 from kb.publish import publish
+from kb.store import current_version
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,20 @@ class BulkReport:
     dashboard: str | None = None
     seconds: float = 0.0
     publish_seconds: float = 0.0  # of ``seconds``: merging, saving and loading the store
+    unchanged: bool = False  # the KB held exactly these files already: nothing was written
+    worker_cpu: float = 0.0  # CPU seconds of the tasks on their workers
+    extracted_records: int = 0  # records the tasks extracted (revisions included)
 
     def summary(self) -> str:
+        files = (f"{self.files} files ({self.extracted} extracted, {self.reused} already done, "
+                 f"{len(self.failed)} failed)")  # fmt: skip
+        if self.unchanged:
+            return f"{files}; the KB already holds them ({self.records} records): nothing written"
         return (
-            f"{self.files} files ({self.extracted} extracted, {self.reused} already done, "
-            f"{len(self.failed)} failed); {self.records} records in the KB ({self.revised} "
-            f"revised, {self.deleted} deleted by update files); {self.quads} quads; "
-            f"{self.seconds:.1f} s ({self.publish_seconds:.1f} s writing the store)"
+            f"{files}; {self.records} records in the KB ({self.revised} revised, {self.deleted} "
+            f"deleted by update files); {self.quads} quads; {self.seconds:.1f} s "
+            f"({self.publish_seconds:.1f} s writing the store; {self.extracted_records} records "
+            f"extracted in {self.worker_cpu:.1f} worker CPU s)"
         )
 
 
@@ -90,15 +98,24 @@ def run_bulk(
     tasks = [_task(p, data_dir, extractor, options) for p in files]
     todo = list({t.shard: t for t in tasks if not (t.shard / "meta.json").exists()}.values())
     report.reused = len(tasks) - len(todo)
-    failed: dict[str, str] = {}
+    ran = Ran()
     if todo:
         with connect(options.workers, options.scheduler) as client:
             report.dashboard = dashboard(client)
             announce(f"Dask dashboard: {report.dashboard or 'none'}{_bokeh_note()}")
-            failed = run_tasks(client, todo, options.progress)
+            ran = run_tasks(client, todo, options.progress)
+    failed = ran.failed
+    report.worker_cpu, report.extracted_records = ran.cpu, ran.records
     report.extracted = len(todo) - len(failed)
     report.failed = [failed[name] for name in sorted(failed)]
     publishing = time.perf_counter()
+    stored = stored_build(data_dir)
+    key = inputs_key([(t.source.name, t.shard.name) for t in tasks if t.source.name not in failed])
+    if not todo and stored is not None and _published(stored, data_dir, key):
+        log.info("the KB already holds exactly these files: nothing to do")
+        report.records, report.unchanged = len(stored.records), True
+        report.seconds = time.perf_counter() - started
+        return report
     shards = [
         dataclasses.replace(s, meta=dataclasses.replace(s.meta, source=t.source.name))
         for t in tasks
@@ -106,7 +123,7 @@ def run_bulk(
     ]
     applied = apply_shards(shards)
     report.revised, report.deleted = applied.revised, applied.deleted
-    build, made = merged_build(stored_build(data_dir), applied, now_iso(), report.failed)
+    build, made = merged_build(stored, applied, now_iso(), report.failed, key)
 
     def lines(graph: URIRef) -> list[bytes] | None:
         place = made.get(str(graph))
@@ -117,6 +134,17 @@ def run_bulk(
     report.seconds = time.perf_counter() - started
     report.publish_seconds = time.perf_counter() - publishing
     return report
+
+
+def _published(stored: Build, data_dir: Path, key: str) -> bool:
+    """Whether the last run applied exactly these shards and the store is the version its
+    files make (no ``kb build`` or crash since)."""
+    current = current_version(data_dir)
+    return (
+        stored.info.options.get(INPUTS) == key
+        and current is not None
+        and current.name == stored.info.store_version
+    )
 
 
 def _task(path: Path, data_dir: Path, extractor: str, options: BulkOptions) -> FileTask:

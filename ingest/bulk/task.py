@@ -9,6 +9,7 @@ after its first attempt finished, or a rerun) does nothing more.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,12 +46,14 @@ class FileDone:
     deleted: int
     skipped: tuple[str, ...]
     written: bool  # False: the shard was there already
+    cpu: float = 0.0  # CPU seconds the task took on its worker (parse, extract, graphs, write)
 
 
 def run_file(task: FileTask) -> FileDone:
     """Parse, extract, make the document graphs, write the shard (atomically)."""
     from ingest.nlp.run import extract_articles  # spaCy loads on the worker, once per process
 
+    started = time.process_time()
     name = task.source.name
     if (task.shard / "meta.json").exists():
         return FileDone(name, 0, 0, (), written=False)
@@ -64,8 +67,9 @@ def run_file(task: FileTask) -> FileDone:
     written = write_shard(task.shard, meta, content.records, extractions, graphs)
     log.info("%s: %d records, %d deleted", name, len(content.records), len(content.deleted))
     return FileDone(
-        name, len(content.records), len(content.deleted), tuple(content.skipped), written
-    )
+        name, len(content.records), len(content.deleted), tuple(content.skipped), written,
+        cpu=time.process_time() - started,
+    )  # fmt: skip
 
 
 def document_graphs(
