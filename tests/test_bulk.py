@@ -132,18 +132,47 @@ def test_bulk_on_a_local_cluster_gives_the_normal_paths_graph(baseline, expected
     assert len(Build.load(tmp_path / "kb").records) == len(final_records(baseline))
 
 
-def test_update_files_revise_and_delete(baseline, scheduler, tmp_path):
-    assert bulk(baseline, tmp_path / "kb", "--scheduler", scheduler[0]) == 0
-    records = {r.pmid: r for r in Build.load(tmp_path / "kb").records}
+@pytest.fixture(scope="module")
+def bulk_kb(baseline, scheduler, tmp_path_factory) -> Path:
+    """A KB made by ``kb bulk`` on the external cluster (read-only for the tests)."""
+    data = tmp_path_factory.mktemp("bulk") / "kb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bulk_run, "now_iso", lambda: FINISHED)
+        assert bulk(baseline, data, "--scheduler", scheduler[0]) == 0
+    return data
+
+
+def test_update_files_revise_and_delete(baseline, bulk_kb):
+    records = {r.pmid: r for r in Build.load(bulk_kb).records}
     update = baseline[-1]
     assert update.deleted and update.revised
     assert not set(update.deleted) & set(records)
     for pmid in update.revised:
         assert "(revision 1)" in records[pmid].title
     assert set(update.pmids) <= set(records)
-    graph = dump_nquads(tmp_path / "kb")
+    graph = dump_nquads(bulk_kb)
     for pmid in update.deleted:
         assert f"pmid/{pmid}>".encode() not in graph
+
+
+def test_the_bulk_kb_answers_every_question_and_opens_in_the_explorer(bulk_kb, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from kb.questions import load_questions
+    from tests.test_app import APP
+
+    for name in load_questions():
+        assert main(["-q", "ask", name, "--data-dir", str(bulk_kb), "--format", "json"]) == 0
+    monkeypatch.setenv("KB_DATA_DIR", str(bulk_kb))
+    monkeypatch.setenv("CASEBOOK_WARM_UP", "0")
+    pmid = Build.load(bulk_kb).records[0].pmid
+    for params in ({}, {"page": "article", "id": f"pmid:{pmid}"}):
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert at.header and "SYNTHETIC" in at.header[0].value  # the article's own title
 
 
 def test_a_rerun_schedules_nothing_and_touches_no_shard(baseline, scheduler, tmp_path, monkeypatch):

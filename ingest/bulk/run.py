@@ -35,7 +35,8 @@ from ingest.bulk.shards import (
     shard_path,
 )
 from ingest.bulk.task import FileTask
-from kb.datadir import Build, now_iso
+from kb.datadir import INFO, BuildInfo, now_iso, recover
+from kb.jsonl import read_json
 from kb.keep import stored_build
 from kb.publish import publish
 from kb.store import current_version
@@ -109,13 +110,13 @@ def run_bulk(
     report.extracted = len(todo) - len(failed)
     report.failed = [failed[name] for name in sorted(failed)]
     publishing = time.perf_counter()
-    stored = stored_build(data_dir)
     key = inputs_key([(t.source.name, t.shard.name) for t in tasks if t.source.name not in failed])
-    if not todo and stored is not None and _published(stored, data_dir, key):
+    if not todo and (info := _published(data_dir, key)) is not None:
         log.info("the KB already holds exactly these files: nothing to do")
-        report.records, report.unchanged = len(stored.records), True
+        report.records, report.unchanged = info.report.records, True
         report.seconds = time.perf_counter() - started
         return report
+    stored = stored_build(data_dir)
     shards = [
         dataclasses.replace(s, meta=dataclasses.replace(s.meta, source=t.source.name))
         for t in tasks
@@ -136,15 +137,17 @@ def run_bulk(
     return report
 
 
-def _published(stored: Build, data_dir: Path, key: str) -> bool:
-    """Whether the last run applied exactly these shards and the store is the version its
-    files make (no ``kb build`` or crash since)."""
+def _published(data_dir: Path, key: str) -> BuildInfo | None:
+    """The saved build's info if the last run applied exactly these shards and the store is
+    the version its files make (no ``kb build`` or crash since); only ``build.json`` is read."""
+    recover(data_dir)
+    if not (data_dir / INFO).exists():
+        return None
+    info = read_json(data_dir / INFO, BuildInfo)
     current = current_version(data_dir)
-    return (
-        stored.info.options.get(INPUTS) == key
-        and current is not None
-        and current.name == stored.info.store_version
-    )
+    if info.options.get(INPUTS) == key and current and current.name == info.store_version:
+        return info
+    return None
 
 
 def _task(path: Path, data_dir: Path, extractor: str, options: BulkOptions) -> FileTask:
