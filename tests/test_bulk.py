@@ -255,6 +255,21 @@ def test_a_seed_build_into_a_bulk_kb_keeps_the_bulk_records(demo_kb, baseline, s
     assert {f"pmid:{p}" for p in pmids} <= documents
 
 
+def test_recorded_pubmed_answers_old_format_included_load(scheduler, tmp_path):
+    """Real recorded EFetch answers (../shared/eutils), one of them in the old format (MeSH
+    without UI attributes), gzipped as a baseline file would be."""
+    from tests.conftest import EUTILS, shared_file
+
+    sources = [shared_file(EUTILS / "pubmed1.xml"), shared_file(EUTILS / "more/efetch.pubmed.xml")]
+    files = []
+    for k, source in enumerate(sources):
+        files.append(tmp_path / f"recorded{k}.xml.gz")
+        files[-1].write_bytes(gzip.compress(source.read_bytes()))
+    assert bulk(files, tmp_path / "kb", "--scheduler", scheduler[0]) == 0
+    expected = {r.pmid for s in sources for r in parse_pubmed_xml(s.read_bytes())}
+    assert {r.pmid for r in Build.load(tmp_path / "kb").records} == expected
+
+
 def test_unreadable_records_are_skipped_with_their_pmid(caplog):
     from tests.synthetic import article, article_set
 

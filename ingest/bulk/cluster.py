@@ -85,8 +85,9 @@ def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> Ran:
                 done: FileDone = future.result()
                 ran.cpu += done.cpu
                 ran.records += done.records
-                if done.skipped:
-                    log.warning("%s: %d records skipped", done.source, len(done.skipped))
+                if done.skipped:  # the worker logged why, in its own log
+                    log.warning("%s: %d records could not be read and were skipped (PMIDs %s)",
+                                done.source, len(done.skipped), ", ".join(done.skipped[:20]))  # fmt: skip
             bar.update(1)
     return ran
 
