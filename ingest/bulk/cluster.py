@@ -29,8 +29,10 @@ def connect(workers: int, scheduler: str | None) -> Iterator[object]:
     ``workers`` processes (closed afterwards)."""
     from distributed import Client, LocalCluster
 
-    quiet = max(logging.WARNING, logging.getLogger().getEffectiveLevel())
+    level = logging.getLogger().getEffectiveLevel()
+    quiet = max(logging.WARNING, level)
     logging.getLogger("distributed").setLevel(quiet)  # its INFO lines would bury the bar
+    # (the workers' own logs too, unless -v: a task's failure is reported by the command)
     if scheduler:
         with Client(scheduler, timeout="30s") as client:
             yield client
@@ -40,8 +42,8 @@ def connect(workers: int, scheduler: str | None) -> Iterator[object]:
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
+            dashboard_address="127.0.0.1:0",  # this machine only, any free port
+            silence_logs=logging.WARNING if level <= logging.INFO else logging.CRITICAL,
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -49,7 +51,7 @@ def connect(workers: int, scheduler: str | None) -> Iterator[object]:
 
 
 def dashboard(client) -> str | None:
-    """The scheduler's dashboard address, or None when it serves none (Bokeh not installed)."""
+    """The scheduler's dashboard address, or None when it serves none (``--no-dashboard``)."""
     services = client.scheduler_info().get("services", {})
     return client.dashboard_link if "dashboard" in services else None
 
@@ -80,7 +82,7 @@ def run_tasks(client, tasks: list[FileTask], progress: bool = True) -> Ran:
             task = futures[future]
             if future.status == "error":
                 failed[task.source.name] = line = _why(task.source.name, future.exception())
-                log.error("%s", line)
+                log.info("%s", line)  # the command prints it, once
             else:
                 done: FileDone = future.result()
                 ran.cpu += done.cpu

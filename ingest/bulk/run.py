@@ -37,7 +37,7 @@ from ingest.bulk.shards import (
 from ingest.bulk.task import FileTask
 from kb.datadir import INFO, BuildInfo, now_iso, recover
 from kb.jsonl import read_json
-from kb.keep import stored_build
+from kb.keep import WouldLose, stored_build
 from kb.publish import publish
 from kb.store import current_version
 
@@ -130,7 +130,14 @@ def run_bulk(
         place = made.get(str(graph))
         return graph_lines(*place) if place else None
 
-    report.quads = publish(build, data_dir, made=lines)
+    try:
+        report.quads = publish(build, data_dir, made=lines)
+    except WouldLose as exc:  # its message speaks of requests: say what happened here
+        raise WouldLose(
+            f"{len(failed)} input files could not be read ({', '.join(sorted(failed))}) and "
+            f"the KB without them would lose records it holds: nothing was changed — replace "
+            f"those files (or leave them out) and rerun"
+        ) from exc
     report.records = len(build.records)
     report.seconds = time.perf_counter() - started
     report.publish_seconds = time.perf_counter() - publishing
