@@ -222,6 +222,27 @@ def test_a_corrupt_file_is_named_and_the_others_complete(baseline, scheduler, tm
     assert not set(baseline[1].pmids) - set(baseline[-1].pmids) & records
 
 
+def test_a_file_gone_bad_does_not_shrink_a_fuller_kb(
+    baseline, bulk_kb, scheduler, tmp_path, capsys
+):
+    """The same files again, one of them now cut short: publishing without it would drop the
+    records it gave, so nothing changes and the command says why (exit 1)."""
+    data = tmp_path / "kb"
+    shutil.copytree(bulk_kb, data)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in baseline:
+        shutil.copy(f.path, folder / f.path.name)
+    broken = folder / baseline[0].path.name
+    broken.write_bytes(broken.read_bytes()[:1000])
+    version = current_version(data)
+    capsys.readouterr()
+    assert bulk([folder], data, "--scheduler", scheduler[0]) == 1
+    err = capsys.readouterr().err
+    assert broken.name in err and "nothing was changed" in err
+    assert current_version(data) == version
+
+
 def test_a_worker_killed_mid_task_leaves_the_same_graph(baseline, expected, scheduler, tmp_path):
     address, marker = scheduler
     marker.unlink()  # armed: the first worker past extraction dies, Dask retries the task
