@@ -8,7 +8,7 @@ vocabulary graph changed (or one below it); each rule's key query (``keys/NAME.r
 keys those findings feed. The keys are taken before the change and after it; their rows are
 deleted and the rule is run again bound to them (a ``VALUES`` block at each ``#KEYS`` line: every
 subquery that reads findings has one, since a subquery is evaluated before what binds it).
-The result equals deriving everything again, which ``tests/test_derived_incremental.py`` checks.
+The result equals deriving everything again, which ``tests/kb/test_derived_incremental.py`` checks.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from kb import iris
 from kb.derived import rules
+from kb.namespaces import prologue
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,7 @@ DERIVED = ox.NamedNode(str(iris.DERIVED_GRAPH))
 CB = str(iris.CB)
 VALUES_AT_ONCE = 2000  # keys per bound run of a rule: a query's text stays small
 _KEY = re.compile(r"\?(\w+)=cb:(\w+)")
-TOUCHED = """
-PREFIX cb: <https://casebook.invalid/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+TOUCHED = prologue("cb", "prov", "skos") + """
 SELECT DISTINCT ?f WHERE {
   { VALUES ?g { %(graphs)s } GRAPH ?g { ?f a cb:Finding } }
   UNION
