@@ -159,7 +159,7 @@ def test_the_bulk_kb_answers_every_question_and_opens_in_the_explorer(bulk_kb, m
     from streamlit.testing.v1 import AppTest
 
     from kb.questions import load_questions
-    from tests.test_app import APP
+    from tests.explorer.test_app import APP
 
     for name in load_questions():
         assert main(["-q", "ask", name, "--data-dir", str(bulk_kb), "--format", "json"]) == 0
