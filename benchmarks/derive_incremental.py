@@ -7,7 +7,7 @@ extracted by the product). The KB is published as ``kb build`` does; then, on a 
 its store version, (a) every derivation rule is run again (what a refresh did before) and (b) one
 record's graph loses one ``cb:ledTo`` link and gains a retraction flag, and only the touched rows
 are made again (``touched_keys`` before and after, ``derive_keys``), as ``update_store`` does.
-Both give the same derived graph (checked here, and in tests/test_derived_incremental.py).
+Both give the same derived graph (checked here, and in tests/kb/test_derived_incremental.py).
 Target (issue 18): <= 1 s for a one-record change. Figures only, nothing asserted.
 """
 

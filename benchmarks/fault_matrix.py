@@ -104,7 +104,7 @@ def main() -> int:
         work.mkdir()
         for stage in ("build", "refresh"):
             if stage == "refresh":  # a synthetic revision, so refresh has a record to fetch
-                from tests.test_refresh import revise_title
+                from tests.ingest.test_refresh import revise_title
 
                 revise_title(server.corpus)
             for name, faults in CASES:

@@ -28,13 +28,13 @@ from xml.sax.saxutils import escape
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.demo import demo_corpus, demo_seed  # noqa: E402
+from ingest.bulk.synthetic_baseline import mesh_pool  # noqa: E402
+from ingest.demo import demo_seed  # noqa: E402
 from ingest.entrez.pubmed_xml import parse_pubmed_xml  # noqa: E402
 from ingest.nlp.run import extract_articles  # noqa: E402
 from ingest.nlp.synthetic import generate  # noqa: E402
 from kb.datadir import Build, BuildInfo  # noqa: E402
 from kb.records import BuildReport  # noqa: E402
-from kb.vocab import load_vocabulary  # noqa: E402
 
 FIRST_PMID = 98_000_000
 CHILD = """
@@ -47,20 +47,6 @@ started = time.perf_counter()
 quads = publish(Build.load(data), data)
 print(quads, round(time.perf_counter() - started, 1))
 """
-
-
-def mesh_pool() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(descriptors, qualifiers) as UI/name pairs the project already holds: the vocabulary's
-    MeSH-mapped concepts and the demo corpus's headings."""
-    descriptors = {(c.mesh, c.label) for c in load_vocabulary().concepts.values() if c.mesh}
-    qualifiers: set[tuple[str, str]] = set()
-    with demo_corpus() as corpus:
-        for path in sorted((corpus / "pubmed").glob("*.xml")):
-            for record in parse_pubmed_xml(path.read_bytes()):
-                for h in record.mesh_headings:
-                    descriptors.add((h.descriptor_ui, h.descriptor_name))
-                    qualifiers.update((q.ui, q.name) for q in h.qualifiers)
-    return sorted(descriptors), sorted(qualifiers)
 
 
 def record_xml(i: int, text: str, rng: random.Random, mesh) -> str:

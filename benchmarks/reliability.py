@@ -1,6 +1,6 @@
 """Reliability of ``kb build`` and ``kb refresh``: upstream faults, crashes, and the cost of a
 refresh that finds nothing new. Everything here is SYNTHETIC: the bundled demo corpus (fictional
-articles, PMIDs 99000001–99000099) edited by the same helpers as tests/test_refresh.py, and
+articles, PMIDs 99000001–99000099) edited by the same helpers as tests/ingest/test_refresh.py, and
 ``--articles`` generated records (tests/synthetic.many), all served by the local fake
 E-utilities (``ingest.entrez.fake``). No network.
 
@@ -69,8 +69,8 @@ from kb.failpoints import ENV as FAILPOINT_ENV  # noqa: E402
 from kb.failpoints import POINTS  # noqa: E402
 from kb.publish import RUNS, publish  # noqa: E402
 from kb.store import content_digest, dump_nquads, graph_digests, open_store  # noqa: E402
+from tests.ingest.test_refresh import add_citing, change_everything, retract, revise_title  # noqa: E402
 from tests.synthetic import many  # noqa: E402
-from tests.test_refresh import add_citing, change_everything, retract, revise_title  # noqa: E402
 
 log = logging.getLogger("reliability")
 

@@ -21,7 +21,14 @@ from ingest.entrez.errors import EntrezError
 from ingest.entrez.resolve import Resolver
 from kb.config import Settings
 from kb.datadir import Build, BuildInfo, now_iso
-from kb.keep import keep_cited_by, keep_fulltexts, keep_records, keep_resolutions, stored_build
+from kb.keep import (
+    keep_bulk,
+    keep_cited_by,
+    keep_fulltexts,
+    keep_records,
+    keep_resolutions,
+    stored_build,
+)
 from kb.records import BuildReport, CitedBy, FullText, SeedDocument, TopicResult
 
 log = logging.getLogger(__name__)
@@ -88,6 +95,9 @@ def build(
     report.findings = sum(len(e.findings) for e in extractions)
     report.cases = sum(len(e.cases) for e in extractions)
     report.records = len(records)
+    bulk_records, bulk_extractions = keep_bulk(stored, {r.pmid for r in records})
+    records += bulk_records
+    extractions += bulk_extractions
     report.requests = client.stats.requests
     report.cache_hits = client.stats.cache_hits
     info = BuildInfo(

@@ -16,6 +16,7 @@
                                   (``kb repair`` restores them from it)
     <data_dir>/cache/             raw E-utilities answers (ingest.entrez.cache)
     <data_dir>/store/             the knowledge graph (kb.store)
+    <data_dir>/bulk/              ``kb bulk``'s shards, one per input file (ingest.bulk.shards)
 
 The files are saved as one transaction: each is written as ``NAME.new``, then ``COMMIT`` lists
 them, then they are renamed into place and ``COMMIT`` is removed. A crash before ``COMMIT``

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kb.datadir import Build
 from kb.errors import UpstreamFailed
-from kb.records import CitedBy, FullText, PubmedRecord, Resolution
+from kb.records import CitedBy, Extraction, FullText, PubmedRecord, Resolution
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,39 @@ def keep_cited_by(stored: Build | None, cited_by: list[CitedBy]) -> list[CitedBy
     before = {c.pmid: c for c in stored.cited_by}
     log.warning("the citing-article lookup failed: the stored links are kept")
     return [before.get(c.pmid, c) for c in cited_by]
+
+
+def owned_pmids(build: Build) -> set[str]:
+    """The PMIDs a seed build fetched for itself — references, citing articles, topic results,
+    full texts' articles. Any other record of a data directory came from ``kb bulk``."""
+    return (
+        {r.pmid for r in build.resolutions if r.pmid}
+        | {p for c in build.cited_by for p in (c.pmid, *c.cited_by)}
+        | {p for t in build.topics for p in t.pmids}
+        | {t.pmid for t in build.fulltexts if t.pmid}
+    )
+
+
+def keep_bulk(
+    stored: Build | None, fetched: set[str]
+) -> tuple[list[PubmedRecord], list[Extraction]]:
+    """The records ``kb bulk`` added to the stored KB (and their extractions), but those this
+    build fetched itself: a build and a bulk load merge by PMID, neither drops the other's."""
+    if stored is None:
+        return [], []
+    owned = owned_pmids(stored) | fetched
+    records = [r for r in stored.records if r.pmid not in owned]
+    keep = {r.pmid for r in records}
+    extractions = [e for e in stored.extractions if record_pmid(e.document) in keep]
+    if records:
+        log.info("%d records from kb bulk are kept beside the build's", len(records))
+    return records, extractions
+
+
+def record_pmid(document: str) -> str | None:
+    """The PMID of a record's document ("pmid:1", "pmid:1#mesh"); None for the others."""
+    base = document.split("#", 1)[0]
+    return base.removeprefix("pmid:") if base.startswith("pmid:") else None
 
 
 def refuse_loss(stored: Build | None, new: Build) -> None:

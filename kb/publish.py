@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,6 +53,7 @@ from kb.vocab import load_vocabulary
 log = logging.getLogger(__name__)
 
 RUNS = str(iris.RUNS_GRAPH)
+Made = Callable[[URIRef], list[bytes] | None]
 
 
 @contextmanager
@@ -78,12 +79,14 @@ def spool_build(build: Build, spool: Spool) -> None:
     spool.add(iris.RUNS_GRAPH, run_triples(build, document_ids(build)))
 
 
-def publish(build: Build, data_dir: Path) -> int:
+def publish(build: Build, data_dir: Path, made: Made | None = None) -> int:
     """Save a new build and make its graph the store's current version; returns the quads.
 
     Rebuilding what the store already holds (the same graphs but the run history) records no
     new run and writes no new version: a no-op build leaves the graph byte-identical. A build
-    that would drop stored records because requests failed raises ``WouldLose`` first."""
+    that would drop stored records because requests failed raises ``WouldLose`` first.
+    ``made``: a graph → its canonical lines when they were made already (``kb bulk``'s workers
+    make each document's graph beside its extraction), None for a graph to make here."""
     if build.info.report.failures:  # only then can it lose records: read the stored ones
         refuse_loss(stored_build(data_dir), build)
     if damage := store_problems(data_dir):  # written again below, whatever it held
@@ -92,7 +95,11 @@ def publish(build: Build, data_dir: Path) -> int:
     documents = document_ids(build)
     with spooled(data_dir) as spool:
         for graph, triples in content_graphs(build, load_vocabulary()):
-            spool.add(graph, triples)
+            lines = made(graph) if made else None
+            if lines is None:
+                spool.add(graph, triples)
+            else:
+                spool.add_lines(graph, lines)
         if content_digest(with_derived(spool.digests)) == content_digest(previous, (RUNS,)):
             build.runs = _saved_runs(data_dir)
             log.info("the graph is unchanged: no new version, no new run recorded")

@@ -65,7 +65,7 @@ def demo_findings(demo_kb: Path) -> list:
 
 @pytest.fixture(scope="session")
 def demo_cases(demo_kb: Path) -> int:
-    """How many patient cases the demo build found (``tests/test_questions.py`` pins the
+    """How many patient cases the demo build found (``tests/kb/test_questions.py`` pins the
     number and says why): what a count of cb:Case in any copy of the demo KB must give."""
     from kb.datadir import Build
 
@@ -97,7 +97,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ingest.demo import demo_corpus, demo_seed, demo_seed_text
     from ingest.entrez.fake import Corpus, FakeEutils
     from kb.publish import publish
-    from tests.test_client import make_settings
+    from tests.ingest.test_client import make_settings
 
     tmp = tmp_path_factory.mktemp("refresh-base")
     options = BuildOptions(cited_by=True, cited_by_limit=10, progress=False)

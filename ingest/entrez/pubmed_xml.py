@@ -19,6 +19,7 @@ each record is read with ``find`` on direct child paths: deep ``.//`` searches w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from xml.etree.ElementTree import Element
 
 from ingest.entrez.errors import checked_root
@@ -32,7 +33,7 @@ from kb.records import (
     PubmedRecord,
 )
 
-__all__ = ["parse_deleted_pmids", "parse_pubmed_xml"]
+__all__ = ["parse_deleted_pmids", "parse_pubmed_set", "parse_pubmed_xml"]
 
 _ROOT = "PubmedArticleSet"
 _MONTHS = {
@@ -44,36 +45,69 @@ _MONTHS = {
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 
 
-def parse_pubmed_xml(data: bytes) -> list[PubmedRecord]:
+def parse_pubmed_xml(
+    data: bytes, on_error: Callable[[str, Exception], None] | None = None
+) -> list[PubmedRecord]:
     """Parse an EFetch pubmed XML answer into records, in document order.
 
     Raises ``XmlError`` (malformed, truncated, entity-declaring) and ``ResponseError`` (an
     ``<ERROR>`` answer, or a root other than PubmedArticleSet). A record without a PMID cannot
-    be keyed and is skipped; any other missing element leaves its field None/empty.
+    be keyed and is skipped; any other missing element leaves its field None/empty. With
+    ``on_error``, a record that cannot be read is skipped and reported to it (its PMID as
+    written, the error) instead of failing the whole document: one odd record in a baseline
+    file of 30,000 must not lose the other 29,999.
     """
+    return _records(checked_root(data, _ROOT), on_error)
+
+
+def parse_deleted_pmids(data: bytes) -> list[str]:
+    """PMIDs listed under ``<DeleteCitation>`` (update files): records to drop, not to parse."""
+    return _deleted(checked_root(data, _ROOT))
+
+
+def parse_pubmed_set(
+    data: bytes, on_error: Callable[[str, Exception], None] | None = None
+) -> tuple[list[PubmedRecord], list[str]]:
+    """A baseline or update file's records and deleted PMIDs, from one parse of its XML."""
     root = checked_root(data, _ROOT)
+    return _records(root, on_error), _deleted(root)
+
+
+def _records(
+    root: Element, on_error: Callable[[str, Exception], None] | None
+) -> list[PubmedRecord]:
     records: list[PubmedRecord] = []
     for el in root:
-        if el.tag == "PubmedArticle":
-            rec = _article(el)
-        elif el.tag == "PubmedBookArticle":
-            rec = _book(el)
-        else:  # DeleteCitation and anything unknown
+        read = _READERS.get(el.tag)
+        if read is None:  # DeleteCitation and anything unknown
+            continue
+        try:
+            rec = read(el)
+        except (ValueError, TypeError, AttributeError) as exc:
+            if on_error is None:
+                raise
+            on_error(_record_pmid(el), exc)
             continue
         if rec is not None:
             records.append(rec)
     return records
 
 
-def parse_deleted_pmids(data: bytes) -> list[str]:
-    """PMIDs listed under ``<DeleteCitation>`` (update files): records to drop, not to parse."""
-    root = checked_root(data, _ROOT)
+def _deleted(root: Element) -> list[str]:
     return [
         pmid
         for dc in root.iterfind("DeleteCitation")
         for p in dc.iterfind("PMID")
         if (pmid := _text(p))
     ]
+
+
+def _record_pmid(el: Element) -> str:
+    """The PMID a record element states, for a message about it ("?" without one)."""
+    pmid = el.find("MedlineCitation/PMID")
+    if pmid is None:
+        pmid = el.find("BookDocument/PMID")
+    return _text(pmid) or "?"
 
 
 # --------------------------------------------------------------------------- document
@@ -167,6 +201,9 @@ def _book(el: Element) -> PubmedRecord | None:
         keywords=_keywords(doc),
         date_revised=_full_date(doc.find("DateRevised")),
     )
+
+
+_READERS = {"PubmedArticle": _article, "PubmedBookArticle": _book}
 
 
 # --------------------------------------------------------------------------- fields

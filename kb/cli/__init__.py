@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from kb.cli import answers, explore, export, maintenance, pipeline, serve, show
+from kb.cli import answers, bulk, explore, export, maintenance, pipeline, serve, show
 from kb.config import ConfigError
 from kb.disk import disk_failure
 from kb.errors import Damaged, InputError, UpstreamFailed, message
@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     pipeline.register(sub)
+    bulk.register(sub)
     answers.register(sub)
     maintenance.register(sub)
     export.register(sub)

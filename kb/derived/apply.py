@@ -6,8 +6,9 @@ row properties that hold them). A change of some document graphs touches the fin
 the findings read from an article whose status they state, and the findings of a concept the
 vocabulary graph changed (or one below it); each rule's key query (``keys/NAME.rq``) gives the
 keys those findings feed. The keys are taken before the change and after it; their rows are
-deleted and the rule is run again bound to them (the ``#KEYS`` line of its innermost WHERE).
-The result equals deriving everything again, which ``tests/test_derived_incremental.py`` checks.
+deleted and the rule is run again bound to them (a ``VALUES`` block at each ``#KEYS`` line: every
+subquery that reads findings has one, since a subquery is evaluated before what binds it).
+The result equals deriving everything again, which ``tests/kb/test_derived_incremental.py`` checks.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pyoxigraph as ox
 
 from kb import iris
 from kb.derived import rules
+from kb.namespaces import prologue
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,7 @@ DERIVED = ox.NamedNode(str(iris.DERIVED_GRAPH))
 CB = str(iris.CB)
 VALUES_AT_ONCE = 2000  # keys per bound run of a rule: a query's text stays small
 _KEY = re.compile(r"\?(\w+)=cb:(\w+)")
-TOUCHED = """
-PREFIX cb: <https://casebook.invalid/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+TOUCHED = prologue("cb", "prov", "skos") + """
 SELECT DISTINCT ?f WHERE {
   { VALUES ?g { %(graphs)s } GRAPH ?g { ?f a cb:Finding } }
   UNION
@@ -52,7 +51,7 @@ class DerivationError(Exception):
 @dataclass(frozen=True)
 class Rule:
     name: str
-    query: str  # the CONSTRUCT, its ``#KEYS`` line a comment when run whole
+    query: str  # the CONSTRUCT; its ``#KEYS`` lines (one per subquery) comments when run whole
     row_class: str  # the IRI of its rows' class
     keys: tuple[tuple[str, str], ...]  # (variable, row property IRI), in the VALUES order
     key_query: str  # SELECT of the keys, ``#FINDINGS`` where the touched findings are bound
@@ -65,7 +64,7 @@ def load_rules() -> list[Rule]:
     for name, query in rules().items():
         row = re.search(r"^# row: cb:(\w+)$", query, re.MULTILINE)
         keys = re.search(r"^# keys: (.+)$", query, re.MULTILINE)
-        if not row or not keys or query.count("#KEYS") != 1:
+        if not row or not keys or "#KEYS" not in query:
             raise DerivationError(f"derivation rule {name}: needs '# row:', '# keys:' and #KEYS")
         pairs = tuple((v, CB + p) for v, p in _KEY.findall(keys.group(1)))
         key_query = (folder / f"{name}.rq").read_text(encoding="utf-8")

@@ -62,9 +62,13 @@ class Spool:
 
     def add(self, graph: URIRef, triples: Iterable[Triple]) -> None:
         """Append one graph's canonical lines (an empty graph writes nothing, has no digest)."""
+        self.add_lines(graph, nquad_lines(graph, triples))
+
+    def add_lines(self, graph: URIRef, lines: list[bytes]) -> None:
+        """Append one graph's lines as ``nquad_lines`` made them (e.g. earlier, elsewhere: a
+        ``kb bulk`` worker's shard), without making them again."""
         if str(graph) in self.digests:
             raise ValueError(f"graph {graph} written twice")
-        lines = nquad_lines(graph, triples)
         if lines:
             with self.path.open("ab") as out:
                 out.writelines(lines)

@@ -30,7 +30,7 @@ from kb.store import (
     write_store,
 )
 from tests.graphs import build_nquads
-from tests.test_client import make_settings
+from tests.ingest.test_client import make_settings
 
 OPTIONS = BuildOptions(cited_by=True, cited_by_limit=10, progress=False)
 GRAPH_FILES = ["records.jsonl", "fulltexts.jsonl", "cited_by.jsonl", "extractions.jsonl"]

@@ -33,7 +33,7 @@ from kb.records import (
 )
 from kb.vocab import Vocabulary, load_vocabulary
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT.parent / "shared" / "seeds"
 SEED = SEEDS / "000_6a94112d330c933e.txt"
 DEMO_SEED = ROOT / "data" / "demo" / "seed.md"

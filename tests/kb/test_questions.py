@@ -217,7 +217,7 @@ def _benchmark_module():
     import importlib.util
     import sys
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "graph_questions.py"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "graph_questions.py"
     spec = importlib.util.spec_from_file_location("graph_questions", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up

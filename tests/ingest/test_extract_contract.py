@@ -108,7 +108,7 @@ def test_a_directory_and_a_bad_file_in_the_batch(tmp_path, capsys):
 def test_pubmed_xml_gives_one_document_per_record_with_the_text_offsets_index(capsys):
     from pathlib import Path
 
-    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "corpus" / "pubmed"
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo" / "corpus" / "pubmed"
     files = sorted(demo.glob("*.xml"))[:2]
     code, documents, err = run(capsys, *map(str, files))
     assert code == 0, err

@@ -20,7 +20,7 @@ from kb.cli import explore as explore_cmd
 from kb.serve.process import stop_server
 from tests.conftest import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def flag(cmd: list[str], name: str) -> str:

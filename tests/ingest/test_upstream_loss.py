@@ -20,7 +20,7 @@ from kb.datadir import Build
 from kb.jsonl import to_dict
 from kb.publish import publish
 from kb.store import current_version
-from tests.test_refresh import OPTIONS, REVISED, copy_kb, revise_title, settings_for
+from tests.ingest.test_refresh import OPTIONS, REVISED, copy_kb, revise_title, settings_for
 
 
 def _rebuild(server, data, **kw):

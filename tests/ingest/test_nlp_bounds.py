@@ -9,7 +9,7 @@ from ingest.entrez.fake import Fault
 from ingest.nlp import bounds, extract
 from ingest.nlp.run import extract_articles
 from ingest.xmlsafe import MAX_TEXT, parse_xml, text_of
-from tests.test_client import make_settings
+from tests.ingest.test_client import make_settings
 
 
 def test_pieces_split_at_sentence_ends_and_cover_the_text():

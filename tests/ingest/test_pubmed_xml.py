@@ -22,7 +22,7 @@ from kb.records import (
     PubmedRecord,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EUTILS = ROOT.parent / "shared" / "eutils"
 DEMO = ROOT / "data" / "demo" / "corpus"
 

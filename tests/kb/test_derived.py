@@ -312,7 +312,7 @@ def test_new_rules_make_a_new_version(demo_kb, tmp_path, monkeypatch):
 def test_derived_rows_follow_a_refresh(built, server, tmp_path):
     """A refresh that adds an article with cases and findings updates the derived tables."""
     from ingest.refresh import refresh
-    from tests.test_refresh import change_everything, copy_kb, settings_for
+    from tests.ingest.test_refresh import change_everything, copy_kb, settings_for
 
     data = copy_kb(built, tmp_path)
     before = derived_lines(data)

@@ -2,7 +2,7 @@
 ``case_facts.restated``): what a clinician would not sign is not linked.
 
 Every sentence below is SYNTHETIC, written for these tests. A relation is shown as (kind,
-source concept, target concept, time), as in ``tests/test_nlp_relations.py``.
+source concept, target concept, time), as in ``tests/ingest/test_nlp_relations.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ingest.nlp.extract import TextDocument, extract
 from ingest.nlp.mentions import Mention
 from ingest.nlp.pipeline import build_nlp
 from kb.vocab import shared_vocabulary
-from tests.test_nlp_relations import read, relations, relations_in
+from tests.ingest.test_nlp_relations import read, relations, relations_in
 
 
 @pytest.fixture(scope="module")

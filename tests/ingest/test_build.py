@@ -15,7 +15,7 @@ from kb.config import ConfigError, load_settings
 from kb.datadir import Build
 from kb.jsonl import to_dict
 from tests.conftest import SEED_PATH, shared_file
-from tests.test_client import make_settings
+from tests.ingest.test_client import make_settings
 
 DATA_FILES = [
     "seed.json",

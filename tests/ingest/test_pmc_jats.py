@@ -14,7 +14,7 @@ from ingest.entrez.pmc_jats import parse_pmc_xml
 from ingest.xmlsafe import XmlError
 from kb.records import AbstractSection, FullText, FullTextSection
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EUTILS = ROOT.parent / "shared" / "eutils"
 DEMO = ROOT / "data" / "demo" / "corpus"
 

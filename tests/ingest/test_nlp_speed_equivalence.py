@@ -31,7 +31,7 @@ from ingest.nlp.synthetic import as_document
 from kb.jsonl import to_dict
 from kb.vocab import shared_vocabulary
 
-GOLDEN = Path(__file__).resolve().parent / "artifacts" / "nlp_speed_golden.json.gz"
+GOLDEN = Path(__file__).resolve().parents[1] / "artifacts" / "nlp_speed_golden.json.gz"
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def test_the_synthesis_counts_flagged_cases_and_can_leave_them_out(built, server
     """After a refresh finds an article retracted, the cell its case supports counts it as
     flagged; with sources=sound the cell counts only the other cases, or goes."""
     from ingest.refresh import refresh
-    from tests.test_refresh import change_everything, copy_kb, settings_for
+    from tests.ingest.test_refresh import change_everything, copy_kb, settings_for
 
     data = copy_kb(built, tmp_path)
     change_everything(server.corpus)

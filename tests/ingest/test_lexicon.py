@@ -18,7 +18,7 @@ from ingest.nlp.lexicon import (
 )
 from ingest.nlp.shortforms import find_abbreviations
 
-LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "vocab" / "lexicon"
+LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "vocab" / "lexicon"
 FILES = ("terms.tsv.gz", "cased.tsv.gz", "variants.tsv.gz", "concepts.tsv.gz")
 
 

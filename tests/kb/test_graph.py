@@ -472,7 +472,7 @@ def test_ontology_and_shapes_parse():
 
 
 def test_model_doc_example_uses_declared_terms_and_matches_the_demo(union):
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text("utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "model.md").read_text("utf-8")
     (turtle,) = re.findall(r"```turtle\n(.*?)```", doc, re.S)
     example = Graph().parse(data=turtle, format="turtle")
     ontology = ontology_graph()

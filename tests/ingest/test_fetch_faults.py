@@ -11,7 +11,7 @@ from ingest.entrez.errors import EntrezError
 from ingest.entrez.fake import Fault
 from kb.cli import main
 from tests.conftest import free_port
-from tests.test_client import make_settings
+from tests.ingest.test_client import make_settings
 
 ASKED = ["99000001", "99000002"]
 

@@ -9,8 +9,8 @@ from ingest.entrez.fake import Corpus, FakeEutils, Fault
 from ingest.entrez.resolve import Resolver, score, title_query
 from ingest.references import parse_reference
 from kb.records import Author, PubmedRecord
+from tests.ingest.test_client import make_settings
 from tests.synthetic import article, article_set
-from tests.test_client import make_settings
 
 RECORDS = article_set(
     article(

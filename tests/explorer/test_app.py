@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from kb.read import base, neighbourhood, overview
 from kb.store import current_version, manifest
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 ID = "https://casebook.invalid/id/"
 SEED = "seed:f0036fb653a4"
 SENTENCE = "He was managed conservatively with a non-adherent dressing and weekly review."

@@ -17,7 +17,7 @@ from kb.config import Settings
 from tests.synthetic import article, article_set, many
 
 PMIDS = ["99000101", "99000102", "99000103"]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

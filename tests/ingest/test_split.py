@@ -8,7 +8,7 @@ from pathlib import Path
 from ingest.nlp.train.split import maccrobat_dev, relation_gold, side, split_key
 from tests.conftest import SHARED, shared_file
 
-SPLIT_MD = Path(__file__).resolve().parents[1] / "data" / "nlp" / "split.md"
+SPLIT_MD = Path(__file__).resolve().parents[2] / "data" / "nlp" / "split.md"
 
 
 def listed() -> dict[str, list[str]]:

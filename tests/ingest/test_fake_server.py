@@ -27,7 +27,7 @@ from ingest.entrez.fake import Corpus, FakeEutils, Fault, LoggedRequest
 from ingest.entrez.fake.formats import PMC_DOCTYPE, PUBMED_DOCTYPE
 from ingest.xmlsafe import XmlError, parse_xml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # --------------------------------------------------------------------- synthetic fixtures
 

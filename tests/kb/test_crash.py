@@ -16,7 +16,7 @@ from ingest.refresh import refresh
 from kb.datadir import Build
 from kb.failpoints import ENV, POINTS
 from kb.store import open_store
-from tests.test_refresh import (
+from tests.ingest.test_refresh import (
     change_everything,
     content,
     copy_kb,
@@ -26,7 +26,7 @@ from tests.test_refresh import (
 
 pytestmark = pytest.mark.slow
 
-DEMO_SEED = Path(__file__).resolve().parents[1] / "data" / "demo" / "seed.md"  # SYNTHETIC
+DEMO_SEED = Path(__file__).resolve().parents[2] / "data" / "demo" / "seed.md"  # SYNTHETIC
 
 
 def kb(args: list[str], failpoint: str | None = None) -> subprocess.CompletedProcess:
