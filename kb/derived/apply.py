@@ -32,7 +32,9 @@ DERIVED = ox.NamedNode(str(iris.DERIVED_GRAPH))
 CB = str(iris.CB)
 VALUES_AT_ONCE = 2000  # keys per bound run of a rule: a query's text stays small
 _KEY = re.compile(r"\?(\w+)=cb:(\w+)")
-TOUCHED = prologue("cb", "prov", "skos") + """
+TOUCHED = (
+    prologue("cb", "prov", "skos")
+    + """
 SELECT DISTINCT ?f WHERE {
   { VALUES ?g { %(graphs)s } GRAPH ?g { ?f a cb:Finding } }
   UNION
@@ -42,6 +44,7 @@ SELECT DISTINCT ?f WHERE {
   { VALUES ?changed { %(concepts)s } ?c skos:broader* ?changed . ?f cb:concept ?c }
 }
 """
+)
 
 
 class DerivationError(Exception):
