@@ -47,20 +47,29 @@ def unmarked_cases(sections: Sections, case_report: bool, series: Series | None)
 
 
 def owners(
-    mentions: list[Mention], spans: list[CaseSpan], series: Series | None
+    mentions: list[Mention],
+    spans: list[CaseSpan],
+    series: Series | None,
+    title: tuple[int, int] | None = None,
 ) -> list[list[int]]:
     """For each mention, the indexes (into ``spans``) of the cases it is about; [] for the
     article (so is every mention of a sentence that states general knowledge, ``general.py``).
     A list per patient in a series sentence goes one item to each patient; what a
-    sentence elsewhere says "as in our cases" goes to every case."""
+    sentence elsewhere says "as in our cases" goes to every case. The conditions a report's
+    title names ("Warfarin-associated calciphylaxis treated with …") are its patients' when it
+    describes one patient or one series without markers: the title names what they had."""
     out = [
         []
         if is_general(m.sentence_text)
         else [c for c, s in enumerate(spans) if s.contains(m.start, m.end)]
         for m in mentions
     ]
+    whole = len(spans) == 1 or (series is not None and len(spans) == series.count)
     for i, m in enumerate(mentions):
         if not out[i] and m.label in _SHARED_LABELS and AS_IN_OURS.search(m.sentence_text):
+            out[i] = list(range(len(spans)))
+        in_title = title is not None and title[0] <= m.start < title[1]
+        if not out[i] and whole and in_title and m.label == "CONDITION":
             out[i] = list(range(len(spans)))
     if series is None or len(spans) != series.count:
         return out

@@ -216,7 +216,7 @@ def assemble(
     patients introduced together, who share the text that does not list them one by one;
     ``resolves``: whether an outcome concept is a resolution (a case's restated resolutions are
     one finding, dated by whichever telling gives a time)."""
-    owned = owners(mentions, spans, series)
+    owned = owners(mentions, spans, series, title)
     dropped = skipped(mentions, series)
     again = restated(mentions, owned, spans, resolves)
     dated: dict[tuple[int | None, int], str] = {}

@@ -681,8 +681,13 @@ def test_a_case_timeline_places_treatment_and_outcome_in_days(kb):
     assert days[("intravenous sodium thiosulfate → healing", "outcome", "healing")] == 122
     steps = frames(at)[0]
     untimed = steps[steps["time"] == "not reported"]
-    assert list(untimed["from"]) == ["exposure: warfarin"]  # in order, no day invented for it
-    assert list(untimed["to"]) == ["lesion: calciphylaxis"]
+    # in order, no day invented for them; the title's "calciphylaxis treated with intravenous
+    # sodium thiosulfate" is the case's (a single-patient report's title names its patient's)
+    assert list(untimed["from"]) == ["exposure: warfarin", "lesion: calciphylaxis"]
+    assert list(untimed["to"]) == [
+        "lesion: calciphylaxis",
+        "treatment: intravenous sodium thiosulfate",
+    ]
     assert "14 days (2 weeks)" in set(steps["time"]) and "122 days (4 months)" in set(steps["time"])
 
 
@@ -691,8 +696,9 @@ def test_a_case_without_times_says_so_and_keeps_the_order(kb):
     assert not at.get("vega_lite_chart")
     assert any("No times reported" in i.value for i in at.info)
     steps = frames(at)[0]
-    assert list(steps["from"]) == ["exposure: extravasation"]
-    assert list(steps["to"]) == ["lesion: iatrogenic calcinosis cutis"]
+    # the title, "… calcinosis cutis after calcium gluconate extravasation in three neonates"
+    assert list(steps["from"]) == ["exposure: calcium gluconate", "exposure: extravasation"]
+    assert list(steps["to"]) == ["lesion: iatrogenic calcinosis cutis"] * 2
 
 
 def test_a_condition_without_linked_outcomes_says_so(kb):

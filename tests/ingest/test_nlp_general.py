@@ -59,3 +59,25 @@ def test_a_plain_text_case_reports_general_sentences_go_to_the_article_marked_ge
     # the patients' own facts stay theirs
     own = [f for f in extraction.findings if f.subject.startswith("case:")]
     assert {f.label for f in own} >= {"nodule", "resolution"}
+
+
+def test_a_single_patient_reports_title_names_its_patients_condition():
+    title = "Warfarin-associated calciphylaxis treated with intravenous sodium thiosulfate."
+    body = (
+        "Calciphylaxis is a rare disorder that can also occur in patients with normal renal "
+        "function. A 71-year-old woman on warfarin developed painful ulcers on both thighs."
+    )
+    text = f"{title}\n\n{body}"
+    sections = (
+        ("title", "Title", 0, len(title)),
+        ("abstract", "Abstract", len(title) + 2, len(text)),
+    )
+    document = TextDocument("pmid:1", title, text, sections, case_report=True)
+    extraction = extract(shared_nlp(), document, {})
+    (case,) = extraction.cases
+    named = [
+        f for f in extraction.findings if f.evidence.sentence == title and f.kind == "condition"
+    ]
+    assert named and all(f.subject == case.id for f in named)
+    general = [f for f in extraction.findings if "rare disorder" in f.evidence.sentence]
+    assert general and all(f.general and f.subject == "article:pmid:1" for f in general)

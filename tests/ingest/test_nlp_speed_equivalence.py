@@ -4,7 +4,9 @@
 speed work), never from new output; remade once on h-cases for its intended change of case
 reports only (MACCROBAT span conventions, ``ingest/nlp/case_spans.py``: unconfirmed curated
 follow-up, route and bare surgery terms dropped, "IV" stripped before a drug; the 15 research
-abstracts unchanged), then for its retrained case model (f76a462), which reads every text: 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
+abstracts unchanged), then for its retrained case model (f76a462), which reads every text, then
+on main for the title's conditions becoming a single-patient report's case facts (the 15 case
+reports only; ``case_facts.owners``): 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
 seed=13)`` (the texts are stored in the file, so a later change of the generator does not move
 them), every second one read as a case report, through ``extract_many`` with the shipped
 pipeline, vocabulary labels and broader concepts; ``kb.jsonl.to_dict`` of each extraction. This
@@ -41,7 +43,7 @@ def golden() -> dict[str, Any]:
     return data
 
 
-def test_synthetic_extraction_matches_dc9bd40(golden: dict[str, Any]) -> None:
+def test_synthetic_extraction_matches_the_golden_file(golden: dict[str, Any]) -> None:
     vocab = shared_vocabulary()
     labels = {c.id: c.label for c in vocab.concepts.values()}
 
