@@ -4,7 +4,7 @@
 
 Every record is SYNTHETIC: a PubMed-DTD-shaped article (PMIDs 98000000+, titles say
 "SYNTHETIC") with authors, a structured abstract from ``ingest.nlp.synthetic`` and MeSH
-headings whose descriptor and qualifier UI/name pairs are taken from the project's own
+headings (``ingest.bulk.synthetic_baseline.article_xml``) whose descriptor and qualifier UI/name pairs are taken from the project's own
 vocabulary and demo corpus (never made up). The records go through the product's parser
 (``parse_pubmed_xml``) and extractor (``extract_articles``), once, for the largest size; each
 size is then saved as a data directory (``Build.save``) and published by a fresh process that
@@ -23,12 +23,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.bulk.synthetic_baseline import mesh_pool  # noqa: E402
+from ingest.bulk.synthetic_baseline import article_xml, mesh_pool  # noqa: E402
 from ingest.demo import demo_seed  # noqa: E402
 from ingest.entrez.pubmed_xml import parse_pubmed_xml  # noqa: E402
 from ingest.nlp.run import extract_articles  # noqa: E402
@@ -49,49 +48,11 @@ print(quads, round(time.perf_counter() - started, 1))
 """
 
 
-def record_xml(i: int, text: str, rng: random.Random, mesh) -> str:
-    """One SYNTHETIC <PubmedArticle>: 3-8 authors, the abstract's sections, 8-14 headings."""
-    descriptors, qualifiers = mesh
-    title, *paragraphs = text.split("\n\n")
-    sections = "".join(
-        f'<AbstractText Label="{escape(p.split(":", 1)[0])}">'
-        f"{escape(p.split(':', 1)[1].strip())}</AbstractText>"
-        for p in paragraphs
-    )
-    authors = "".join(
-        f'<Author ValidYN="Y"><LastName>Synthetic{i % 997}x{k}</LastName>'
-        f"<ForeName>Author</ForeName><Initials>A</Initials></Author>"
-        for k in range(rng.randint(3, 8))
-    )
-    headings = ""
-    for ui, name in rng.sample(descriptors, rng.randint(8, 14)):
-        quals = "".join(
-            f'<QualifierName UI="{q}" MajorTopicYN="{rng.choice("NY")}">{escape(n)}</QualifierName>'
-            for q, n in rng.sample(qualifiers, rng.randint(0, 2))
-        )
-        headings += (f'<MeshHeading><DescriptorName UI="{ui}" MajorTopicYN="N">{escape(name)}'
-                     f"</DescriptorName>{quals}</MeshHeading>")  # fmt: skip
-    pmid = FIRST_PMID + i
-    return (
-        f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}'
-        f"</PMID><DateRevised><Year>2024</Year><Month>01</Month><Day>02</Day></DateRevised>"
-        f'<Article PubModel="Print"><Journal><JournalIssue CitedMedium="Print"><Volume>1</Volume>'
-        f"<PubDate><Year>{2000 + i % 25}</Year></PubDate></JournalIssue><Title>Journal of "
-        f"Synthetic Case Reports</Title><ISOAbbreviation>J Synth Case Rep</ISOAbbreviation>"
-        f"</Journal><ArticleTitle>SYNTHETIC {escape(title)}</ArticleTitle><Abstract>{sections}"
-        f'</Abstract><AuthorList CompleteYN="Y">{authors}</AuthorList><Language>eng</Language>'
-        f'<PublicationTypeList><PublicationType UI="D002363">Case Reports</PublicationType>'
-        f"</PublicationTypeList></Article><MeshHeadingList>{headings}</MeshHeadingList>"
-        f'</MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pubmed">{pmid}'
-        f"</ArticleId></ArticleIdList></PubmedData></PubmedArticle>"
-    )
-
-
 def synthetic_build(n: int) -> Build:
     rng = random.Random(18)
     mesh = mesh_pool()
     texts = [text for text, _ in generate(n, seed=18)]
-    xml = "".join(record_xml(i, t, rng, mesh) for i, t in enumerate(texts))
+    xml = "".join(article_xml(FIRST_PMID + i, t, rng, mesh) for i, t in enumerate(texts))
     records = parse_pubmed_xml(f"<PubmedArticleSet>{xml}</PubmedArticleSet>".encode())
     started = time.perf_counter()
     extractions = extract_articles(records, [])

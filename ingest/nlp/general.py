@@ -11,7 +11,7 @@ sentence belong to the article and are marked general.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 
@@ -32,7 +32,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(general, re.IGNORECASE), re.compile(case, re.IGNORECASE)
 
 
-@cache
+@lru_cache(maxsize=4096)  # a sentence's mentions ask again; bounded: a bulk run reads millions
 def is_general(sentence: str) -> bool:
     """Whether ``sentence`` states general knowledge and names none of the report's patients."""
     general, case = _patterns()

@@ -13,6 +13,7 @@ The result equals deriving everything again, which ``tests/kb/test_derived_incre
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -60,7 +61,8 @@ class Rule:
     key_query: str  # SELECT of the keys, ``#FINDINGS`` where the touched findings are bound
 
 
-def load_rules() -> list[Rule]:
+@functools.cache  # the rules ship with the package: they do not change while it runs
+def load_rules() -> tuple[Rule, ...]:
     """The rules with their row class, keys and key query (in name order)."""
     folder = resources.files("kb.derived") / "keys"
     out = []
@@ -72,7 +74,7 @@ def load_rules() -> list[Rule]:
         pairs = tuple((v, CB + p) for v, p in _KEY.findall(keys.group(1)))
         key_query = (folder / f"{name}.rq").read_text(encoding="utf-8")
         out.append(Rule(name, query, CB + row.group(1), pairs, key_query))
-    return out
+    return tuple(out)
 
 
 def derive_all(store: ox.Store) -> int:
