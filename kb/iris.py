@@ -1,5 +1,9 @@
 """The IRI scheme of the knowledge graph: one function per kind of node, all under ``BASE``.
 
+IRIs are plain strings here, with no rdflib: the query path (``kb ask``, the explorer's read
+models) makes IRIs too, and importing rdflib costs a cold process ~0.2 s. The graph stage wraps
+them in ``URIRef`` where it builds triples (``kb.graph``).
+
 Ids in records are user data (file names, concept ids, PubMed fields), so every id becomes a
 path segment with everything outside RFC 3986 *unreserved* characters percent-encoded; that
 makes the mapping injective ("a/b" and "a%2Fb" stay apart) and no id can break out of its IRI.
@@ -15,28 +19,26 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from rdflib import Namespace, URIRef
-
 from kb.namespaces import BASE, NAMESPACES
 
-CB = Namespace(NAMESPACES["cb"])
-MESH = Namespace(NAMESPACES["mesh"])
+CB = NAMESPACES["cb"]
+MESH = NAMESPACES["mesh"]
 
 _FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
 _MESH_CONCEPT = "mesh:"
 
 
-def kind_iri(kind: str) -> URIRef:
+def kind_iri(kind: str) -> str:
     """The IRI of a finding kind: ``patient_attribute`` → ``cb:kindPatientAttribute``."""
-    return CB["kind" + "".join(part.title() for part in kind.split("_"))]
+    return CB + "kind" + "".join(part.title() for part in kind.split("_"))
 
 
-def check_iri(iri: str) -> URIRef:
-    """``iri`` as a URIRef, or ValueError if it holds a character no IRI may (space, ``<``…)."""
+def check_iri(iri: str) -> str:
+    """``iri`` itself, or ValueError if it holds a character no IRI may (space, ``<``…)."""
     bad = _FORBIDDEN.search(iri)
     if bad:
         raise ValueError(f"IRI {iri!r} holds a forbidden character {bad.group()!r}")
-    return URIRef(iri)
+    return iri
 
 
 def segment(value: str | int) -> str:
@@ -49,7 +51,7 @@ def segment(value: str | int) -> str:
     return quote(text, safe="")
 
 
-def _iri(*segments: str | int) -> URIRef:
+def _iri(*segments: str | int) -> str:
     return check_iri(BASE + "/".join(segment(s) for s in segments))
 
 
@@ -63,19 +65,19 @@ def _split_docid(document: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- articles
 
 
-def pmid_article(pmid: str) -> URIRef:
+def pmid_article(pmid: str) -> str:
     return _iri("article", "pmid", pmid)
 
 
-def pmc_article(pmcid: str) -> URIRef:
+def pmc_article(pmcid: str) -> str:
     return _iri("article", "pmc", pmcid)
 
 
-def seed_article(sha12: str) -> URIRef:
+def seed_article(sha12: str) -> str:
     return _iri("article", "seed", sha12)
 
 
-def article(document: str, pmc_to_pmid: Mapping[str, str] | None = None) -> URIRef:
+def article(document: str, pmc_to_pmid: Mapping[str, str] | None = None) -> str:
     """The article a document id names: "pmid:1", "seed:abc…", "pmc:PMC1" (→ its PMID if known).
 
     A "#mesh"/"#citations" suffix names a source *within* the article, so it is dropped here.
@@ -91,22 +93,22 @@ def article(document: str, pmc_to_pmid: Mapping[str, str] | None = None) -> URIR
     raise ValueError(f"unknown document scheme in {document!r}")
 
 
-def author_list(article_iri: URIRef) -> URIRef:
+def author_list(article_iri: str) -> str:
     """The ordered author list (an ``rdf:Seq``) of an article."""
     return check_iri(f"{article_iri}/authors")
 
 
-def mesh_heading(pmid: str, index: int) -> URIRef:
+def mesh_heading(pmid: str, index: int) -> str:
     return _iri("article", "pmid", pmid, "mesh", index)
 
 
-def comment_correction(pmid: str, index: int) -> URIRef:
+def comment_correction(pmid: str, index: int) -> str:
     return _iri("article", "pmid", pmid, "correction", index)
 
 
-def mesh_term(ui: str) -> URIRef:
+def mesh_term(ui: str) -> str:
     """The NLM MeSH RDF IRI of a descriptor ("D002114") or qualifier ("Q000139")."""
-    return check_iri(str(MESH) + segment(ui))
+    return check_iri(MESH + segment(ui))
 
 
 # --------------------------------------------------------------------------- the seed's references
@@ -121,7 +123,7 @@ _CURIE_BASES = {
 }
 
 
-def curie_iri(curie: str) -> URIRef | None:
+def curie_iri(curie: str) -> str | None:
     """The IRI a CURIE of the grounding vocabularies names (``mesh:D003042`` → NLM's MeSH RDF,
     ``doid:1234`` → OBO PURL ``DOID_1234``, ``drugbank:DB00907`` → DrugBank), None for a prefix
     with no known IRI form or a malformed local id."""
@@ -142,8 +144,8 @@ def iri_curie(iri: str) -> str | None:
     """The CURIE of a grounding vocabulary's IRI, the inverse of ``curie_iri``
     (``…/obo/HP_0025520`` → ``HP:0025520``, NLM's MeSH RDF → ``MeSH:D003042``); None for any
     other IRI."""
-    if iri.startswith(str(MESH)):
-        return "MeSH:" + iri.removeprefix(str(MESH))
+    if iri.startswith(MESH):
+        return "MeSH:" + iri.removeprefix(MESH)
     obo = "http://purl.obolibrary.org/obo/"
     prefix, sep, local = iri.removeprefix(obo).partition("_")
     if iri.startswith(obo) and sep and prefix in _OBO.values():
@@ -155,18 +157,18 @@ def iri_curie(iri: str) -> str | None:
     return None
 
 
-def reference(sha12: str, number: int) -> URIRef:
+def reference(sha12: str, number: int) -> str:
     return _iri("reference", sha12, int(number))
 
 
-def citation_context(sha12: str, marker_start: int) -> URIRef:
+def citation_context(sha12: str, marker_start: int) -> str:
     return _iri("context", sha12, int(marker_start))
 
 
 # --------------------------------------------------------------------------- extraction
 
 
-def case(case_id: str) -> URIRef:
+def case(case_id: str) -> str:
     """``case/{document}/{n}`` from a Case id "case:<document>#<n>"."""
     body = case_id.removeprefix("case:")
     document, sep, number = body.rpartition("#")
@@ -175,27 +177,27 @@ def case(case_id: str) -> URIRef:
     return _iri("case", document, int(number))
 
 
-def finding(finding_id: str) -> URIRef:
+def finding(finding_id: str) -> str:
     return _iri("finding", finding_id)
 
 
-def evidence(finding_id: str) -> URIRef:
+def evidence(finding_id: str) -> str:
     return _iri("evidence", finding_id)
 
 
-def relation(source: str, kind: str, target: str) -> URIRef:
+def relation(source: str, kind: str, target: str) -> str:
     """One node per (source, kind, target): the relation's qualifiers (time, evidence) hang here."""
     return _iri("relation", source, kind, target)
 
 
-def concept(concept_id: str) -> URIRef:
+def concept(concept_id: str) -> str:
     """``concept/{id}``; a MeSH concept "mesh:D…" becomes ``concept/mesh/D…``."""
     if concept_id.startswith(_MESH_CONCEPT):
         return _iri("concept", "mesh", concept_id.removeprefix(_MESH_CONCEPT))
     return _iri("concept", concept_id)
 
 
-def subject(subject_id: str, pmc_to_pmid: Mapping[str, str] | None = None) -> URIRef:
+def subject(subject_id: str, pmc_to_pmid: Mapping[str, str] | None = None) -> str:
     """What a finding is about: "case:…#1", "article:<document>" or "ref:seed:<sha12>#<n>"."""
     if subject_id.startswith("case:"):
         return case(subject_id)
@@ -213,7 +215,7 @@ def subject(subject_id: str, pmc_to_pmid: Mapping[str, str] | None = None) -> UR
 # --------------------------------------------------------------------------- graphs and runs
 
 
-def graph(document: str) -> URIRef:
+def graph(document: str) -> str:
     """The named graph of one source document ("pmid:1", "pmid:1#mesh", "seed:…#citations").
 
     Requiring "scheme:" keeps document graphs apart from ``graph/vocabulary`` and ``graph/runs``.
@@ -229,11 +231,11 @@ DERIVED_GRAPH = _iri("graph", "derived")
 VOCABULARY = _iri("vocabulary")
 
 
-def run(finished_at: str) -> URIRef:
+def run(finished_at: str) -> str:
     """A build or refresh, named by the time it finished (runs of one KB never share it)."""
     return _iri("run", finished_at)
 
 
-def topic(term: str) -> URIRef:
+def topic(term: str) -> str:
     """A topic query of the KB, named by a hash of its ESearch term."""
     return _iri("topic", hashlib.sha256(term.encode("utf-8")).hexdigest()[:12])

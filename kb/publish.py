@@ -76,7 +76,7 @@ def spool_build(build: Build, spool: Spool) -> None:
     """Write every graph of ``build``, its run history as it stands included."""
     for graph, triples in content_graphs(build, load_vocabulary()):
         spool.add(graph, triples)
-    spool.add(iris.RUNS_GRAPH, run_triples(build, document_ids(build)))
+    spool.add(URIRef(iris.RUNS_GRAPH), run_triples(build, document_ids(build)))
 
 
 def publish(build: Build, data_dir: Path, made: Made | None = None) -> int:
@@ -105,7 +105,7 @@ def publish(build: Build, data_dir: Path, made: Made | None = None) -> int:
             log.info("the graph is unchanged: no new version, no new run recorded")
         else:
             build.runs = [RunRecord(build.info.finished_at, "build", __version__, documents)]
-        spool.add(iris.RUNS_GRAPH, run_triples(build, documents))
+        spool.add(URIRef(iris.RUNS_GRAPH), run_triples(build, documents))
         build.info.store_version = version_name(with_derived(spool.digests))
         build.save(data_dir)
         write_store(data_dir, spool)
@@ -116,14 +116,14 @@ def publish_changes(build: Build, data_dir: Path, documents: list[str]) -> str:
     """Save a refreshed build and replace the graphs of ``documents`` (plus the vocabulary,
     topics and run graphs, which depend on every document) in a new store version."""
     src = index(build)
-    graphs = {str(iris.graph(d)): _nquads(iris.graph(d), document_triples(src, d))
+    graphs = {str(iris.graph(d)): _nquads(URIRef(iris.graph(d)), document_triples(src, d))
               for d in documents}  # fmt: skip
     graphs[str(iris.VOCABULARY_GRAPH)] = _nquads(
-        iris.VOCABULARY_GRAPH,
+        URIRef(iris.VOCABULARY_GRAPH),
         vocabulary_triples(load_vocabulary(), build.extractions, build.records),
     )
-    graphs[str(iris.TOPICS_GRAPH)] = _nquads(iris.TOPICS_GRAPH, topic_triples(build))
-    graphs[RUNS] = _nquads(iris.RUNS_GRAPH, run_triples(build, document_ids(build)))
+    graphs[str(iris.TOPICS_GRAPH)] = _nquads(URIRef(iris.TOPICS_GRAPH), topic_triples(build))
+    graphs[RUNS] = _nquads(URIRef(iris.RUNS_GRAPH), run_triples(build, document_ids(build)))
     build.info.store_version = version_name(updated_digests(data_dir, graphs))
     build.save(data_dir)
     update_store(data_dir, graphs)

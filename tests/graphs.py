@@ -8,7 +8,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 
 from kb import iris
 from kb.datadir import Build
@@ -31,7 +31,7 @@ def build_dataset(build: Build) -> Dataset:
 
 def graph_of(build: Build, document: str) -> Graph:
     """One document's graph as an rdflib Graph."""
-    graph = Graph(identifier=iris.graph(document))
+    graph = Graph(identifier=URIRef(iris.graph(document)))
     for triple in document_triples(index(build), document):
         graph.add(triple)
     return graph

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib import URIRef
+
 from ingest.bulk.inputs import parse_file, read_gzip
 from ingest.bulk.merge import bulk_seed
 from ingest.bulk.shards import ShardMeta, write_shard
@@ -80,4 +82,4 @@ def document_graphs(
     info = BuildInfo(BuildReport(), "")
     src = index(Build(bulk_seed(), [], records, [], [], info, extractions))
     documents = sorted({f"pmid:{r.pmid}" for r in records} | {e.document for e in extractions})
-    return [(d, nquad_lines(iris.graph(d), document_triples(src, d))) for d in documents]
+    return [(d, nquad_lines(URIRef(iris.graph(d)), document_triples(src, d))) for d in documents]

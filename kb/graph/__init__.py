@@ -119,8 +119,8 @@ def vocabulary_triples(
                     qualifiers[q.ui] = q.name
 
     def triples() -> Iterator[Triple]:
-        yield (iris.VOCABULARY, RDF.type, SKOS.ConceptScheme)
-        yield (iris.VOCABULARY, RDFS.label, text("Casebook vocabulary"))
+        yield (URIRef(iris.VOCABULARY), RDF.type, SKOS.ConceptScheme)
+        yield (URIRef(iris.VOCABULARY), RDFS.label, text("Casebook vocabulary"))
         for c in vocab.concepts.values():
             yield from concept_triples(
                 c.id,
@@ -136,7 +136,7 @@ def vocabulary_triples(
                 cid, labels[cid], mesh=mesh_id(cid), matches=sorted(grounded.get(cid, ()))
             )
         for ui, name in sorted(qualifiers.items()):
-            yield (iris.mesh_term(ui), RDFS.label, text(name))
+            yield (URIRef(iris.mesh_term(ui)), RDFS.label, text(name))
 
     return triples()
 
@@ -144,14 +144,14 @@ def vocabulary_triples(
 def run_triples(build: Build, documents: Iterable[str]) -> Iterator[Triple]:
     """The run history as prov:Activities (builds and refreshes that changed the graph), which
     run last wrote each document graph, and the article each graph is derived from."""
-    seed = iris.seed_article(build.seed.sha256[:12])
+    seed = URIRef(iris.seed_article(build.seed.sha256[:12]))
     pmc_to_pmid = index(build).pmc_to_pmid
     documents = list(documents)
     written_by: dict[str, URIRef] = {}
 
     def triples() -> Iterator[Triple]:
         for record in build.runs:
-            run = iris.run(record.id)
+            run = URIRef(iris.run(record.id))
             yield (run, RDF.type, PROV.Activity)
             yield (run, RDF.type, CB.Build if record.kind == "build" else CB.Refresh)
             yield (run, RDFS.label, text(f"kb {record.kind} {record.id}"))
@@ -168,18 +168,26 @@ def run_triples(build: Build, documents: Iterable[str]) -> Iterator[Triple]:
                 (CB.foundCorrected, record.corrected),
             ):
                 for pmid in pmids:
-                    yield (run, prop, iris.article(f"pmid:{pmid}", pmc_to_pmid))
+                    yield (run, prop, URIRef(iris.article(f"pmid:{pmid}", pmc_to_pmid)))
             if record.kind == "refresh":
                 yield (run, CB.unchangedRecords, Literal(record.unchanged))
                 yield (run, CB.failedRequests, Literal(len(record.failed)))
             for document in record.documents:
                 written_by[document] = run
         if build.runs:
-            yield (iris.VOCABULARY_GRAPH, PROV.wasGeneratedBy, iris.run(build.runs[-1].id))
+            yield (
+                URIRef(iris.VOCABULARY_GRAPH),
+                PROV.wasGeneratedBy,
+                URIRef(iris.run(build.runs[-1].id)),
+            )
         for document in documents:
             if document in written_by:
-                yield (iris.graph(document), PROV.wasGeneratedBy, written_by[document])
-            yield (iris.graph(document), PROV.wasDerivedFrom, iris.article(document, pmc_to_pmid))
+                yield (URIRef(iris.graph(document)), PROV.wasGeneratedBy, written_by[document])
+            yield (
+                URIRef(iris.graph(document)),
+                PROV.wasDerivedFrom,
+                URIRef(iris.article(document, pmc_to_pmid)),
+            )
 
     return triples()
 
@@ -190,12 +198,12 @@ def topic_triples(build: Build) -> Iterator[Triple]:
 
     def triples() -> Iterator[Triple]:
         for topic in build.topics:
-            node = iris.topic(topic.term)
+            node = URIRef(iris.topic(topic.term))
             yield (node, RDF.type, CB.TopicQuery)
             yield (node, RDFS.label, text(topic.term))
             yield (node, CB.hitCount, Literal(topic.total))
             for pmid in topic.pmids:
-                yield (node, CB.result, iris.article(f"pmid:{pmid}", pmc_to_pmid))
+                yield (node, CB.result, URIRef(iris.article(f"pmid:{pmid}", pmc_to_pmid)))
 
     return triples()
 
@@ -207,10 +215,10 @@ def content_graphs(
     document's, the vocabulary, the topics (if any) and the ontology, one at a time."""
     src = src or index(build)
     for document in document_ids(build):
-        yield iris.graph(document), document_triples(src, document)
-    yield iris.VOCABULARY_GRAPH, vocabulary_triples(vocab, build.extractions, build.records)
+        yield URIRef(iris.graph(document)), document_triples(src, document)
+    yield URIRef(iris.VOCABULARY_GRAPH), vocabulary_triples(vocab, build.extractions, build.records)
     if build.topics:
-        yield iris.TOPICS_GRAPH, topic_triples(build)
+        yield URIRef(iris.TOPICS_GRAPH), topic_triples(build)
     yield ONTOLOGY_GRAPH, ontology_triples()
 
 

@@ -68,7 +68,7 @@ def authors(a: URIRef, names: list[str]) -> Iterator[Triple]:
     names = [n for n in names if n]
     yield from each(a, DCTERMS.creator, names)
     if names:
-        seq = iris.author_list(a)
+        seq = URIRef(iris.author_list(a))
         yield (a, BIBO.authorList, seq)
         yield (seq, RDF.type, RDF.Seq)
         for position, name in enumerate(names, 1):
@@ -81,7 +81,7 @@ def authors(a: URIRef, names: list[str]) -> Iterator[Triple]:
 def seed_triples(seed: SeedDocument, resolutions: list[Resolution]) -> Iterator[Triple]:
     """The seed article, its numbered references (with how each resolved) and its citations."""
     sha12 = seed_sha12(seed)
-    a = iris.seed_article(sha12)
+    a = URIRef(iris.seed_article(sha12))
     meta = seed.metadata
     yield (a, RDF.type, FABIO.JournalArticle)
     yield (a, RDF.type, CB.SeedArticle)
@@ -105,8 +105,8 @@ def seed_triples(seed: SeedDocument, resolutions: list[Resolution]) -> Iterator[
 
 def reference_triples(sha12: str, ref: Reference, res: Resolution | None) -> Iterator[Triple]:
     """A reference entry; when resolved, cb:resolvedTo its article and the seed cito:cites it."""
-    node = iris.reference(sha12, ref.number)
-    seed = iris.seed_article(sha12)
+    node = URIRef(iris.reference(sha12, ref.number))
+    seed = URIRef(iris.seed_article(sha12))
     yield (seed, CB.hasReference, node)
     yield (node, RDF.type, CB.Reference)
     yield (node, CB.number, integer(ref.number))
@@ -115,7 +115,7 @@ def reference_triples(sha12: str, ref: Reference, res: Resolution | None) -> Ite
     if res is None:
         return
     if res.pmid:
-        target = iris.pmid_article(res.pmid)
+        target = URIRef(iris.pmid_article(res.pmid))
         yield (node, CB.resolvedTo, target)
         yield (seed, CITO.cites, target)
     yield from optional(node, CB.resolutionMethod, res.method)
@@ -126,9 +126,9 @@ def reference_triples(sha12: str, ref: Reference, res: Resolution | None) -> Ite
 
 def context_triples(sha12: str, c: CitationContext, numbers: set[int]) -> Iterator[Triple]:
     """A citing sentence of the seed, linked to the reference entries its marker names."""
-    node = iris.citation_context(sha12, c.marker_start)
+    node = URIRef(iris.citation_context(sha12, c.marker_start))
     yield (node, RDF.type, CB.CitationContext)
-    yield (node, CB.inArticle, iris.seed_article(sha12))
+    yield (node, CB.inArticle, URIRef(iris.seed_article(sha12)))
     yield (node, CB.sentence, text(c.sentence))
     yield (node, CB.section, text(c.section))
     yield from optional(node, CB.sectionTitle, c.section_title)
@@ -138,7 +138,7 @@ def context_triples(sha12: str, c: CitationContext, numbers: set[int]) -> Iterat
     yield (node, CB.markerStart, integer(c.marker_start))
     yield (node, CB.markerEnd, integer(c.marker_end))
     for n in sorted(set(c.numbers) & numbers):  # a number with no entry names nothing
-        yield (node, CB.citesReference, iris.reference(sha12, n))
+        yield (node, CB.citesReference, URIRef(iris.reference(sha12, n)))
 
 
 # --------------------------------------------------------------------------- PubMed and PMC
@@ -146,7 +146,7 @@ def context_triples(sha12: str, c: CitationContext, numbers: set[int]) -> Iterat
 
 def record_triples(r: PubmedRecord) -> Iterator[Triple]:
     """One PubMed record: bibliographic metadata, retraction status, MeSH, links to notices."""
-    a = iris.pmid_article(r.pmid)
+    a = URIRef(iris.pmid_article(r.pmid))
     yield (a, RDF.type, FABIO.BookChapter if r.kind == "book" else FABIO.JournalArticle)
     for kind in r.publication_types:
         yield (a, DCTERMS.type, text(kind))
@@ -170,9 +170,9 @@ def record_triples(r: PubmedRecord) -> Iterator[Triple]:
     yield (a, CB.retracted, boolean(r.retracted))
     yield from optional(a, CB.sourceStatus, r.source_status)
     for i, heading in enumerate(r.mesh_headings, start=1):
-        yield from mesh_heading_triples(a, iris.mesh_heading(r.pmid, i), heading)
+        yield from mesh_heading_triples(a, URIRef(iris.mesh_heading(r.pmid, i)), heading)
     for i, cc in enumerate(r.comments_corrections, start=1):
-        node = iris.comment_correction(r.pmid, i)
+        node = URIRef(iris.comment_correction(r.pmid, i))
         yield (a, CB.commentCorrection, node)
         yield (node, RDF.type, CB.CommentCorrection)
         yield (node, CB.refType, text(cc.ref_type))
@@ -186,21 +186,21 @@ def mesh_heading_triples(article: URIRef, node: URIRef, h: MeshHeading) -> Itera
     yield (article, CB.meshHeading, node)
     yield (node, RDF.type, CB.MeshHeading)
     if h.descriptor_ui:
-        yield (node, CB.descriptor, iris.mesh_term(h.descriptor_ui))
+        yield (node, CB.descriptor, URIRef(iris.mesh_term(h.descriptor_ui)))
     yield (node, RDFS.label, text(h.descriptor_name))
     yield (node, CB.majorTopic, boolean(h.major))
     for q in h.qualifiers:
         if not q.ui:
             yield from optional(node, CB.qualifierName, q.name)
             continue
-        yield (node, CB.qualifier, iris.mesh_term(q.ui))
+        yield (node, CB.qualifier, URIRef(iris.mesh_term(q.ui)))
         if q.major:
-            yield (node, CB.majorQualifier, iris.mesh_term(q.ui))
+            yield (node, CB.majorQualifier, URIRef(iris.mesh_term(q.ui)))
 
 
 def fulltext_triples(t: FullText, pmc_to_pmid: Mapping[str, str]) -> Iterator[Triple]:
     """What PMC adds: open-access status and licence; the article itself if PubMed gave none."""
-    a = iris.article(f"pmc:{t.pmcid}", pmc_to_pmid)
+    a = URIRef(iris.article(f"pmc:{t.pmcid}", pmc_to_pmid))
     yield (a, FABIO.hasPubMedCentralId, text(t.pmcid))
     yield (a, CB.openAccess, boolean(t.open_access))
     yield from optional(a, CB.license, t.license)
@@ -212,9 +212,9 @@ def fulltext_triples(t: FullText, pmc_to_pmid: Mapping[str, str]) -> Iterator[Tr
 
 def cited_by_triples(c: CitedBy) -> Iterator[Triple]:
     """ELink's citing articles, both ways (cito:cites and cito:isCitedBy), and the full count."""
-    cited = iris.pmid_article(c.pmid)
+    cited = URIRef(iris.pmid_article(c.pmid))
     yield (cited, CB.citedByCount, integer(c.total))
     for pmid in c.cited_by:
-        citing = iris.pmid_article(pmid)
+        citing = URIRef(iris.pmid_article(pmid))
         yield (citing, CITO.cites, cited)
         yield (cited, CITO.isCitedBy, citing)

@@ -25,7 +25,7 @@ from kb.graph.terms import (
 )
 from kb.records import FINDING_KINDS, Case, Evidence, Extraction, Finding, Relation
 
-KINDS = {kind: iris.kind_iri(kind) for kind in FINDING_KINDS}
+KINDS = {kind: URIRef(iris.kind_iri(kind)) for kind in FINDING_KINDS}
 RELATIONS = {"caused_by": CB.causedBy, "treated_with": CB.treatedWith, "led_to": CB.ledTo}
 
 
@@ -40,9 +40,9 @@ def extraction_triples(e: Extraction, pmc_to_pmid: Mapping[str, str]) -> Iterato
 
 def case_triples(c: Case, pmc_to_pmid: Mapping[str, str]) -> Iterator[Triple]:
     """A patient; its offsets index the text of ``cb:sourceText`` (a PMC body ≠ its abstract)."""
-    node = iris.case(c.id)
+    node = URIRef(iris.case(c.id))
     yield (node, RDF.type, CB.Case)
-    yield (node, CB.document, iris.article(c.document, pmc_to_pmid))
+    yield (node, CB.document, URIRef(iris.article(c.document, pmc_to_pmid)))
     yield (node, CB.sourceText, text(c.document))
     yield (node, CB.number, integer(c.number))
     yield (node, RDFS.label, text(c.title))
@@ -53,7 +53,7 @@ def case_triples(c: Case, pmc_to_pmid: Mapping[str, str]) -> Iterator[Triple]:
     yield from optional(node, CB.sex, c.sex)
     for site in c.sites:
         yield (node, CB.site, text(site))
-        yield (node, CB.siteConcept, iris.concept(site_concept(site)))
+        yield (node, CB.siteConcept, URIRef(iris.concept(site_concept(site))))
 
 
 def site_concept(site: str) -> str:
@@ -62,11 +62,11 @@ def site_concept(site: str) -> str:
 
 
 def finding_triples(f: Finding, pmc_to_pmid: Mapping[str, str]) -> Iterator[Triple]:
-    node = iris.finding(f.id)
+    node = URIRef(iris.finding(f.id))
     yield (node, RDF.type, CB.Finding)
-    yield (node, CB.subject, iris.subject(f.subject, pmc_to_pmid))
+    yield (node, CB.subject, URIRef(iris.subject(f.subject, pmc_to_pmid)))
     yield (node, CB.kind, KINDS[f.kind])
-    yield (node, CB.concept, iris.concept(f.concept))
+    yield (node, CB.concept, URIRef(iris.concept(f.concept)))
     yield (node, RDFS.label, text(f.label))
     yield (node, CB.assertion, text(f.assertion))
     yield (node, CB.text, text(f.text))
@@ -77,16 +77,16 @@ def finding_triples(f: Finding, pmc_to_pmid: Mapping[str, str]) -> Iterator[Trip
     if f.general:
         yield (node, CB.general, Literal(True))
     if f.about:
-        yield (node, CB.about, iris.article(f.about, pmc_to_pmid))
-    yield (node, CB.evidence, iris.evidence(f.id))
-    yield from evidence_triples(iris.evidence(f.id), f.evidence, pmc_to_pmid)
+        yield (node, CB.about, URIRef(iris.article(f.about, pmc_to_pmid)))
+    yield (node, CB.evidence, URIRef(iris.evidence(f.id)))
+    yield from evidence_triples(URIRef(iris.evidence(f.id)), f.evidence, pmc_to_pmid)
 
 
 def evidence_triples(
     node: URIRef, ev: Evidence, pmc_to_pmid: Mapping[str, str]
 ) -> Iterator[Triple]:
     yield (node, RDF.type, CB.Evidence)
-    yield (node, PROV.wasDerivedFrom, iris.article(ev.document, pmc_to_pmid))
+    yield (node, PROV.wasDerivedFrom, URIRef(iris.article(ev.document, pmc_to_pmid)))
     yield (node, CB.sourceText, text(ev.document))
     yield (node, CB.method, text(ev.method))
     yield (node, CB.extractor, text(ev.extractor))
@@ -101,8 +101,12 @@ def evidence_triples(
 
 
 def relation_triples(r: Relation) -> Iterator[Triple]:
-    source, target, prop = iris.finding(r.source), iris.finding(r.target), RELATIONS[r.kind]
-    node = iris.relation(r.source, r.kind, r.target)
+    source, target, prop = (
+        URIRef(iris.finding(r.source)),
+        URIRef(iris.finding(r.target)),
+        RELATIONS[r.kind],
+    )
+    node = URIRef(iris.relation(r.source, r.kind, r.target))
     yield (source, prop, target)
     yield (node, RDF.type, CB.RelationAssertion)
     yield (node, CB.source, source)
@@ -112,7 +116,7 @@ def relation_triples(r: Relation) -> Iterator[Triple]:
     yield from optional(node, CB.cue, r.cue)
     yield (node, CB.relationScore, decimal(r.score))
     if r.evidence:
-        yield (node, CB.evidence, iris.evidence(r.evidence))
+        yield (node, CB.evidence, URIRef(iris.evidence(r.evidence)))
 
 
 # --------------------------------------------------------------------------- concepts (SKOS)
@@ -130,17 +134,17 @@ def concept_triples(
 ) -> Iterator[Triple]:
     """A skos:Concept of the Casebook vocabulary; exactMatch to MeSH (and ``matches``: CURIEs
     such as "drugbank:DB00907", "doid:1234") only where the id is known."""
-    node = iris.concept(concept_id)
+    node = URIRef(iris.concept(concept_id))
     yield (node, RDF.type, SKOS.Concept)
-    yield (node, SKOS.inScheme, iris.VOCABULARY)
+    yield (node, SKOS.inScheme, URIRef(iris.VOCABULARY))
     yield (node, SKOS.notation, text(concept_id))
     yield (node, SKOS.prefLabel, Literal(label, lang="en"))
     for s in synonyms:
         yield (node, SKOS.altLabel, Literal(s, lang="en"))
     if broader:
-        yield (node, SKOS.broader, iris.concept(broader))
-    targets = {iris.mesh_term(mesh)} if mesh else set()
-    targets.update(t for t in map(iris.curie_iri, matches) if t is not None)
+        yield (node, SKOS.broader, URIRef(iris.concept(broader)))
+    targets = {URIRef(iris.mesh_term(mesh))} if mesh else set()
+    targets.update(URIRef(t) for t in map(iris.curie_iri, matches) if t is not None)
     for target in sorted(targets):
         yield (node, SKOS.exactMatch, target)
     yield from optional(node, CB.conceptType, concept_type)

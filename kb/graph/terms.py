@@ -17,9 +17,10 @@ from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS, XSD
 from rdflib.term import Node
 
-from kb.iris import CB, MESH
 from kb.namespaces import NAMESPACES
 
+CB = Namespace(NAMESPACES["cb"])
+MESH = Namespace(NAMESPACES["mesh"])
 FABIO = Namespace(NAMESPACES["fabio"])
 CITO = Namespace(NAMESPACES["cito"])
 BIRO = Namespace(NAMESPACES["biro"])

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import pyoxigraph as ox
-from rdflib.namespace import XSD
 
 from kb import iris
 from kb.durations import parse_iso
+from kb.namespaces import NAMESPACES
 from kb.query import ROW_LIMIT
 from kb.store import QueryResult
 
@@ -160,7 +160,7 @@ def _term(p: Param, value: str) -> ox.NamedNode | ox.Literal:
     if p.type == "integer":
         if not re.fullmatch(r"-?\d{1,12}", value.strip()):
             raise QuestionError(f"{p.name} must be an integer, not {value!r}")
-        return ox.Literal(value.strip(), datatype=ox.NamedNode(str(XSD.integer)))
+        return ox.Literal(value.strip(), datatype=ox.NamedNode(NAMESPACES["xsd"] + "integer"))
     if p.type == "concept":
         return ox.NamedNode(str(iris.concept(value.strip())))
     if p.type == "article":

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib import Dataset
+from rdflib import Dataset, Namespace, URIRef
 
 from ingest.entrez.pubmed_xml import parse_pubmed_xml
 from kb import iris, store
@@ -23,7 +23,7 @@ from tests.conftest import EUTILS, shared_file
 from tests.graphs import build_nquads, to_nquads
 from tests.synthetic import article_set
 
-CB = iris.CB
+CB = Namespace(iris.CB)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def whole_dataset_nquads(build: Build) -> bytes:
     one rdflib Dataset, serialised by rdflib and sorted as one text."""
     dataset = Dataset()
     graphs = [*content_graphs(build, load_vocabulary())]
-    graphs.append((iris.RUNS_GRAPH, run_triples(build, document_ids(build))))
+    graphs.append((URIRef(iris.RUNS_GRAPH), run_triples(build, document_ids(build))))
     for identifier, triples in graphs:
         target = dataset.graph(identifier)
         for triple in triples:

@@ -1,0 +1,34 @@
+"""What a cold ``kb ask`` loads (issue 18: a question through ``kb ask`` in <= 300 ms).
+
+rdflib alone costs a fresh process ~0.2 s (with what it pulls in: importlib.metadata, email,
+html5rdf), so the query path makes its IRIs as strings (``kb.iris``) and never imports it; the
+NLP stage (spaCy) is the CLI's only inside a command's body. Checked in a fresh interpreter,
+since this test process has long imported everything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+QUERY_PATH = ("kb.cli", "kb.cli.answers", "kb.questions", "kb.remote", "kb.concepts", "kb.tables",
+              "kb.store", "kb.query", "kb.iris")  # fmt: skip
+HEAVY = ("rdflib", "spacy", "ingest", "streamlit", "dask")
+
+
+def test_the_query_path_loads_no_heavy_package():
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {QUERY_PATH!r}: importlib.import_module(m)\n"
+        f"print(json.dumps(sorted({{n.split('.')[0] for n in sys.modules}} & set({HEAVY!r}))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+
+
+def test_the_check_can_fail():
+    """The same probe sees a heavy package when one is imported (the test above can fail)."""
+    code = "import sys, kb.graph; print('rdflib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
