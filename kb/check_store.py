@@ -3,13 +3,12 @@ version's files and graphs are what its seal (``kb.seal``) says were written."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kb.seal import read_seal, version_problems
-from kb.store import VERSION_NAME, current_name, graph_quads, store_root
+from kb.store import VERSION_NAME, current_name, graph_quads, read_manifest, store_root
 
 
 def store_problems(data_dir: Path, expected: str = "", deep: bool = False) -> list[str]:
@@ -40,7 +39,7 @@ def _manifest_problem(version: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        if isinstance(json.loads(path.read_bytes()), dict):
+        if isinstance(read_manifest(path), dict):
             return None
     except (ValueError, UnicodeDecodeError):
         pass
