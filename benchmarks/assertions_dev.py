@@ -1,6 +1,6 @@
 """Assertion status (``casebook_context``) against MACCROBAT's POLARITY NEG, one side of the split.
 
-    .venv/bin/python benchmarks/assertions_dev.py [--side train|dev] [--errors N]
+    .venv/bin/python benchmarks/assertions_dev.py [--side train|dev] [--fold A|B] [--errors N]
 
 The gold entities (not a model's) are set as ``doc.ents`` with their role labels, on a doc made
 by the product's own tokenizer and sentence splitter, and only ``casebook_context`` runs, so the
@@ -16,11 +16,17 @@ resolved"), and so does not count ``resolved`` as present: in (a) it is a hit, a
 finding marked ``resolved`` is counted apart (it is not a negation). Tune rules on ``--side
 train`` only; ``--errors`` prints the misses there with their sentence (to the terminal only:
 corpus text never goes into the repo).
+
+Folds, to estimate how rules carry to unseen wordings without looking at dev: ``--fold A`` or
+``--fold B`` keeps one half of the 120 train reports. The halves are fixed by PMID: the train
+reports sorted by the SHA-256 of ``"casebook-assertion-fold-v1:" + PMID`` (``fold_key``), the
+first 60 are A, the rest B. Rules are written from A's misses; B is read for its figures only.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import time
 from collections import Counter
@@ -36,6 +42,8 @@ from ingest.nlp.segment import clinical_tokenizer
 from ingest.nlp.train.brat import read_maccrobat
 from ingest.nlp.train.corpus import AnnotatedText
 from ingest.nlp.train.split import maccrobat_dev
+
+FOLD_SALT = "casebook-assertion-fold-v1:"
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "maccrobat"
 ROLES = {
@@ -76,10 +84,20 @@ def build_nlp() -> Language:
     return nlp
 
 
-def documents(corpus: Path, side: str) -> list[AnnotatedText]:
+def fold_key(pmid: str) -> bytes:
+    """The order that halves the train side into folds A and B (fixed by PMID, like the split)."""
+    return hashlib.sha256(f"{FOLD_SALT}{pmid}".encode()).digest()
+
+
+def documents(corpus: Path, side: str, fold: str | None = None) -> list[AnnotatedText]:
     texts = read_maccrobat(corpus)
     dev = set(maccrobat_dev([t.id for t in texts]))
-    return [t for t in texts if (t.id in dev) == (side == "dev")]
+    chosen = [t for t in texts if (t.id in dev) == (side == "dev")]
+    if fold is None:
+        return chosen
+    ranked = sorted(chosen, key=lambda t: fold_key(t.id))
+    half = len(ranked) // 2
+    return ranked[:half] if fold == "A" else ranked[half:]
 
 
 def layers(spans: list[tuple[Span, bool]]) -> list[list[tuple[Span, bool]]]:
@@ -135,11 +153,16 @@ def main() -> None:
     parser.add_argument(
         "--errors", type=int, default=0, help="print N misses of each kind (train side only)"
     )
+    parser.add_argument(
+        "--fold", choices=["A", "B"], help="one half of the train side (see the docstring)"
+    )
     args = parser.parse_args()
     if args.errors and args.side != "train":
         parser.error("--errors is for tuning, and tuning is on the train side only")
+    if args.fold and args.side != "train":
+        parser.error("--fold halves the train side")
     nlp = build_nlp()
-    texts = documents(args.corpus, args.side)
+    texts = documents(args.corpus, args.side, args.fold)
     confusion: dict[str, Counter[tuple[bool, str]]] = {}
     missed, wrong, gone = [], [], []
     kinds: Counter[str] = Counter()
@@ -162,7 +185,8 @@ def main() -> None:
     findings = sum((confusion.get(r, Counter()) for r in FINDINGS), Counter())
     gold_neg = sum(n for (neg, _), n in findings.items() if neg)
     gold_aff = sum(n for (neg, _), n in findings.items() if not neg)
-    print(f"MACCROBAT {args.side}: {len(texts)} reports, {seconds:.1f} s (context only)")
+    where = args.side if args.fold is None else f"{args.side} fold {args.fold}"
+    print(f"MACCROBAT {where}: {len(texts)} reports, {seconds:.1f} s (context only)")
     print(f"(a) gold NEG reported present:   {share(findings[(True, 'present')], gold_neg)}")
     print(f"(b) gold affirmed marked negated: {share(findings[(False, 'negated')], gold_aff)}")
     negated_out = sum(n for (_, s), n in findings.items() if s == "negated")

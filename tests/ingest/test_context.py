@@ -80,10 +80,33 @@ def statuses(nlp: Language, text: str, *entities: str | tuple[str, str]) -> list
         ("She remained disease-free.", ("disease",)),
         ("Osteomyelitis was excluded.", ("Osteomyelitis",)),
         ("MRI excluded osteomyelitis.", ("osteomyelitis",)),
+        # SYNTHETIC: the general shapes (a copula + "not" + an existence participle, a long
+        # subject, a relative clause over a list, "lacks", "exclusion of")
+        ("Signs of acute right heart strain were not appreciated.", ("right heart strain",)),
+        ("A palpable thyroid nodule has not been documented.", ("thyroid nodule",)),
+        ("Sepsis, meningitis and encephalitis, which were ruled out.", ("Sepsis", "meningitis")),
+        ("The smear lacks atypical lymphocytes.", ("atypical lymphocytes",)),
+        ("After exclusion of sarcoidosis, steroids were stopped.", ("sarcoidosis",)),
+        ("Tumour margins were all negative for dysplasia.", ("dysplasia",)),
     ],
 )
 def test_negated(nlp, text, entities):
     assert statuses(nlp, text, *entities) == ["negated"] * len(entities)
+
+
+def test_an_act_not_done_reads_both_ways(nlp):
+    # SYNTHETIC: "not offered" negates the treatment before it and the one after it
+    rx = "TREATMENT"
+    assert statuses(nlp, "Dialysis was not offered.", ("Dialysis", rx)) == ["negated"]
+    assert statuses(nlp, "She was not prescribed warfarin.", ("warfarin", rx)) == ["negated"]
+
+
+def test_copular_negation_leaves_a_described_subject_present(nlp):
+    # SYNTHETIC: "not tender" says what the nodule is like, it does not deny the nodule
+    assert statuses(nlp, "The nodule was not tender.", "nodule", "tender") == [
+        "present",
+        "negated",
+    ]
 
 
 def test_negation_beats_family(nlp):
@@ -100,7 +123,7 @@ def test_afebrile_is_a_finding_not_a_trigger(nlp):
 
 def test_cue_is_the_trigger_text(nlp):
     doc = annotate(nlp, "Calcification was not seen.", "Calcification")
-    assert doc.ents[0]._.assertion_cue == "not seen"
+    assert doc.ents[0]._.assertion_cue == "was not seen"  # the copula frame, the longest match
 
 
 # --- scope ------------------------------------------------------------------------------------
@@ -307,6 +330,10 @@ def test_a_hedge_after_its_target(nlp):
         ("Diuretics led to disappearance of the ascites.", "ascites"),
         ("He had gout, which resolved with colchicine.", "gout"),
         ("The possible abscess resolved.", "abscess"),  # resolved > possible
+        # SYNTHETIC: the resolution verbs' other forms
+        ("Her vertigo was alleviated by rest.", "vertigo"),
+        ("He recovered from the pneumonia.", "pneumonia"),
+        ("Subsidence of the oedema took a week.", "oedema"),
         ("A history of asthma, which resolved in youth.", "asthma"),  # resolved > historical
         ("The cyst was removed.", "cyst"),
     ],
