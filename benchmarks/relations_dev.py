@@ -70,8 +70,9 @@ def mesh(f: Finding) -> set[str]:
     return {i.removeprefix("mesh:") for i in f.ids if i.startswith("mesh:")}
 
 
-def bc5cdr(corpora: Path) -> None:
-    docs = [d for d in read_corpus(corpora, "bc5cdr") if split.side(d.id, "bc5cdr") == "dev"]
+def bc5cdr(corpora: Path, side: str = "dev", limit: int | None = None) -> None:
+    docs = [d for d in read_corpus(corpora, "bc5cdr") if split.side(d.id, "bc5cdr") == side]
+    docs = docs[:limit]
     sentence_gold: dict[str, set[tuple[str, str]]] = defaultdict(set)
     document_gold = {d.id: {(c.removeprefix("mesh:"), s.removeprefix("mesh:"))
                             for c, s in gold_pairs(d)} for d in docs}  # fmt: skip
@@ -89,7 +90,9 @@ def bc5cdr(corpora: Path) -> None:
             for c in mesh(cause)
             for d in mesh(condition)
         }
-    print(f"\n(b) chemical-induced disease, BC5CDR dev side: {len(docs)} abstracts, own entities")
+    print(
+        f"\n(b) chemical-induced disease, BC5CDR {side} side: {len(docs)} abstracts, own entities"
+    )
     for name, gold in (("sentence-bound", sentence_gold), ("document level", document_gold)):
         tp = sum(len(predicted[d] & gold.get(d, set())) for d in predicted)
         n_pred = sum(len(v) for v in predicted.values())
@@ -102,9 +105,12 @@ def bc5cdr(corpora: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpora", type=Path, default=CORPORA)
+    parser.add_argument("--side", choices=("dev", "train"), default="dev")
+    parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
-    maccrobat(args.corpora)
-    bc5cdr(args.corpora)
+    if args.side == "dev":
+        maccrobat(args.corpora)
+    bc5cdr(args.corpora, args.side, args.limit)
 
 
 if __name__ == "__main__":

@@ -82,8 +82,8 @@ def _document_label(document: str) -> str:
 def iri_label(iri: str, concepts: Mapping[str, str] | None = None) -> str:
     """The short label of a Casebook IRI ("PMID 99000001 · case 1", a concept's label, an
     evidence's id); any other IRI as it is. ``concepts`` maps concept IRIs to labels."""
-    if iri.startswith(str(MESH)):
-        return "mesh:" + iri.removeprefix(str(MESH))
+    if iri.startswith(MESH):
+        return "mesh:" + iri.removeprefix(MESH)
     if not iri.startswith(BASE):
         return iri
     if concepts and iri in concepts:

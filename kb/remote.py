@@ -214,10 +214,12 @@ class EmbeddedStore:
         return run_query(self._store(), sparql, bindings, limit)
 
     def _store(self) -> ox.Store:
+        """The current version's store, opened once and again only when a write moved it."""
         version = current_version(self.data_dir)
-        if version is None or self._opened is None or self._opened[0] != version:
-            store = open_store(self.data_dir)  # raises the one-line error when there is none
-            self._opened = (version or Path(), store)
+        if version is None:
+            return open_store(self.data_dir)  # raises the one-line error: no knowledge graph
+        if self._opened is None or self._opened[0] != version:
+            self._opened = (version, ox.Store.read_only(str(version)))
         return self._opened[1]
 
     def ask(

@@ -8,7 +8,6 @@ are general claims of the article. Relations come from ``relations.py`` (pure, o
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -32,13 +31,22 @@ from ingest.nlp.cause import CauseModel
 from ingest.nlp.doctext import TEXT, doc_text
 from ingest.nlp.entities import CASE_REPORT
 from ingest.nlp.general import is_general
+from ingest.nlp.induced import drug_induced_table, ground_induced
 from ingest.nlp.mentions import Mention
 from ingest.nlp.relations import find_relations
 from ingest.nlp.series import Series, find_series
 from ingest.nlp.spandata import plain_defaults, values
 from ingest.sentences import split_sentences
 from kb import __version__, records
-from kb.records import Evidence, EvidenceMethod, Extraction, Finding, FindingKind, Relation
+from kb.records import (
+    Evidence,
+    EvidenceMethod,
+    Extraction,
+    Finding,
+    FindingKind,
+    Relation,
+    finding_id,
+)
 
 RESOLUTION = "resolution"  # the vocabulary concept every resolution-type outcome is under
 
@@ -269,7 +277,9 @@ def assemble(
             title=title,
         ):
             relations.setdefault((relation.kind, relation.source, relation.target), relation)
-    return Extraction(document.id, cases, _unique(findings), list(relations.values()))
+    # a condition a chemical caused is filed under MeSH's drug-induced descriptor (induced.py)
+    final, linked = ground_induced(_unique(findings), relations.values(), drug_induced_table())
+    return Extraction(document.id, cases, final, linked)
 
 
 def make_finding(
@@ -296,11 +306,8 @@ def make_finding(
         score=1.0,  # rule-based: a vocabulary or pattern match is exact
     )
     value = m.value if m.label not in {"OUTCOME"} else (time or m.value)
-    key = (
-        f"{kind}|{m.concept}|{subject}|{m.assertion}|{document}|{m.start}|{m.end}|{method}|{about}"
-    )
-    return Finding(
-        id=hashlib.sha256(key.encode()).hexdigest()[:20],
+    finding = Finding(
+        id="",
         kind=kind,
         concept=m.concept,
         label=labels.get(m.concept) or m.name or m.concept,
@@ -315,6 +322,8 @@ def make_finding(
         matched=m.matched,
         match_score=m.match_score,
     )
+    finding.id = finding_id(finding)
+    return finding
 
 
 @functools.lru_cache(maxsize=1024)

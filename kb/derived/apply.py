@@ -29,8 +29,8 @@ from kb.namespaces import prologue
 
 log = logging.getLogger(__name__)
 
-DERIVED = ox.NamedNode(str(iris.DERIVED_GRAPH))
-CB = str(iris.CB)
+DERIVED = ox.NamedNode(iris.DERIVED_GRAPH)
+CB = iris.CB
 VALUES_AT_ONCE = 2000  # keys per bound run of a rule: a query's text stays small
 _KEY = re.compile(r"\?(\w+)=cb:(\w+)")
 TOUCHED = (

@@ -22,6 +22,7 @@ from kb.records.extraction import (
     RelationKind,
     assertion,
     category,
+    finding_id,
     finding_kind,
     relation_kind,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "UnresolvedReason",
     "assertion",
     "category",
+    "finding_id",
     "finding_kind",
     "relation_kind",
 ]

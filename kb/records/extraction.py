@@ -3,6 +3,7 @@ checked vocabularies (``Literal`` types) their fields take."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Literal, cast, get_args
 
@@ -112,6 +113,16 @@ class Finding:
     match_score: float | None = None  # how close that match is (1.0: the exact preferred term)
     general: bool = False  # a general claim (introduction, discussion, conclusion), not a fact
     # about a patient or the study: "calcinosis cutis can follow extravasation"
+
+
+def finding_id(f: Finding) -> str:
+    """The content hash that names a finding: a finding re-grounded or re-attributed gets a new id."""
+    e = f.evidence
+    key = (
+        f"{f.kind}|{f.concept}|{f.subject}|{f.assertion}|{e.document}|{e.span_start}|"
+        f"{e.span_end}|{e.method}|{f.about}"
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 @dataclass

@@ -18,7 +18,7 @@ ARTICLE = str(iris.pmid_article("99000001"))
 RECORD = str(iris.graph("pmid:99000001"))
 FULLTEXT = str(iris.graph("pmc:PMC99000001"))
 VOCABULARY = str(iris.VOCABULARY_GRAPH)
-CB = str(iris.CB)
+CB = iris.CB
 
 
 @pytest.fixture

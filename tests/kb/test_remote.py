@@ -108,3 +108,22 @@ def test_open_any_and_url_forms(kb_dir):
 def test_an_unreachable_server_is_a_store_error():
     with pytest.raises(StoreError, match="cannot reach"):
         RemoteStore(f"http://127.0.0.1:{free_port()}", timeout=2).query("ASK {}")
+
+
+def test_one_embedded_store_follows_a_new_version_and_refuses_no_graph(tmp_path):
+    """The store is opened once per version: a write that moves CURRENT is seen by the same
+    instance (a long-lived explorer or server process), never the old version's answers."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    store = EmbeddedStore(tmp_path)
+    with pytest.raises(StoreError, match="no knowledge graph"):
+        store.query(count)
+    one = b"<http://example.org/a> <http://example.org/p> <http://example.org/b> <http://example.org/g> .\n"
+    two = (
+        one
+        + b"<http://example.org/c> <http://example.org/p> <http://example.org/d> <http://example.org/g> .\n"
+    )
+    store.replace(one)
+    first = store.query(count).rows[0][0]
+    assert store.query(count).rows[0][0] == first  # same version: same opened store
+    store.replace(two)
+    assert int(store.query(count).rows[0][0]) == int(first) + 1
