@@ -70,6 +70,7 @@ BLOCKS = {
     "alleviat": "attenuate",
     "abolish": "reverse",
     "counteract": "reverse",
+    "correct": "reverse",  # "given to correct the hypokalaemia"
     "improv": "improve",
     "relie": "improve",
     "effective": "improve",

@@ -113,6 +113,14 @@ def test_treatment_scores_low(model: CauseModel) -> None:
     assert model.score(s, span(s, "Aspirin"), span(s, "headache")) < model.threshold
 
 
+def test_a_drug_given_to_correct_a_condition_is_not_its_cause(model: CauseModel) -> None:
+    s = "Oral potassium chloride was started at a low dose to slowly correct the hypokalaemia."
+    kcl, low_k = span(s, "potassium chloride"), span(s, "hypokalaemia")
+    feats = pair_features(s, kcl, low_k, [])
+    assert any(f.startswith("block=reverse|btw") for f in feats)  # "correct" blocks, as "reverse"
+    assert model.score(s, kcl, low_k) < model.threshold
+
+
 def test_model_round_trips(tmp_path) -> None:
     saved = CauseModel({"order=CD": 1.5, "chem-induced": 2.0}, -1.0, 0.4, {"seed": 1})
     saved.save(tmp_path / "m.json.gz")
