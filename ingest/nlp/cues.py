@@ -85,6 +85,11 @@ FILLER = frozenset(
         "course",
     ]
 )
+# a dose, a route or a schedule beside a drug ("prednisolone, 30 mg daily, for ITP"): filler
+DOSE = frozenset(["mg", "g", "mcg", "ug", "ml", "iu", "units", "kg", "m2", "daily", "once", "twice",
+                  "thrice", "weekly", "per", "bid", "tid", "qd", "oral", "orally", "iv",
+                  "intravenous", "intravenously", "dose"])  # fmt: skip
+FILLER |= DOSE
 PASSIVE = ("CONDITION", "TREATMENT", "OUTCOME", "ETIOLOGY")
 """Labels whose mentions between two ends block a pairing (each end takes its nearest)."""
 BREAK = re.compile(r"[;:]|\b(?:but|whereas|while|although|however|though|except)\b", re.I)
@@ -157,7 +162,8 @@ def parse_cues(text: str, name: str = "relation_cues.tsv") -> tuple[CueRule, ...
     return tuple(rules)
 
 
-COORDINATION = frozenset({"<first>", "and", "or", ",", "as", "well", "both"})
+COORDINATION = frozenset({"<first>", "and", "or", ",", "as", "well", "both", "(", ")"})
+"""What may stand between a list of first ends: "C1 and C2", "C (ABBR)"."""
 
 
 def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | None:

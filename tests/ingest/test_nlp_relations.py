@@ -112,6 +112,32 @@ def test_treatment_for_condition(nlp: Language):
     }
 
 
+def _treated(nlp: Language, text: str) -> set[tuple[str, str]]:
+    e = read(nlp, text)
+    by_id = {f.id: f for f in e.findings}
+    return {(by_id[r.source].text, by_id[r.target].text) for r in e.relations
+            if r.kind == "treated_with"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [  # SYNTHETIC sentences: a dose beside the drug, the aim after it, the need before it
+        (
+            "Oral prednisolone, 30 mg daily, for myasthenia gravis was started.",
+            ("myasthenia gravis", "prednisolone"),
+        ),
+        ("Her ascites was well controlled with spironolactone.", ("ascites", "spironolactone")),
+        ("The hypoglycaemia was corrected with glucose.", ("hypoglycaemia", "glucose")),
+        ("He had hypotension requiring dopamine.", ("hypotension", "dopamine")),
+        ("She had seizures despite levetiracetam.", ("seizures", "levetiracetam")),
+        ("Octreotide was given to control the bleeding.", ("bleeding", "Octreotide")),
+        ("Paracetamol was given to relieve the pain.", ("pain", "Paracetamol")),
+    ],
+)
+def test_treated_with_cues_of_case_reports(nlp: Language, text: str, pair: tuple[str, str]):
+    assert pair in _treated(nlp, text)
+
+
 def test_led_to_carries_the_time_to_the_outcome(nlp: Language):
     text = "The lesion resolved completely after 3 months of sodium thiosulfate."
     assert relations_in(nlp, text) == {
