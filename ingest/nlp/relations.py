@@ -95,6 +95,8 @@ def sentence_relations(
     rules = cues_by_labels()
     for x in range(len(ms)):
         for y in range(x + 1, len(ms)):
+            if ms[x].label == ms[y].label and _same_thing(ms[x], ms[y]):
+                continue  # "hypercalcaemia (HC)": one condition read twice causes nothing
             for rule in rules.get((ms[x].label, ms[y].label), ()):
                 cue = linking_cue(ms, x, y, rule)
                 if cue is not None:

@@ -138,6 +138,13 @@ def test_treated_with_cues_of_case_reports(nlp: Language, text: str, pair: tuple
     assert pair in _treated(nlp, text)
 
 
+def test_a_condition_secondary_to_another_is_caused_by_it(nlp: Language):
+    e = read(nlp, "She had jaundice secondary to pancreatic carcinoma.")  # SYNTHETIC
+    by_id = {f.id: f for f in e.findings}
+    pairs = {(r.kind, by_id[r.source].text, by_id[r.target].text, r.cue) for r in e.relations}
+    assert pairs == {("caused_by", "jaundice", "pancreatic carcinoma", "secondary to")}
+
+
 def test_led_to_carries_the_time_to_the_outcome(nlp: Language):
     text = "The lesion resolved completely after 3 months of sodium thiosulfate."
     assert relations_in(nlp, text) == {
