@@ -37,7 +37,9 @@ from ingest.nlp.relations_across import across_sentences, better, case_causes, t
 from kb.records import Finding, Relation, relation_kind
 
 RELATABLE = {"present", "historical", "resolved"}
-TIME_ONLY = frozenset({"after", "following", "upon", "on", "under", "with", "and", "post"})
+TIME_ONLY = frozenset(
+    {"after", "following", "upon", "on", "under", "with", "and", "post", "within"}
+)
 """led_to cues that only place an outcome beside a treatment: they link a better state ("resolved
 after T"), never progression, recurrence or death ("died 8 months after surgery"), which the
 text does not present as the treatment's result."""

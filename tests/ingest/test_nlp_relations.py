@@ -145,6 +145,27 @@ def test_a_condition_secondary_to_another_is_caused_by_it(nlp: Language):
     assert pairs == {("caused_by", "jaundice", "pancreatic carcinoma", "secondary to")}
 
 
+def test_a_parenthesis_is_no_word_between_two_ends_unless_it_holds_one(nlp: Language):
+    e = read(nlp, "Methylprednisolone (1 g daily for 3 days) was started with rapid resolution.")
+    by_id = {f.id: f for f in e.findings}  # SYNTHETIC sentences
+    assert {(r.kind, by_id[r.source].text) for r in e.relations} == {
+        ("led_to", "Methylprednisolone")
+    }
+    e = read(nlp, "She had fatigue (due to leg weakness).")
+    by_id = {f.id: f for f in e.findings}
+    assert {(r.kind, by_id[r.source].text, by_id[r.target].text) for r in e.relations} == {
+        ("caused_by", "fatigue", "leg weakness")
+    }
+
+
+def test_an_outcome_within_a_time_of_a_treatment(nlp: Language):
+    e = read(nlp, "The rash resolved completely within 2 weeks of oral prednisolone.")  # SYNTHETIC
+    by_id = {f.id: f for f in e.findings}
+    assert ("led_to", "prednisolone", "resolved completely", "within") in {
+        (r.kind, by_id[r.source].text, by_id[r.target].text, r.cue) for r in e.relations
+    }
+
+
 def test_led_to_carries_the_time_to_the_outcome(nlp: Language):
     text = "The lesion resolved completely after 3 months of sodium thiosulfate."
     assert relations_in(nlp, text) == {
