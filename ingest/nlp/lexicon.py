@@ -16,7 +16,7 @@ import logging
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -279,7 +279,7 @@ class Lexicon:
         key = normalize_key(text)
         found = self._lookup(key, category, 1.0)
         if found is not None:
-            return found
+            return found if _has_mesh(found) else self._with_mesh(found, key, category)
         if GROUP[category] == "condition":
             for derived in derived_keys(key):
                 found = self._lookup(derived, category, DERIVED_FACTOR)
@@ -293,11 +293,29 @@ class Lexicon:
                 return found
         return None
 
+    def _with_mesh(self, found: Grounding, key: str, category: str) -> Grounding:
+        """A match with no MeSH id ("cardiovascular disease": DOID and NCIt only) gains the
+        MeSH ids of its variant ("cardiovascular diseases") or, for a condition, of the noun
+        its adjective stands for ("hypotensive" → hypotension), after its own: MeSH-indexed
+        articles then join it."""
+        others = [self._variant(key, category, 1.0)]
+        if GROUP[category] == "condition":
+            others += [self._lookup(k, category, DERIVED_FACTOR) for k in derived_keys(key)]
+        for other in others:
+            if other is not None and _has_mesh(other) and same_group(other, category):
+                mesh = tuple(i for i in other.ids if i.startswith("mesh:") and i not in found.ids)
+                return replace(found, ids=found.ids + mesh)
+        return found
+
     def _lookup(self, key: str, category: str, factor: float) -> Grounding | None:
         """The key as it is, then as a variant."""
         field = self._terms.get(key)
         if field is not None:
             return self._choose(key, field, category, factor)
+        return self._variant(key, category, factor)
+
+    def _variant(self, key: str, category: str, factor: float) -> Grounding | None:
+        """The terms the key's variant stands for, other than the key itself."""
         loose = variant_key(key)
         keys = [loose] if loose in self._terms and loose != key else []
         keys += [k for k in (self._variants.get(loose) or "").split("|") if k and k != key]
@@ -329,6 +347,10 @@ class Lexicon:
             score=round(score, 3),
             category=best.category,
         )
+
+
+def _has_mesh(found: Grounding) -> bool:
+    return any(i.startswith("mesh:") for i in found.ids)
 
 
 def read_index(root: Traversable, name: str) -> SortedTable:

@@ -249,11 +249,16 @@ def entries(terms: list[Term]) -> str:
 
 
 def cross_references(
-    names: dict[str, str], categories: dict[str, set[str]], folded: dict[str, list[Term]]
+    names: dict[str, str],
+    categories: dict[str, set[str]],
+    folded: dict[str, list[Term]],
+    synonyms: dict[str, list[str]] | None = None,
 ) -> dict[str, set[str]]:
     """Non-MeSH concept ↔ MeSH descriptor where the concept's name is, exactly or else as a
     variant ("cardiomyopathy" ~ Cardiomyopathies), the name or a synonym (not a narrower
-    concept's term) of exactly one MeSH descriptor of one of the concept's categories."""
+    concept's term) of exactly one MeSH descriptor of one of the concept's categories; failing
+    its name, where its exact synonyms all lead to that one descriptor (DOID's "cardiovascular
+    system disease", a synonym "cardiovascular disease" ~ Cardiovascular Diseases)."""
     by_variant: dict[str, list[Term]] = defaultdict(list)
     for key, terms in folded.items():
         by_variant[variant_key(key)].extend(t for t in terms if t.curie.startswith("mesh:"))
@@ -262,15 +267,21 @@ def cross_references(
         if curie.startswith("mesh:"):
             continue
         own = categories.get(curie, set())
-        mesh: set[str] = set()
-        for candidates in (folded.get(normalize_key(name), []), by_variant[variant_key(name)]):
-            mesh = {
-                t.curie
-                for t in candidates
-                if t.curie.startswith("mesh:") and t.category in own and t.match != "N"
-            }
-            if mesh:
-                break
+
+        def descriptors(text: str, own: set[str] = own) -> set[str]:
+            for candidates in (folded.get(normalize_key(text), []), by_variant[variant_key(text)]):
+                found = {
+                    t.curie
+                    for t in candidates
+                    if t.curie.startswith("mesh:") and t.category in own and t.match != "N"
+                }
+                if found:
+                    return found
+            return set()
+
+        mesh = descriptors(name)
+        if not mesh and synonyms:
+            mesh = set().union(*(descriptors(text) for text in synonyms.get(curie, ())))
         if len(mesh) == 1:
             (other,) = mesh
             xrefs[curie].add(other)
@@ -319,7 +330,13 @@ def build(vocab: Path, out: Path) -> None:
     names = {f"mesh:{ui}": name for ui, (name, _) in descriptors.items()}
     names |= substances | anatomy_names | phenotype_names
     names |= {t.curie: t.text for t in terms if t.preferred and t.curie.startswith("drugbank:")}
-    xrefs = cross_references({c: n for c, n in names.items() if c in used}, categories, folded)
+    synonyms: dict[str, list[str]] = defaultdict(list)
+    for term in phenotype + anatomy:
+        if term.match == "S":
+            synonyms[term.curie].append(term.text)
+    xrefs = cross_references(
+        {c: n for c, n in names.items() if c in used}, categories, folded, synonyms
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     write_gz(out / "terms.tsv.gz", ((k, entries(v)) for k, v in folded.items()))

@@ -16,6 +16,7 @@ from ingest.nlp.lexicon import (
     load_lexicon,
     variant_key,
 )
+from ingest.nlp.lexicon_build import Term, cross_references
 from ingest.nlp.shortforms import find_abbreviations
 
 LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "vocab" / "lexicon"
@@ -148,6 +149,30 @@ def test_another_category_is_said_and_costs(lexicon: Lexicon):
     assert lexicon.ground("appendectomy", "procedure").ids == ("mesh:D001062",)
     death = lexicon.ground("death", "outcome")
     assert death is not None and death.ids[0] == "mesh:D003643" and death.score < 1.0
+
+
+def test_a_match_without_a_mesh_id_gains_its_variants_or_its_nouns(lexicon: Lexicon):
+    """DOID names "cardiovascular disease" (MeSH only the plural) and SYMP "hypotensive" (MeSH
+    only the noun): MeSH-indexed articles must still join them, after their own ids."""
+    found = lexicon.ground("cardiovascular disease", "disease")
+    assert found is not None and found.ids[0] == "doid:1287"
+    assert "mesh:D002318" in found.ids  # Cardiovascular Diseases
+    assert mesh(lexicon.ground("hypotensive", "disease")) == "mesh:D007022"  # Hypotension
+
+
+def test_a_cross_reference_through_exact_synonyms_only_when_they_agree():
+    folded = {
+        "cardiovascular diseases": [Term("Cardiovascular Diseases", "mesh:D1", "disease", "P")],
+        "heart diseases": [Term("Heart Diseases", "mesh:D2", "disease", "P")],
+    }
+    names = {"doid:1": "cardiovascular system disease", "doid:2": "odd name", "mesh:D1": "x"}
+    categories = {"doid:1": {"disease"}, "doid:2": {"disease"}}
+    synonyms = {"doid:1": ["cardiovascular disease"], "doid:2": ["cardiovascular disease",
+                                                                  "heart disease"]}  # fmt: skip
+    xrefs = cross_references(names, categories, folded, synonyms)
+    assert xrefs["doid:1"] == {"mesh:D1"} and "doid:1" in xrefs["mesh:D1"]
+    assert "doid:2" not in xrefs  # its synonyms lead to two descriptors: none is taken
+    assert not cross_references(names, categories, folded).get("doid:1")  # the name alone
 
 
 def test_a_grounding_is_frozen(lexicon: Lexicon):

@@ -6,7 +6,9 @@ reports only (MACCROBAT span conventions, ``ingest/nlp/case_spans.py``: unconfir
 follow-up, route and bare surgery terms dropped, "IV" stripped before a drug; the 15 research
 abstracts unchanged), then for its retrained case model (f76a462), which reads every text, then
 on main for the title's conditions becoming a single-patient report's case facts (the 15 case
-reports only; ``case_facts.owners``): 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
+reports only; ``case_facts.owners``), then for MeSH ids that concepts of other vocabularies gained
+(cross-references through exact synonyms, ``lexicon_build.cross_references``; a match with no MeSH
+id takes its variant's or its adjective's noun's, ``Lexicon._with_mesh``: only ``ids`` grew): 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
 seed=13)`` (the texts are stored in the file, so a later change of the generator does not move
 them), every second one read as a case report, through ``extract_many`` with the shipped
 pipeline, vocabulary labels and broader concepts; ``kb.jsonl.to_dict`` of each extraction. This
