@@ -50,6 +50,10 @@ def across_sentences(
     """led_to from the treatments of a sentence to the outcomes of the next one, when the next
     opens on that treatment ("After this treatment, …"), within one case or article part."""
     order = sorted(by_sentence)
+    named: dict[tuple[int, int], set[str]] = {}  # treatments a sentence names, in any assertion
+    for m in mentions:
+        if m.label == "TREATMENT":
+            named.setdefault(m.sentence, set()).add(m.concept)
     for prev, this in pairwise(order):
         if this[0] - prev[1] > 3:
             continue  # not the next sentence (one between them holds no finding)
@@ -67,6 +71,8 @@ def across_sentences(
         if not opener:  # a time alone links only a better state: worsening, recurrence or death
             outcomes = [o for o in outcomes if mentions[o].concept in better()]  # has other causes
         for t in treatments:
+            if not opener and mentions[t].concept in named.get(this, ()):
+                continue  # "… resolved in the absence of plasma exchange": not after it
             for o in outcomes:
                 if cases_of[t] == cases_of[o]:
                     yield "led_to", t, o, " ".join(cue.split()), score

@@ -166,6 +166,20 @@ def test_an_outcome_within_a_time_of_a_treatment(nlp: Language):
     }
 
 
+def test_an_outcome_in_the_absence_of_the_treatment_is_not_after_it(nlp: Language):
+    given = "The patient was given prednisolone. Over the following days the rash resolved"
+    kinds = {r.kind for r in read(nlp, given + ".").relations}  # SYNTHETIC
+    assert "led_to" in kinds
+    kinds = {r.kind for r in read(nlp, given + " in the absence of prednisolone.").relations}
+    assert "led_to" not in kinds
+
+
+def test_a_treatment_the_authors_considered_is_hypothetical(nlp: Language):
+    e = read(nlp, "We also considered plasma exchange. The lesion resolved.")  # SYNTHETIC
+    assert {f.text: f.assertion for f in e.findings}["plasma exchange"] == "hypothetical"
+    assert not e.relations
+
+
 def test_led_to_carries_the_time_to_the_outcome(nlp: Language):
     text = "The lesion resolved completely after 3 months of sodium thiosulfate."
     assert relations_in(nlp, text) == {
