@@ -189,8 +189,8 @@ DOCUMENT_SENTENCES = """
 SELECT ?e ?src ?section ?st ?en ?sentence ?ss ?se ?kind ?label ?cid WHERE {
   ?e prov:wasDerivedFrom ?article ; cb:method "text" ; cb:sourceText ?src ; cb:section ?section ;
      cb:start ?st ; cb:end ?en ; cb:sentence ?sentence ; cb:spanStart ?ss ; cb:spanEnd ?se .
-  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
-  OPTIONAL { ?f cb:concept/skos:notation ?cid }
+  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label ; cb:concept ?fc .
+  OPTIONAL { ?fc skos:notation ?cid }
 }
 """
 

@@ -20,9 +20,10 @@ WHERE {
   ?c skos:notation ?concept .
   ?e cb:sourceText ?document ; cb:method ?method ; cb:section ?section ; cb:sentence ?sentence ;
      cb:start ?start ; cb:end ?end ; cb:spanStart ?span_start ; cb:spanEnd ?span_end ;
-     cb:extractor ?extractor ; cb:extractorVersion ?version ; cb:score ?score .
+     cb:extractor ?extractor ; cb:extractorVersion ?version ; cb:score ?score ;
+     prov:wasDerivedFrom ?from .
   OPTIONAL { ?f cb:value ?value }
-  OPTIONAL { ?e prov:wasDerivedFrom/cb:sourceStatus ?source_status }
+  OPTIONAL { ?from cb:sourceStatus ?source_status }
   BIND(STRAFTER(STR(?f), "/finding/") AS ?finding)
   BIND(STR(?s) AS ?subject)
 }

@@ -22,9 +22,10 @@ SELECT DISTINCT ?case ?treatment ?outcome ?time ?status WHERE {
   ?tf cb:ledTo ?of ; cb:assertion "present" ; cb:subject ?case ; cb:concept ?tc .
   ?case a cb:Case .
   ?of cb:assertion "present" ; cb:concept ?oc ; cb:evidence ?ev .
+  ?ev prov:wasDerivedFrom ?from .
   ?tc skos:prefLabel ?treatment . ?oc skos:prefLabel ?outcome .
   OPTIONAL { ?of cb:value ?time }
-  OPTIONAL { ?ev prov:wasDerivedFrom/cb:sourceStatus ?status }
+  OPTIONAL { ?from cb:sourceStatus ?status }
 }
 """
 

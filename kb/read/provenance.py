@@ -102,8 +102,8 @@ def _properties(store: QueryStoreLike, iri: str) -> dict[str, list[str]]:
 EVIDENCE_BY_SENTENCE = """
 SELECT ?evidence WHERE {
   ?evidence cb:sentence ?sentence ; prov:wasDerivedFrom ?from .
-  ?f cb:evidence ?evidence ; a cb:Finding .
-  OPTIONAL { ?f cb:concept/skos:prefLabel ?label }
+  ?f cb:evidence ?evidence ; a cb:Finding ; cb:concept ?fc .
+  OPTIONAL { ?fc skos:prefLabel ?label }
   OPTIONAL { ?f cb:about ?about }
   BIND(IF(?from = ?article || COALESCE(?about = ?article, false), 0, 2)
        + IF(COALESCE(LCASE(STR(?label)) = LCASE(STR(?want)), false), 0, 1) AS ?rank)
@@ -116,16 +116,16 @@ SELECT ?e ?st ?en ?sentence ?section ?ss ?se ?kind ?label ?cid WHERE {
   ?e cb:sourceText ?src ; cb:method ?method ; cb:start ?st ; cb:end ?en .
   FILTER(?st >= ?lo && ?en <= ?hi)
   ?e cb:sentence ?sentence ; cb:section ?section ; cb:spanStart ?ss ; cb:spanEnd ?se .
-  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
-  OPTIONAL { ?f cb:concept/skos:notation ?cid }
+  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label ; cb:concept ?fc .
+  OPTIONAL { ?fc skos:notation ?cid }
 }
 LIMIT 5000
 """
 SAME_SENTENCE = """
 SELECT ?e ?st ?ss ?se ?kind ?label ?cid WHERE {
   ?e cb:sourceText ?src ; cb:sentence ?sentence ; cb:start ?st ; cb:spanStart ?ss ; cb:spanEnd ?se .
-  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label .
-  OPTIONAL { ?f cb:concept/skos:notation ?cid }
+  ?f cb:evidence ?e ; a cb:Finding ; cb:kind/skos:notation ?kind ; rdfs:label ?label ; cb:concept ?fc .
+  OPTIONAL { ?fc skos:notation ?cid }
 }
 LIMIT 500
 """
