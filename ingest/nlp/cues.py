@@ -171,8 +171,8 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
     cue, filler, and mentions listed beside the second end; None otherwise."""
     first, second = ms[x], ms[y]
     s0 = first.sentence[0]
-    ends = [m for m in ms[x + 1 : y + 1] if m.label in PASSIVE]  # not a duration or a dose
-    text = _blank_parentheses(_without_asides(first.sentence_text), s0, ends)
+    ends = tuple(m.start - s0 for m in ms[x + 1 : y + 1] if m.label in PASSIVE)  # no duration
+    text = _blank_parentheses(_without_asides(first.sentence_text), ends)
     between = text[first.end - s0 : second.start - s0]
     words: list[str] = []
     pos = first.end
@@ -258,11 +258,12 @@ def _blank_asides(sentence: str) -> str:
 _PARENTHESIS = re.compile(r"\([^()]{0,160}\)")
 
 
-def _blank_parentheses(text: str, s0: int, inside: Sequence[Mention]) -> str:
-    """``text`` with each parenthesis that holds none of the ``inside`` mentions blanked: a
-    dose, a figure, a maker's name is no word between two ends ("methylprednisolone (1 g daily
-    for 3 days) was started with rapid resolution"); "(due to leg weakness)" is kept."""
-    starts = [m.start - s0 for m in inside]
+@lru_cache(maxsize=4096)
+def _blank_parentheses(text: str, starts: tuple[int, ...]) -> str:
+    """``text`` with each parenthesis that holds no mention starting at ``starts`` (offsets in
+    ``text``) blanked: a dose, a figure, a maker's name is no word between two ends
+    ("methylprednisolone (1 g daily for 3 days) was started with rapid resolution"); "(due to
+    leg weakness)" is kept. Cached: every rule for a pair asks the same."""
 
     def blank(match: re.Match[str]) -> str:
         if any(match.start() < at < match.end() for at in starts):

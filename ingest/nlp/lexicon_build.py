@@ -262,26 +262,28 @@ def cross_references(
     by_variant: dict[str, list[Term]] = defaultdict(list)
     for key, terms in folded.items():
         by_variant[variant_key(key)].extend(t for t in terms if t.curie.startswith("mesh:"))
+
+    def descriptors(text: str, own: set[str]) -> set[str]:
+        """The MeSH descriptors (of categories ``own``) ``text`` names, exactly or else as a
+        variant."""
+        for candidates in (folded.get(normalize_key(text), []), by_variant[variant_key(text)]):
+            found = {
+                t.curie
+                for t in candidates
+                if t.curie.startswith("mesh:") and t.category in own and t.match != "N"
+            }
+            if found:
+                return found
+        return set()
+
     xrefs: dict[str, set[str]] = defaultdict(set)
     for curie, name in names.items():
         if curie.startswith("mesh:"):
             continue
         own = categories.get(curie, set())
-
-        def descriptors(text: str, own: set[str] = own) -> set[str]:
-            for candidates in (folded.get(normalize_key(text), []), by_variant[variant_key(text)]):
-                found = {
-                    t.curie
-                    for t in candidates
-                    if t.curie.startswith("mesh:") and t.category in own and t.match != "N"
-                }
-                if found:
-                    return found
-            return set()
-
-        mesh = descriptors(name)
+        mesh = descriptors(name, own)
         if not mesh and synonyms:
-            mesh = set().union(*(descriptors(text) for text in synonyms.get(curie, ())))
+            mesh = set().union(*(descriptors(text, own) for text in synonyms.get(curie, ())))
         if len(mesh) == 1:
             (other,) = mesh
             xrefs[curie].add(other)
