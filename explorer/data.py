@@ -5,7 +5,9 @@ Pages call these (``data.counts(src)``), never the store: one typed call per ans
 
 from __future__ import annotations
 
-from explorer.source import cached
+from concurrent.futures import ThreadPoolExecutor
+
+from explorer.source import Source, cached
 from kb import concepts as concept_names
 from kb.read import (
     article_detail,
@@ -28,6 +30,7 @@ article_text = cached(article_detail.article_text)
 ask_named = cached(case_detail.ask_named)
 case = cached(case_detail.case)
 case_findings = cached(case_detail.case_findings)
+case_pairs = cached(charts.case_pairs)
 case_timeline = cached(timelines.case_timeline)
 cell_cases = cached(synthesis.cell_cases)
 citations = cached(case_detail.citations)
@@ -44,7 +47,6 @@ find_evidence = cached(provenance.find_evidence)
 full_text_counts = cached(overview.full_text_counts)
 mesh_descriptors = cached(article_search.mesh_descriptors)
 network = cached(neighbourhood.network)
-outcome_chart = cached(charts.outcome_chart)
 publication_types = cached(overview.publication_types)
 publications_by_year = cached(overview.publications_by_year)
 reference_content = cached(citation_check.reference_content)
@@ -54,3 +56,15 @@ seed_articles = cached(overview.seed_articles)
 seed_references = cached(overview.seed_references)
 seed_says = cached(case_detail.seed_says)
 vocabulary = cached(concept_index.vocabulary)
+_outcome_chart = cached(charts.outcome_chart)
+
+
+def outcome_chart(src: Source, sources: str, condition: str | None) -> charts.OutcomeChart:
+    """Over every case: the derived ``treatment_outcomes`` rows; over one condition's cases:
+    the cached pairs of every case, filtered (a new condition costs one look-up, not a pass)."""
+    if condition is None:
+        return _outcome_chart(src, sources)
+    with ThreadPoolExecutor(1) as pool:  # the two passes side by side (the store frees the GIL)
+        pairs = pool.submit(case_pairs, src)
+        cases = condition_cases(src, condition)
+        return charts.condition_chart(pairs.result(), cases, sources)

@@ -31,6 +31,7 @@ WARM: list[tuple[Callable[..., object], tuple]] = [
     (data.search_articles, ("", None, None, None, None, 0, 25)),
     *((data.concepts_of_kind, (kind,)) for kind in BROWSE_KINDS),
     (data.outcome_chart, ("all", None)),
+    (data.case_pairs, ()),
     (data.ask_named, ("treatments_that_resolved", (("condition", "calcinosis_cutis_iatrogenic"),))),
     (data.ask_named, ("treatment_outcomes", ())),
     (data.ask_named, ("citation_check", ())),

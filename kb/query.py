@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing as mp
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from kb.store import QueryResult, StoreError, open_store, run_query
 
 log = logging.getLogger(__name__)
 
+_ROOT = str(Path(__file__).resolve().parents[1])  # the directory that holds kb/, for the child
 MAX_LENGTH = 100_000
 TIMEOUT = 10.0
 ROW_LIMIT = 10_000
@@ -110,31 +113,37 @@ def user_query(
 
 
 def _in_child(data_dir: Path, sparql: str, limit: int, deadline: float, timeout: float) -> dict:
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(str(data_dir), sparql, limit, child), daemon=True)
-    proc.start()
-    child.close()
+    """The answer of a fresh ``python -m kb.query_child`` (the request on its stdin, the JSON
+    answer on its stdout). Not multiprocessing's spawn: under Streamlit the main module is the
+    app, and a spawned child runs the whole app again before the query (~0.5 s each)."""
+    request = json.dumps({"data_dir": str(data_dir), "sparql": sparql, "limit": limit})
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH")))),
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "kb.query_child"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)  # fmt: skip
     try:
-        if not parent.poll(max(0.0, deadline - time.monotonic())):
-            raise StoreError(f"query stopped after {timeout:g} s (time limit)")
-        try:
-            return json.loads(parent.recv())
-        except (EOFError, OSError):
-            proc.join(5)
-            raise _Died(f"exit status {proc.exitcode}") from None
+        out, _ = proc.communicate(request.encode("utf-8"), max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise StoreError(f"query stopped after {timeout:g} s (time limit)") from None
     finally:
         proc.kill()
-        proc.join(5)
-        parent.close()
+        proc.wait(5)
+    try:
+        return json.loads(out)
+    except ValueError:
+        raise _Died(f"exit status {proc.returncode}") from None
 
 
-def _child(data_dir: str, sparql: str, limit: int, conn) -> None:
+def run_request(request: dict) -> dict:
+    """What the child answers: the result's fields, or ``{"error": message}``."""
     failpoints.reach("query:child")  # KB_FAILPOINT=query:child: the engine "crashes" (tests)
     try:
-        result = run_query(open_store(Path(data_dir)), sparql, limit=limit)
-        conn.send(json.dumps(result.__dict__))
+        result = run_query(open_store(Path(request["data_dir"])), request["sparql"],
+                           limit=request["limit"])  # fmt: skip
+        return dict(result.__dict__)
     except StoreError as exc:
-        conn.send(json.dumps({"error": str(exc)}))
+        return {"error": str(exc)}
     except Exception as exc:  # any failure of the child comes back as a message
-        conn.send(json.dumps({"error": f"query failed: {type(exc).__name__}: {exc}"}))
+        return {"error": f"query failed: {type(exc).__name__}: {exc}"}

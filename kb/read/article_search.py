@@ -127,6 +127,8 @@ def search_articles(
     else:
         total = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {inner} }} }}")
     ordered = total <= SORT_MAX
+    if total == 0:  # nothing to page (a title search that matched nothing scanned every title)
+        return ArticlePage([], 0, offset)
     if ordered:
         page = f"""
 SELECT ?article ?title WHERE {{

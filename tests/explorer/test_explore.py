@@ -245,6 +245,20 @@ def test_search_strings_reach_sparql_only_as_bound_literals(kb):
         base.node("http://a> } DROP ALL { <b")
 
 
+def test_a_search_that_matches_nothing_scans_the_titles_once(kb):
+    seen = []
+
+    class Spy:
+        def query(self, sparql, bindings=None, limit=10_000):
+            seen.append(sparql)
+            return kb.query(sparql, bindings, limit)
+
+    page = article_search.search_articles(Spy(), "no title holds this")
+    assert (page.total, page.rows) == (0, []) and len(seen) == 1 and "COUNT" in seen[0]
+    seen.clear()
+    assert article_search.search_articles(Spy(), "calcinosis").total > 0 and len(seen) == 3
+
+
 def test_article_page_data(kb):
     a = article_detail.article(kb, "99000007")
     assert (

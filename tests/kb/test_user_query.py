@@ -63,3 +63,17 @@ def test_a_query_file_is_read_as_utf8(tmp_path):
     assert read_query_argument("ASK {}") == "ASK {}"
     with pytest.raises(FileNotFoundError):
         read_query_argument(f"@{tmp_path / 'missing.rq'}")
+
+
+def test_the_query_child_does_not_run_the_main_module_again(demo_kb, monkeypatch, tmp_path):
+    """Under Streamlit the main module is the app: a child that re-ran it (multiprocessing's
+    spawn does) would pay the whole app before every console query."""
+    import sys
+    import types
+
+    script = tmp_path / "app.py"
+    script.write_text("raise SystemExit('the main module ran in the query child')\n")
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    assert user_query(demo_kb, CASES, timeout=60).rows[0][0].isdigit()
