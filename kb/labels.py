@@ -33,7 +33,8 @@ _HEX_ID = re.compile(r"[0-9a-f]{12,64}\Z")
 # --------------------------------------------------------------------------- durations
 
 
-def _amount(n: float, unit: str) -> str:
+def amount(n: float, unit: str) -> str:
+    """ "1 row", "2 rows", "1.5 months": a count or measure with its noun in number."""
     text = f"{n:g}" if n == int(n) else f"{n:.1f}".rstrip("0").rstrip(".")
     return f"{text} {unit}{'' if text == '1' else 's'}"
 
@@ -41,15 +42,15 @@ def _amount(n: float, unit: str) -> str:
 def human_days(days: float) -> str:
     """A number of days as people say it: "10 days", "3 weeks", "4 months", "2 years"."""
     if days < 14 or (days < 60 and days % 7):
-        return _amount(round(days, 1) if days < 1 else round(days), "day")
+        return amount(round(days, 1) if days < 1 else round(days), "day")
     if days < 91 and days % 7 == 0:
-        return _amount(days / 7, "week")
+        return amount(days / 7, "week")
     if days < 730:
         months = days / UNIT_DAYS["M"]
-        return _amount(round(months) if abs(months - round(months)) < 0.15 else round(months, 1),
+        return amount(round(months) if abs(months - round(months)) < 0.15 else round(months, 1),
                        "month")  # fmt: skip
     years = days / UNIT_DAYS["Y"]
-    return _amount(round(years) if abs(years - round(years)) < 0.1 else round(years, 1), "year")
+    return amount(round(years) if abs(years - round(years)) < 0.1 else round(years, 1), "year")
 
 
 def human_duration(iso: str) -> str | None:
@@ -62,7 +63,7 @@ def human_duration(iso: str) -> str | None:
     if set(parts) == {"D"}:
         return human_days(parts["D"])
     names = {**_UNIT_NAMES, "TM": "minute"}
-    return " ".join(_amount(n, names[k]) for k, n in parts.items())
+    return " ".join(amount(n, names[k]) for k, n in parts.items())
 
 
 # --------------------------------------------------------------------------- IRIs
@@ -164,7 +165,7 @@ def cell(value: str | None, column: str = "", concepts: Mapping[str, str] | None
             days = float(value)
         except ValueError:
             return value
-        return MISSING if math.isnan(days) else _amount(round(days), "day")
+        return MISSING if math.isnan(days) else amount(round(days), "day")
     words = [human_duration(v) for v in value.split()] if value.startswith("P") else [None]
     if all(words):
         return ", ".join(w for w in words if w)

@@ -20,6 +20,7 @@ from explorer.widgets import (
     table,
 )
 from kb.escape import csv_bytes, md_escape
+from kb.labels import amount
 from kb.query import ROW_LIMIT
 from kb.questions import load_questions
 from kb.read import base, provenance
@@ -91,7 +92,7 @@ def render(src: Source) -> None:
                           key="q_next")  # fmt: skip
     else:
         truncated = " (truncated)" if result.truncated else ""
-        st.caption(f"{len(df)} rows{truncated} · {result.elapsed * 1000:.0f} ms")
+        st.caption(f"{amount(len(df), 'row')}{truncated} · {result.elapsed * 1000:.0f} ms")
     if df.empty:
         st.info("No rows: nothing in the knowledge graph answers this question with these values.")
         return

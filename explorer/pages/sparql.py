@@ -15,6 +15,7 @@ import streamlit as st
 from explorer.source import Source, open_store
 from explorer.widgets import bound_select, qp, result_frame, set_param, table
 from kb.escape import csv_bytes, md_escape
+from kb.labels import amount
 from kb.query import QueryRejected, check_query, user_query
 from kb.questions import load_questions
 from kb.read import base
@@ -95,7 +96,7 @@ def _run(
 def show(result: QueryResult) -> None:
     df = result_frame(result)
     st.caption(
-        f"{len(df)} rows{' (truncated at the row limit)' if result.truncated else ''} · "
+        f"{amount(len(df), 'row')}{' (truncated at the row limit)' if result.truncated else ''} · "
         f"query {result.elapsed * 1000:.0f} ms (the engine's own time)"
     )
     table(df)

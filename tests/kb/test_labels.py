@@ -95,3 +95,9 @@ def test_other_spellings_of_an_id():
     finding = str(iris.finding("7cc0859413fa3df8cdf3"))
     assert parse_ref(finding).iri == str(iris.evidence("7cc0859413fa3df8cdf3"))
     assert parse_ref("calcinosis") is None and parse_ref("") is None
+
+
+def test_a_count_takes_its_noun_in_number():
+    from kb.labels import amount
+
+    assert (amount(1, "row"), amount(0, "row"), amount(2, "row")) == ("1 row", "0 rows", "2 rows")
