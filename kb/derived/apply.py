@@ -8,7 +8,10 @@ vocabulary graph changed (or one below it); each rule's key query (``keys/NAME.r
 keys those findings feed. The keys are taken before the change and after it; their rows are
 deleted and the rule is run again bound to them (a ``VALUES`` block at each ``#KEYS`` line: every
 subquery that reads findings has one, since a subquery is evaluated before what binds it).
-The result equals deriving everything again, which ``tests/kb/test_derived_incremental.py`` checks.
+A rule with a scope query (``scope/NAME.rq``: the nodes whose triples it reads for given keys)
+runs bound on a scratch store of those triples alone, where Oxigraph's plan cannot wander over
+the whole store. The result equals deriving everything again, which
+``tests/kb/test_derived_incremental.py`` checks.
 """
 
 from __future__ import annotations
@@ -59,12 +62,14 @@ class Rule:
     row_class: str  # the IRI of its rows' class
     keys: tuple[tuple[str, str], ...]  # (variable, row property IRI), in the VALUES order
     key_query: str  # SELECT of the keys, ``#FINDINGS`` where the touched findings are bound
+    scope_query: str | None = None  # SELECT ?n of the nodes it reads for ``#KEYS``, if any
 
 
 @functools.cache  # the rules ship with the package: they do not change while it runs
 def load_rules() -> tuple[Rule, ...]:
     """The rules with their row class, keys and key query (in name order)."""
     folder = resources.files("kb.derived") / "keys"
+    scopes = resources.files("kb.derived") / "scope"
     out = []
     for name, query in rules().items():
         row = re.search(r"^# row: cb:(\w+)$", query, re.MULTILINE)
@@ -73,7 +78,9 @@ def load_rules() -> tuple[Rule, ...]:
             raise DerivationError(f"derivation rule {name}: needs '# row:', '# keys:' and #KEYS")
         pairs = tuple((v, CB + p) for v, p in _KEY.findall(keys.group(1)))
         key_query = (folder / f"{name}.rq").read_text(encoding="utf-8")
-        out.append(Rule(name, query, CB + row.group(1), pairs, key_query))
+        scope = scopes / f"{name}.rq"
+        scope_query = scope.read_text(encoding="utf-8") if scope.is_file() else None
+        out.append(Rule(name, query, CB + row.group(1), pairs, key_query, scope_query))
     return tuple(out)
 
 
@@ -118,15 +125,32 @@ def derive_keys(store: ox.Store, keys: dict[str, set[tuple[str, ...]]]) -> int:
                 f"DELETE {{ GRAPH <{DERIVED.value}> {{ ?row ?p ?o }} }} WHERE {{ {values} "
                 f"GRAPH <{DERIVED.value}> {{ ?row a <{rule.row_class}> ; {props} . ?row ?p ?o }} }}"
             )
-            written += _construct(store, rule, rule.query.replace("#KEYS", values))
+            source = store if rule.scope_query is None else _scratch(store, rule, values)
+            written += _construct(store, rule, rule.query.replace("#KEYS", values), source)
         log.info("derived %s again for %d keys in %.2f s", rule.name, len(wanted),
                  time.perf_counter() - started)  # fmt: skip
     return written
 
 
-def _construct(store: ox.Store, rule: Rule, query: str) -> int:
+def _scratch(store: ox.Store, rule: Rule, values: str) -> ox.Store:
+    """An in-memory store of every triple (outside ``graph/derived``) of the nodes the rule's
+    scope query names for the keys in ``values``."""
+    assert rule.scope_query is not None
+    scratch = ox.Store()
+    for row in _select(store, rule.scope_query.replace("#KEYS", values)):
+        scratch.extend(
+            ox.Quad(q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(row["n"], None, None)
+            if q.graph_name != DERIVED
+        )
+    return scratch
+
+
+def _construct(store: ox.Store, rule: Rule, query: str, source: ox.Store | None = None) -> int:
+    """Run the rule on ``source`` (default: ``store``) and add its triples to ``store``'s
+    ``graph/derived``."""
     started = time.perf_counter()
-    answer = store.query(query, use_default_graph_as_union=True)
+    answer = (source or store).query(query, use_default_graph_as_union=True)
     if not isinstance(answer, ox.QueryTriples):
         raise DerivationError(f"derivation rule {rule.name} is not a CONSTRUCT query")
     data = answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b""

@@ -108,3 +108,23 @@ def test_new_rules_derive_everything(kb_copy, monkeypatch):
     monkeypatch.setattr(store, "derive_all", lambda s: calls.append("all") or real(s))
     store.update_store(kb_copy, {RECORD: b""})
     assert calls == ["all"]
+
+
+def test_a_scoped_rule_bound_to_its_keys_reads_a_small_scratch_store(demo_kb):
+    """The resolutions rule, bound to each subject in turn, gives on its scope's scratch store
+    the rows it gives on the whole store, from a small part of it."""
+    from kb.derived.apply import _construct, _scratch, load_rules
+
+    whole = store.open_store(demo_kb)
+    rule = next(r for r in load_rules() if r.name == "resolutions")
+    subjects = whole.query(f"SELECT DISTINCT ?s WHERE {{ ?r <{CB}resolvedCase> ?s }}")
+    assert rule.scope_query is not None
+    for row in subjects:
+        values = f"VALUES (?subject) {{ ({row['s']}) }}"
+        query = rule.query.replace("#KEYS", values)
+        on_whole, on_scratch = ox.Store(), ox.Store()
+        scratch = _scratch(whole, rule, values)
+        _construct(on_whole, rule, query, whole)
+        _construct(on_scratch, rule, query, scratch)
+        assert derived(on_scratch) == derived(on_whole) != set()
+        assert len(scratch) < len(whole) / 10
