@@ -246,11 +246,15 @@ _TRAILING = DIRECTIONS | {"and", "or", "with", "in", "on", "to", "at", "for"}
 
 
 def _trimmed(span: Span) -> Span:
-    """A span without the words no name ends on: a preposition, an article, a side."""
-    end = span.end
-    while end - span.start > 1 and span.doc[end - 1].lower_ in _TRAILING:
+    """A span without the words no name ends on (a preposition, an article, a side), and a
+    single word without its "non-" ("non-tender": the sign is tender, and the prefix negates
+    it; "non-healing ulcer" stays whole, an ulcer that is there)."""
+    start, end = span.start, span.end
+    while end - start > 1 and span.doc[end - 1].lower_ in _TRAILING:
         end -= 1
-    return span if end == span.end else span.doc[span.start : end]
+    if end - start == 3 and span.doc[start].lower_ == "non" and span.doc[start + 1].text == "-":
+        start += 2
+    return span if (start, end) == (span.start, span.end) else span.doc[start:end]
 
 
 @Language.factory("casebook_stash_entities", default_config={"key": "model"})
