@@ -103,3 +103,21 @@ def test_a_test_holding_a_curated_term_stays_a_test():
     ]
     named = Candidate(1, 3, "TEST", "test", source="cases", within="livedo")
     assert conform(doc, [named], [named], EDGES, frozenset(), kinds=kinds) == [named]
+
+
+def test_a_drug_read_as_a_test_or_a_body_part_is_a_medication_where_it_is_given():
+    drugs = frozenset({"zorbifen", "quorimab"})
+    doc = nlp(
+        "She received zorbifen and quorimab . Tests of zorbifen were done . zorbifen 3 mg/dL ."
+    )
+    given = Candidate(2, 3, "TEST", "test", source="cases")
+    body = Candidate(4, 5, "ANATOMY", "anatomy", source="cases")
+    listed = Candidate(8, 9, "TEST", "test", source="cases")  # what was measured, no cue
+    level = Candidate(13, 14, "TEST", "test", source="cases")  # its level follows
+    kept = conform(doc, [given, body, listed, level], [given, body, listed, level], EDGES, drugs)
+    assert [(c.start, c.category, c.label) for c in kept] == [
+        (2, "chemical", "TREATMENT"),
+        (4, "chemical", "TREATMENT"),
+        (8, "test", "TEST"),
+        (13, "test", "TEST"),
+    ]
