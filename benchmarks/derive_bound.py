@@ -21,7 +21,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kb.derived.apply import _construct, _scratch, load_rules, touched_keys  # noqa: E402
+from kb.derived.apply import bound_source, construct, load_rules, touched_keys  # noqa: E402
 from kb.store import current_version  # noqa: E402
 
 CASE_GRAPHS = (
@@ -49,8 +49,8 @@ def main() -> None:
             names = " ".join(f"?{v}" for v, _ in rule.keys)
             values = f"VALUES ({names}) {{ " + " ".join(f"({' '.join(k)})" for k in wanted) + " }"
             started = time.perf_counter()
-            source = store if rule.scope_query is None else _scratch(store, rule, values)
-            triples = _construct(ox.Store(), rule, rule.query.replace("#KEYS", values), source)
+            source = bound_source(store, rule, values)
+            triples = construct(ox.Store(), rule, rule.query.replace("#KEYS", values), source)
             took = time.perf_counter() - started
             total += took
             how = "scratch store of its scope" if rule.scope_query else "whole store"

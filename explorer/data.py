@@ -41,6 +41,7 @@ concept_findings = cached(concept_index.concept_findings)
 concept_lookup = cached(concept_names.concept_lookup)
 concepts_of_kind = cached(concept_index.concepts_of_kind)
 cooccurring = cached(concept_index.cooccurring)
+every_case_chart = cached(charts.outcome_chart)
 counts = cached(overview.counts)
 evidence = cached(provenance.evidence)
 find_evidence = cached(provenance.find_evidence)
@@ -56,14 +57,13 @@ seed_articles = cached(overview.seed_articles)
 seed_references = cached(overview.seed_references)
 seed_says = cached(case_detail.seed_says)
 vocabulary = cached(concept_index.vocabulary)
-_outcome_chart = cached(charts.outcome_chart)
 
 
 def outcome_chart(src: Source, sources: str, condition: str | None) -> charts.OutcomeChart:
     """Over every case: the derived ``treatment_outcomes`` rows; over one condition's cases:
     the cached pairs of every case, filtered (a new condition costs one look-up, not a pass)."""
     if condition is None:
-        return _outcome_chart(src, sources)
+        return every_case_chart(src, sources)
     with ThreadPoolExecutor(1) as pool:  # the two passes side by side (the store frees the GIL)
         pairs = pool.submit(case_pairs, src)
         cases = condition_cases(src, condition)

@@ -87,7 +87,7 @@ def load_rules() -> tuple[Rule, ...]:
 def derive_all(store: ox.Store) -> int:
     """Replace ``graph/derived`` with every rule's answer; returns its triples."""
     store.remove_graph(DERIVED)
-    return sum(_construct(store, rule, rule.query) for rule in load_rules())
+    return sum(construct(store, rule, rule.query) for rule in load_rules())
 
 
 def touched_keys(
@@ -125,17 +125,19 @@ def derive_keys(store: ox.Store, keys: dict[str, set[tuple[str, ...]]]) -> int:
                 f"DELETE {{ GRAPH <{DERIVED.value}> {{ ?row ?p ?o }} }} WHERE {{ {values} "
                 f"GRAPH <{DERIVED.value}> {{ ?row a <{rule.row_class}> ; {props} . ?row ?p ?o }} }}"
             )
-            source = store if rule.scope_query is None else _scratch(store, rule, values)
-            written += _construct(store, rule, rule.query.replace("#KEYS", values), source)
+            source = bound_source(store, rule, values)
+            written += construct(store, rule, rule.query.replace("#KEYS", values), source)
         log.info("derived %s again for %d keys in %.2f s", rule.name, len(wanted),
                  time.perf_counter() - started)  # fmt: skip
     return written
 
 
-def _scratch(store: ox.Store, rule: Rule, values: str) -> ox.Store:
-    """An in-memory store of every triple (outside ``graph/derived``) of the nodes the rule's
-    scope query names for the keys in ``values``."""
-    assert rule.scope_query is not None
+def bound_source(store: ox.Store, rule: Rule, values: str) -> ox.Store:
+    """What a run of ``rule`` bound to the keys in ``values`` reads: ``store`` itself, or, for a
+    rule with a scope query, an in-memory store of every triple (outside ``graph/derived``) of
+    the nodes that query names for those keys."""
+    if rule.scope_query is None:
+        return store
     scratch = ox.Store()
     for row in _select(store, rule.scope_query.replace("#KEYS", values)):
         scratch.extend(
@@ -146,7 +148,7 @@ def _scratch(store: ox.Store, rule: Rule, values: str) -> ox.Store:
     return scratch
 
 
-def _construct(store: ox.Store, rule: Rule, query: str, source: ox.Store | None = None) -> int:
+def construct(store: ox.Store, rule: Rule, query: str, source: ox.Store | None = None) -> int:
     """Run the rule on ``source`` (default: ``store``) and add its triples to ``store``'s
     ``graph/derived``."""
     started = time.perf_counter()

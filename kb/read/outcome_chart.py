@@ -1,8 +1,9 @@
 """The Synthesis page's chart model: outcomes per treatment, as case counts and times in days.
 
 Over every case it reads the ``treatment_outcomes`` rows the store derives when it writes a
-version (fast on a large KB); for one condition it counts the cases that have that condition
-(or a narrower one) directly, since the derived rows are not split by condition.
+version (fast on a large KB); for one condition it filters every case's linked pairs
+(``case_pairs``, one pass) by the cases that have that condition or a narrower one, since the
+derived rows are not split by condition.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from kb.durations import parse_iso
 from kb.questions import get_question
 from kb.read.base import QueryStoreLike, as_int, ask, node, select_rows, values_block
-from kb.read.synthesis import condition_cases
 
 SOURCES = ("all", "sound")
 # Oxigraph orders a basic graph pattern by its bound terms: a constant literal ("present", held
@@ -142,12 +142,9 @@ def _sorted(counts: list[OutcomeCount]) -> list[OutcomeCount]:
     return sorted(counts, key=lambda c: (c.treatment.lower(), -c.cases, c.outcome.lower()))
 
 
-def outcome_chart(
-    store: QueryStoreLike, sources: str = "all", condition: str | None = None
-) -> OutcomeChart:
-    """Outcomes per treatment over every case (``condition=None``) or one condition's cases;
-    ``sources="sound"`` leaves out the cases on retracted or corrected articles."""
-    if condition is not None:
-        return condition_chart(case_pairs(store), condition_cases(store, condition), sources)
+def outcome_chart(store: QueryStoreLike, sources: str = "all") -> OutcomeChart:
+    """Outcomes per treatment over every case, from the derived ``treatment_outcomes`` rows;
+    ``sources="sound"`` leaves out the cases on retracted or corrected articles. One
+    condition's chart is ``condition_chart`` of ``case_pairs`` and ``condition_cases``."""
     result = ask(store, get_question("treatment_outcomes"), {"sources": sources})
     return chart_from_rows(dict(zip(result.columns, row, strict=True)) for row in result.rows)

@@ -113,7 +113,7 @@ def test_new_rules_derive_everything(kb_copy, monkeypatch):
 def test_a_scoped_rule_bound_to_its_keys_reads_a_small_scratch_store(demo_kb):
     """The resolutions rule, bound to each subject in turn, gives on its scope's scratch store
     the rows it gives on the whole store, from a small part of it."""
-    from kb.derived.apply import _construct, _scratch, load_rules
+    from kb.derived.apply import bound_source, construct, load_rules
 
     whole = store.open_store(demo_kb)
     rule = next(r for r in load_rules() if r.name == "resolutions")
@@ -123,8 +123,8 @@ def test_a_scoped_rule_bound_to_its_keys_reads_a_small_scratch_store(demo_kb):
         values = f"VALUES (?subject) {{ ({row['s']}) }}"
         query = rule.query.replace("#KEYS", values)
         on_whole, on_scratch = ox.Store(), ox.Store()
-        scratch = _scratch(whole, rule, values)
-        _construct(on_whole, rule, query, whole)
-        _construct(on_scratch, rule, query, scratch)
+        scratch = bound_source(whole, rule, values)
+        construct(on_whole, rule, query, whole)
+        construct(on_scratch, rule, query, scratch)
         assert derived(on_scratch) == derived(on_whole) != set()
-        assert len(scratch) < len(whole) / 10
+        assert scratch is not whole and len(scratch) < len(whole) / 10
