@@ -66,10 +66,12 @@ from kb.derived.apply import derive_all
 from kb.jsonl import atomic_write
 from kb.publish import spool_build, spooled
 from kb.questions import Question, load_questions
+from kb.seal import BESIDE, write_seal
 from kb.store import (
     DERIVED,
     QueryResult,
     bind,
+    graph_quads,
     open_store,
     run_query,
     store_root,
@@ -327,7 +329,8 @@ def save_store(data_dir: Path, nquads: Path, digests: dict[str, str]) -> tuple[P
     for old in root.glob("v-*"):
         if old.is_dir() and old.name != name:
             shutil.rmtree(old, ignore_errors=True)
-            old.with_suffix(".json").unlink(missing_ok=True)
+            for suffix in BESIDE:
+                old.with_suffix(suffix).unlink(missing_ok=True)
     return target, seconds, peak
 
 
@@ -593,6 +596,8 @@ def main() -> None:
         as_loaded = time_oxigraph(store, work, args.runs)
         del store
         opt_s, opt_peak = _in_child(_optimize, str(version))
+        quads_in = graph_quads(ox.Store.read_only(str(version)))
+        write_seal(version, version, quads_in, rules_digest())  # as kb.store._commit does
         print(f"Oxigraph optimize (compaction): {opt_s:.1f} s; peak RSS {opt_peak:,.0f} MB; "
               f"store on disk {disk_gb(version):.2f} GB")  # fmt: skip
         if args.save:

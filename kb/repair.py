@@ -18,6 +18,7 @@ from kb.datadir import COMMIT, DATA_FILES, INFO, LAST_GOOD, LIST_FILES, SEED, Bu
 from kb.errors import Damaged
 from kb.jsonl import from_dict, read_json
 from kb.records import SeedDocument
+from kb.seal import BESIDE
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 def repair(data_dir: Path, accept_loss: bool = False) -> list[str]:
     """Mend ``data_dir``; returns what was done, one line each ([] when it was sound)."""
     done: list[str] = []
-    damaged = data_dir / "damaged" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    damaged = _fresh(data_dir / "damaged" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
     found, _ = data_problems(data_dir, lines=True)
     if found:
         done += _repair_files(data_dir, found, damaged, accept_loss)
@@ -36,7 +37,9 @@ def repair(data_dir: Path, accept_loss: bool = False) -> list[str]:
 
         version = current_version(data_dir)
         if version is not None:
-            _move(version, damaged)
+            for part in (version, *(version.with_suffix(s) for s in BESIDE)):
+                if part.exists():
+                    _move(part, damaged)
         (data_dir / "store" / "CURRENT").unlink(missing_ok=True)
         ensure_store(build, data_dir)
         done.append(f"store: {store[0]} — written again from the data files")
@@ -87,6 +90,14 @@ def _lines(path: Path, kind: type, whole: bool = False) -> list:
         except (ValueError, TypeError, AttributeError, KeyError, UnicodeDecodeError):
             log.warning("%s: a line that does not read is dropped", path.name)
     return kept
+
+
+def _fresh(path: Path) -> Path:
+    """``path``, or ``path-2``, ``-3``… when a repair in the same second left it."""
+    n = 1
+    while (found := path if n == 1 else path.with_name(f"{path.name}-{n}")).exists():
+        n += 1
+    return found
 
 
 def _move(path: Path, damaged: Path) -> None:

@@ -32,7 +32,7 @@ from kb.derived import rules_digest
 from kb.derived.apply import derive_all, derive_keys, touched_keys
 from kb.jsonl import atomic_write
 from kb.query_shape import shape_problem
-from kb.seal import seal_path, version_problems, write_seal
+from kb.seal import BESIDE, readable_seal, version_problems, write_seal
 
 if TYPE_CHECKING:  # the spool is the graph stage's; importing it here would load rdflib's graph
     from kb.graph.nquads import Spool
@@ -157,8 +157,12 @@ def _parsed(file: str, _mtime_ns: int, _size: int) -> object:
 def stale_derived(data_dir: Path) -> str | None:
     """Why ``graph/derived`` does not match this Casebook's rules (a store written by an older
     version), or None; the questions that read it would answer from missing or old tables."""
-    written = manifest(data_dir).get(DERIVED)
-    if written == rules_digest() or current_version(data_dir) is None:
+    version = current_version(data_dir)
+    if version is None:
+        return None
+    seal = readable_seal(version)  # the cheap check reports a broken one
+    written = seal.derived if seal and seal.derived else manifest(data_dir).get(DERIVED)
+    if written == rules_digest():
         return None
     what = "without its derived tables" if written is None else "with other derivation rules"
     return (f"the store in {data_dir} was written {what}: run `kb refresh` (or `kb build`) to "
@@ -274,7 +278,7 @@ def _commit(
         if target.exists():
             shutil.rmtree(target)
         atomic_write(target.with_suffix(".json"), json.dumps(digests, indent=0).encode())
-        write_seal(building, target, quads)
+        write_seal(building, target, quads, digests.get(DERIVED, ""))
         os.replace(building, target)
         failpoints.reach("store:renamed")
         atomic_write(root / "CURRENT", (name + "\n").encode())
@@ -290,14 +294,14 @@ def _prune(root: Path, current: str) -> None:
     )
     for old in versions[KEEP_VERSIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
-        old.with_suffix(".json").unlink(missing_ok=True)
-        seal_path(old).unlink(missing_ok=True)
+        for suffix in BESIDE:
+            old.with_suffix(suffix).unlink(missing_ok=True)
     for stale in root.glob(".building-*"):  # left by a crash mid-load
         shutil.rmtree(stale, ignore_errors=True)
     for spool in root.glob(".spool-*"):  # kb.publish's, left by a crash (writers hold the lock)
         spool.unlink(missing_ok=True)
-    for orphan in [*root.glob("v-*.json"), *root.glob("v-*.seal")]:  # version never landed
-        if not orphan.with_suffix("").is_dir():
+    for orphan in (p for suffix in BESIDE for p in root.glob(f"v-*{suffix}")):
+        if not orphan.with_suffix("").is_dir():  # its version never landed
             orphan.unlink(missing_ok=True)
 
 

@@ -150,3 +150,58 @@ def test_a_disk_that_refuses_writes_is_one_line_and_loses_nothing(
     assert {p.name: p.read_bytes() for p in kb.iterdir() if p.is_file()} == files
     assert run(capsys, "check", "--deep", "--data-dir", str(kb))[0] == 0
     assert dump_nquads(kb) == graph
+
+
+def test_the_cheap_check_hashes_small_files_and_kb_check_every_file(capsys, kb):
+    """A large data file changed in place (same size) passes the check before a command, which
+    compares sizes only above 1 MiB (hashing a 100,000-article KB's ~0.6 GB would cost each
+    `kb ask` ~0.8 s); `kb check` hashes it and reports it; a small one is refused at once."""
+    import dataclasses
+
+    from kb.datadir import INFO, BuildInfo
+    from kb.jsonl import dumps_json, read_json
+    from kb.seal import SMALL, FileSeal
+
+    path = kb / "records.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    big = b"".join(lines * (SMALL // len(path.read_bytes()) + 1))
+    path.write_bytes(big)
+    info = read_json(kb / INFO, BuildInfo)
+    files = info.files | {path.name: FileSeal.of(big)}
+    (kb / INFO).write_bytes(dumps_json(dataclasses.replace(info, files=files)))
+    assert run(capsys, "ask", "cases_by_age_sex", "--data-dir", str(kb))[0] == 0
+    path.write_bytes(big.replace(b'"pmid"', b'"pmiD"', 1))  # same size, other content
+    assert run(capsys, "ask", "cases_by_age_sex", "--data-dir", str(kb))[0] == 0
+    code, out, _ = run(capsys, "check", "--data-dir", str(kb))
+    assert code == 2 and "records.jsonl: content changed" in out
+    small = kb / "cited_by.jsonl"
+    small.write_bytes(small.read_bytes().replace(b"p", b"q", 1))
+    assert "cited_by.jsonl: content changed" in refused(capsys, kb, "ask", "cases_by_age_sex")
+
+
+def test_the_seal_vouches_for_the_files_beside_a_version(capsys, kb, monkeypatch):
+    """The graph digests (v-….json) and the quads per graph (v-….quads) are sealed by size and
+    hash, so the cheap check reads neither (the seal itself stays a few kB at any size); a
+    changed one is refused, and `kb repair` writes them again (twice in one second too)."""
+    from kb import check_store, store
+
+    before = dump_nquads(kb)
+    version = current_version(kb)
+
+    def unread(*args):
+        raise AssertionError("the cheap check parsed the graph digests")
+
+    monkeypatch.setattr(store, "_parsed", unread)
+    monkeypatch.setattr(check_store, "read_manifest", unread)
+    assert run(capsys, "ask", "cases_by_age_sex", "--data-dir", str(kb))[0] == 0
+    monkeypatch.undo()
+    assert version.with_suffix(".seal").stat().st_size < 64_000
+    counts = version.with_suffix(".quads")
+    counts.write_bytes(counts.read_bytes()[:-2])
+    assert f"{counts.name}: " in refused(capsys, kb, "ask", "cases_by_age_sex")
+    repaired(capsys, kb, before)
+    assert list((kb / "damaged").glob(f"*/{counts.name}"))  # kept, as the version directory
+    digests = version.with_suffix(".json")
+    digests.write_bytes(digests.read_bytes() + b" ")
+    assert f"{digests.name}: " in refused(capsys, kb, "sparql", "ASK {}")
+    repaired(capsys, kb, before)
