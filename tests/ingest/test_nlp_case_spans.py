@@ -90,8 +90,10 @@ def test_drug_names_need_drugbank_and_mesh():
         "zorbifen\tmesh:D1,chemical,P;drugbank:DB1,chemical,P",
         "datefruit\tdrugbank:DB2,chemical,P",
         "two words\tmesh:D3,chemical,P;drugbank:DB3,chemical,P",
+        "two more\tmesh:D4,chemical,P",
+        "five words are too many\tmesh:D5,chemical,P;drugbank:DB5,chemical,P",
     ]
-    assert drug_names(rows) == ["zorbifen"]
+    assert drug_names(rows) == ["two words", "zorbifen"]
 
 
 def test_a_test_holding_a_curated_term_stays_a_test():
@@ -120,4 +122,30 @@ def test_a_drug_read_as_a_test_or_a_body_part_is_a_medication_where_it_is_given(
         (4, "chemical", "TREATMENT"),
         (8, "test", "TEST"),
         (13, "test", "TEST"),
+    ]
+
+
+def test_a_drug_short_form_the_text_defines_and_a_drug_of_several_words_are_medications():
+    """"quorimab zorbifate (QZ)": QZ is the drug whatever the case model read it as (a disease
+    here), unless a level follows; the whole name read as a test is the drug where it is given;
+    an undefined look-alike ("QX") and a lower-case "qz" stay as they are."""
+    drugs = frozenset({"quorimab zorbifate"})
+    doc = nlp(
+        "She received quorimab zorbifate ( QZ ) daily . QZ was stopped ; QX and qz were not . "
+        "QZ 4 mg/L ."
+    )
+    named = Candidate(2, 4, "TEST", "test", source="cases")
+    again = Candidate(9, 10, "DISEASE", "disease", source="cases")
+    other = Candidate(13, 14, "DISEASE", "disease", source="cases")
+    lower = Candidate(15, 16, "TEST", "test", source="cases")
+    level = Candidate(19, 20, "TEST", "test", source="cases")
+    spans = [named, again, other, lower, level]
+    kept = conform(doc, spans, spans, EDGES, drugs)
+    assert [(c.start, c.category) for c in kept] == [
+        (2, "chemical"),
+        (5, "chemical"),  # the definition's own short form, which no span covered
+        (9, "chemical"),
+        (13, "disease"),
+        (15, "test"),
+        (19, "test"),
     ]

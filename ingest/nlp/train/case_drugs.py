@@ -1,4 +1,4 @@
-"""``data/nlp/case_drugs.txt``: one-word drug names for case reports, from the shipped lexicon.
+"""``data/nlp/case_drugs.txt``: drug names for case reports, from the shipped lexicon.
 
     .venv/bin/python -m ingest.nlp.train.case_drugs
 
@@ -21,17 +21,22 @@ REPO = Path(__file__).resolve().parents[3]
 LEXICON = REPO / "data" / "vocab" / "lexicon" / "terms.tsv.gz"
 OUTPUT = REPO / "data" / "nlp" / "case_drugs.txt"
 _ONE_WORD = re.compile(r"[a-z][a-z0-9-]{3,}")
+_WORDS = re.compile(r"[a-z][a-z0-9-]*(?: [a-z0-9][a-z0-9-]*){1,3}")  # 2-4 words
 
 
 def drug_names(lines: list[str]) -> list[str]:
-    """The one-word terms of lexicon rows (``term<TAB>id,category,kind;…``) that a DrugBank and
-    a MeSH id both name as a chemical."""
+    """The terms of lexicon rows (``term<TAB>id,category,kind;…``) that a DrugBank and a MeSH
+    id both name as a chemical: one word of four letters or more, or two to four words
+    ("mycophenolate mofetil", "calcium carbonate")."""
     out = set()
     for line in lines:
         term, _, ids = line.rstrip("\n").partition("\t")
         chemical = [i for i in ids.split(";") if i.split(",")[1:2] == ["chemical"]]
         sources = {i.split(":", 1)[0] for i in chemical}
-        if _ONE_WORD.fullmatch(term) and {"drugbank", "mesh"} <= sources:
+        if (_ONE_WORD.fullmatch(term) or _WORDS.fullmatch(term)) and {
+            "drugbank",
+            "mesh",
+        } <= sources:
             out.add(term)
     return sorted(out)
 
@@ -39,9 +44,7 @@ def drug_names(lines: list[str]) -> list[str]:
 def main() -> None:
     with gzip.open(LEXICON, "rt", encoding="utf-8") as f:
         names = drug_names(f.readlines())
-    header = (
-        "# one-word drug names (DrugBank and MeSH); made by python -m ingest.nlp.train.case_drugs"
-    )
+    header = "# drug names (DrugBank and MeSH); made by python -m ingest.nlp.train.case_drugs"
     OUTPUT.write_text("\n".join([header, *names]) + "\n", encoding="utf-8")
     print(f"{len(names)} names → {OUTPUT}")
 
