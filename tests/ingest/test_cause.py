@@ -14,16 +14,12 @@ from ingest.nlp.cause import CauseModel, bucket, pair_features, tokens
 from ingest.nlp.train.cause_train import (
     Candidate,
     bc5cdr_candidates,
-    encode,
-    fit,
-    predict,
     predicted_pairs,
     prf,
-    prune,
     sentence_bound_gold,
-    vocabulary,
 )
 from ingest.nlp.train.corpus import AnnotatedText, Annotation
+from ingest.nlp.train.logreg import encode, fit, predict, prune, vocabulary
 
 
 def span(sentence: str, words: str) -> tuple[int, int]:
