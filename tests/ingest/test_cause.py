@@ -172,3 +172,15 @@ def test_composite_mention_ids_expand_to_pairs() -> None:
     [cand] = bc5cdr_candidates(doc)
     assert cand.pairs == (("mesh:C1", "mesh:D1"), ("mesh:C1", "mesh:D2"))
     assert cand.label and cand.gold == (("mesh:C1", "mesh:D2"),)
+
+
+def test_the_shipped_scorer_is_what_the_repo_trains(tmp_path) -> None:
+    """``python -m ingest.nlp.train.cause_train`` remakes data/models/cause.json.gz byte for
+    byte: a feature change without a retrain (as once happened) fails here, not silently."""
+    from ingest.nlp.train.cause_train import main
+    from tests.conftest import ROOT, SHARED, shared_file
+
+    shared_file(SHARED / "corpora" / "bc5cdr")
+    out = tmp_path / "cause.json.gz"
+    assert main(["--corpora", str(SHARED / "corpora"), "--out", str(out)]) == 0
+    assert out.read_bytes() == (ROOT / "data" / "models" / "cause.json.gz").read_bytes()

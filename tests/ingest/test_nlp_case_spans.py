@@ -149,3 +149,15 @@ def test_a_drug_short_form_the_text_defines_and_a_drug_of_several_words_are_medi
         (15, "test"),
         (19, "test"),
     ]
+
+
+def test_the_shipped_drug_names_are_what_the_repo_makes():
+    """``python -m ingest.nlp.train.case_drugs`` remakes data/nlp/case_drugs.txt."""
+    import gzip
+
+    from ingest.nlp.train.case_drugs import LEXICON, OUTPUT, drug_names
+
+    with gzip.open(LEXICON, "rt", encoding="utf-8") as f:
+        names = drug_names(f.readlines())
+    shipped = [w for w in OUTPUT.read_text("utf-8").splitlines() if not w.startswith("#")]
+    assert shipped == names
