@@ -126,7 +126,7 @@ def test_a_drug_read_as_a_test_or_a_body_part_is_a_medication_where_it_is_given(
 
 
 def test_a_drug_short_form_the_text_defines_and_a_drug_of_several_words_are_medications():
-    """"quorimab zorbifate (QZ)": QZ is the drug whatever the case model read it as (a disease
+    """A defined "quorimab zorbifate (QZ)": QZ is the drug whatever the case model read it as (a disease
     here), unless a level follows; the whole name read as a test is the drug where it is given;
     an undefined look-alike ("QX") and a lower-case "qz" stay as they are."""
     drugs = frozenset({"quorimab zorbifate"})
