@@ -111,3 +111,23 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         publish(build(demo_seed(), settings, options, seed_text=demo_seed_text()), tmp / "kb")
     urllib.request.install_opener(None)
     return tmp / "kb"
+
+
+def written_before_derived_tables(data_dir: Path) -> None:
+    """Make ``data_dir``'s store look like one an older Casebook wrote, before graph/derived:
+    a seal of that time (the counts inline, nothing beside, no rules digest) and graph digests
+    without the derived graph's."""
+    import json
+
+    from kb.seal import quads_path, seal_path
+    from kb.store import DERIVED, current_version
+
+    version = current_version(data_dir)
+    assert version is not None
+    seal = json.loads(seal_path(version).read_text())
+    counts = json.loads(quads_path(version).read_text())
+    seal_path(version).write_text(json.dumps({"files": seal["files"], "quads": counts}))
+    file = version.with_suffix(".json")
+    digests = json.loads(file.read_text())
+    del digests[DERIVED]
+    file.write_text(json.dumps(digests))

@@ -520,17 +520,13 @@ def test_every_page_by_deep_link(kb):
 
 
 def test_a_store_without_its_derived_tables_is_flagged(demo_kb, tmp_path, monkeypatch):
-    import json
     import shutil
 
-    from kb.store import DERIVED
+    from tests.conftest import written_before_derived_tables
 
     data = tmp_path / "kb"
     shutil.copytree(demo_kb, data)
-    file = current_version(data).with_suffix(".json")
-    digests = json.loads(file.read_text())
-    del digests[DERIVED]
-    file.write_text(json.dumps(digests))
+    written_before_derived_tables(data)
     monkeypatch.setenv("KB_DATA_DIR", str(data))
     monkeypatch.setenv("CASEBOOK_WARM_UP", "0")
     at = run()
