@@ -5,10 +5,12 @@
 Neither recogniser knows every drug a case report names (febuxostat, micafungin, ivacaftor):
 the abstracts model learned BC5CDR's chemicals, the case model 120 reports' medications. The
 grounding lexicon (``data/vocab/lexicon/terms.tsv.gz``, built from MeSH 2024 and DrugBank open)
-does. A one-word term is listed when DrugBank *and* MeSH both name it as a chemical: DrugBank
-alone also lists allergen extracts named by everyday words ("date", "cherry"), MeSH alone
-every analyte. ``ingest/nlp/case_spans.py`` marks such a word a medication in a case report
-where no entity covers it (train folds: 21 of 34 were MACCROBAT medications).
+does. A term of one word (four letters or more) or of two to four words is listed when
+DrugBank *and* MeSH both name it as a chemical: DrugBank alone also lists allergen extracts
+named by everyday words ("date", "cherry"), MeSH alone every analyte. ``ingest/nlp/case_spans.py``
+marks such a word a medication in a case report where no entity covers it (train folds: 21 of
+34 were MACCROBAT medications), and such a name a medication where the case model read it as a
+test in a sentence that gives a drug, or as a body part.
 """
 
 from __future__ import annotations
