@@ -40,9 +40,8 @@ class FileSeal:
 @dataclass
 class VersionSeal:
     files: dict[str, FileSeal] = field(default_factory=dict)
-    quads: dict[str, int] = field(
-        default_factory=dict
-    )  # seals before 2026-12-04: the counts inline
+    # graph IRI → quads in it: inline in seals before 2026-12-04, in v-….quads since
+    quads: dict[str, int] = field(default_factory=dict)
     beside: dict[str, FileSeal] = field(default_factory=dict)  # v-….json and v-….quads
     derived: str = ""  # the rules digest of graph/derived (kb.derived.rules_digest)
 

@@ -10,15 +10,20 @@ in, dict out; no tokenizer needed.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 
 MIN_SHORT, MAX_SHORT = 2, 10  # characters of a short form
 _PAREN = re.compile(r"\(([^()]*)\)")
 _CLAUSE_END = re.compile(r"[.;!?:]\s|[()\[\]]")
 
 
-def find_abbreviations(text: str) -> dict[str, str]:
-    """Short form → long form for each definition in ``text``; the first definition wins."""
+@functools.lru_cache(maxsize=64)
+def find_abbreviations(text: str) -> Mapping[str, str]:
+    """Short form → long form for each definition in ``text``; the first definition wins.
+    Cached (read it, do not change it): a case report's text is read by the span conventions
+    and again by the linker."""
     found: dict[str, str] = {}
     for match in _PAREN.finditer(text):
         pair = definition(text[: match.start()], match.group(1))
