@@ -162,6 +162,8 @@ def parse_cues(text: str, name: str = "relation_cues.tsv") -> tuple[CueRule, ...
     return tuple(rules)
 
 
+NEW_SUBJECT = frozenset({"patient", "he", "she", "they", "who", "which", "we"})
+"""Words that open another clause: past them a list of ends does not go on."""
 COORDINATION = frozenset({"<first>", "and", "or", ",", "as", "well", "both", "(", ")"})
 """What may stand between a list of first ends: "C1 and C2", "C (ABBR)"."""
 
@@ -211,6 +213,9 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
             return None
         before = before[last:]
     listed = {"<same>", "and", "or", ",", "as", "well", "<other>", "<time>"}
+    if "<same>" in after and NEW_SUBJECT & set(after[after.index("<same>") :]):
+        return None  # a new clause past a listed end ends the list ("T to relieve C1, the
+        # patient continued to C2": C2 is not what T was for)
     extra = [w for w in before if w not in FILLER | {"<other>", "<time>"} and not w.isdigit()]
     extra += [w for w in after if w not in FILLER and w not in listed and not w.isdigit()]
     if len(extra) > MAX_EXTRA:

@@ -186,3 +186,20 @@ def test_a_drugs_own_treatment_noun_is_no_aim():
 )
 def test_a_time_cue_links_only_a_better_state(nlp: Language, text: str, linked: bool):
     assert any(r[0] == "led_to" for r in relations_in(nlp, text)) is linked
+
+
+def test_a_new_clause_ends_the_list_of_aims():
+    from ingest.nlp.cues import CueRule, linking_cue
+
+    rule = CueRule("treated_with", "TREATMENT", "CONDITION", ("to", "relieve"))
+    text = "Despite furosemide to relieve the edema, the patient continued to worsen."
+    ms = [_at("TREATMENT", "furosemide", text, "furosemide"),
+          _at("CONDITION", "edema", text, "edema"),
+          _at("CONDITION", "worsening", text, "worsen")]  # fmt: skip
+    assert linking_cue(ms, 0, 1, rule) == "to relieve"
+    assert linking_cue(ms, 0, 2, rule) is None
+    listed = "Despite furosemide to relieve the edema and dyspnea, he worsened."
+    ms = [_at("TREATMENT", "furosemide", listed, "furosemide"),
+          _at("CONDITION", "edema", listed, "edema"),
+          _at("CONDITION", "dyspnea", listed, "dyspnea")]  # fmt: skip
+    assert linking_cue(ms, 0, 2, rule) == "to relieve"
