@@ -278,6 +278,7 @@ RX = "TREATMENT"
         ("She stopped her insulin.", "insulin", "stopped"),
         ("Steroids were withdrawn over a week.", "Steroids", "stopped"),
         ("After discontinuation of heparin the wound healed.", "heparin", "stopped"),
+        ("On day 3 enalapril was changed to amlodipine.", "enalapril", "stopped"),
         ("A biopsy is planned.", "biopsy", "hypothetical"),
         ("He was referred for dialysis.", "dialysis", "hypothetical"),
         ("Warfarin was probably the precipitating factor.", "Warfarin", "possible"),
@@ -336,6 +337,7 @@ def test_a_hedge_after_its_target(nlp):
         ("Subsidence of the oedema took a week.", "oedema"),
         ("A history of asthma, which resolved in youth.", "asthma"),  # resolved > historical
         ("The cyst was removed.", "cyst"),
+        ("Her pneumonia fully improved on antibiotics.", "pneumonia"),
     ],
 )
 def test_resolved(nlp, text, entity):
