@@ -31,13 +31,21 @@ import dataclasses
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kb import __version__, failpoints
-from kb.jsonl import atomic_write, dumps_json, dumps_jsonl, read_json, read_jsonl
+from kb.jsonl import (
+    atomic_write,
+    atomic_write_chunks,
+    dumps_json,
+    jsonl_lines,
+    read_json,
+    read_jsonl,
+)
+from kb.lines import Lines
 from kb.records import (
     BuildReport,
     CitedBy,
@@ -58,20 +66,34 @@ INFO = "build.json"
 @dataclass(frozen=True)
 class ListFile:
     """One JSONL file of a build: the ``Build`` field it holds, the record type of its lines,
-    and the key its lines are sorted by (None: kept in the order made, e.g. reference order)."""
+    and the field its lines are sorted by (None: kept in the order made, e.g. reference
+    order), always the record's first; ``rank`` orders that field's values. A ``lazy`` file
+    is loaded as ``kb.lines.Lines`` (``alias``: a second field it is indexed by)."""
 
     name: str
     field: str
     kind: type
-    order: Callable[[Any], Any] | None = None
+    key: str | None = None
+    rank: Callable[[str], Any] = str
+    lazy: bool = False
+    alias: str | None = None
+
+    def lines(self, items: Sequence[Any]) -> Iterator[bytes]:
+        """The file's lines for ``items``, in its order."""
+        if isinstance(items, Lines):
+            return (items.sorted(self.rank) if self.key else items).raw()
+        if self.key:
+            key = self.key
+            items = sorted(items, key=lambda x: self.rank(getattr(x, key)))
+        return jsonl_lines(items)
 
 
 LIST_FILES = (  # the one table of the build's JSONL files: save, load and repair read it
     ListFile("references.jsonl", "resolutions", Resolution),
-    ListFile("records.jsonl", "records", PubmedRecord, lambda r: int(r.pmid)),
-    ListFile("fulltexts.jsonl", "fulltexts", FullText, lambda t: t.pmcid),
-    ListFile("cited_by.jsonl", "cited_by", CitedBy, lambda c: int(c.pmid)),
-    ListFile("extractions.jsonl", "extractions", Extraction, lambda e: e.document),
+    ListFile("records.jsonl", "records", PubmedRecord, "pmid", int, lazy=True, alias="pmcid"),
+    ListFile("fulltexts.jsonl", "fulltexts", FullText, "pmcid"),
+    ListFile("cited_by.jsonl", "cited_by", CitedBy, "pmid", int),
+    ListFile("extractions.jsonl", "extractions", Extraction, "document", lazy=True),
     ListFile("topics.jsonl", "topics", TopicResult),
     ListFile("runs.jsonl", "runs", RunRecord),
 )
@@ -99,48 +121,52 @@ class Build:
 
     seed: SeedDocument
     resolutions: list[Resolution]
-    records: list[PubmedRecord]
+    records: Sequence[PubmedRecord]  # a Lines when loaded
     fulltexts: list[FullText]
     cited_by: list[CitedBy]
     info: BuildInfo
-    extractions: list[Extraction] = field(default_factory=list)
+    extractions: Sequence[Extraction] = field(default_factory=list)  # a Lines when loaded
     topics: list[TopicResult] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
 
-    def files(self) -> dict[str, bytes]:
-        """Each file's name and bytes, in a canonical order (the same build, the same bytes);
-        ``build.json`` last, with the seal of each of the others."""
-        files = {SEED: dumps_json(self.seed)}
-        for f in LIST_FILES:
-            items = getattr(self, f.field)
-            files[f.name] = dumps_jsonl(sorted(items, key=f.order) if f.order else items)
-        seals = {name: FileSeal.of(data) for name, data in files.items()}
-        return files | {INFO: dumps_json(dataclasses.replace(self.info, files=seals))}
-
     def save(self, data_dir: Path) -> None:
-        """Replace the data directory's files as one transaction (see the module docstring)."""
+        """Replace the data directory's files as one transaction (see the module docstring);
+        each file is written as its lines are made, and sealed as it is written."""
         data_dir.mkdir(parents=True, exist_ok=True)
         recover(data_dir)
-        files = self.files()
-        for name, data in files.items():
-            atomic_write(data_dir / f"{name}.new", data)
+        seals = {SEED: _write(data_dir / f"{SEED}.new", [dumps_json(self.seed)])}
+        for f in LIST_FILES:
+            seals[f.name] = _write(data_dir / f"{f.name}.new", f.lines(getattr(self, f.field)))
+        info = dataclasses.replace(self.info, files=seals)
+        _write(data_dir / f"{INFO}.new", [dumps_json(info)])
         failpoints.reach("save:written")
-        atomic_write(data_dir / COMMIT, json.dumps(sorted(files)).encode())
+        atomic_write(data_dir / COMMIT, json.dumps(sorted([*seals, INFO])).encode())
         failpoints.reach("save:committed")
         recover(data_dir)
-        keep_last_good(data_dir, files)
+        keep_last_good(data_dir, [*seals, INFO])
 
     @classmethod
     def load(cls, data_dir: Path) -> Build:
+        """The saved build; its records and extractions are left in their files (``Lines``)
+        until something reads them."""
         recover(data_dir)
         if not (data_dir / INFO).exists():
             raise FileNotFoundError(f"no build in {data_dir}: run `kb build` or `kb demo` first")
-        lists: dict[str, Any] = {f.field: read_jsonl(data_dir / f.name, f.kind) for f in LIST_FILES}
+        lists: dict[str, Any] = {
+            f.field: Lines.scan(data_dir / f.name, f.kind, f.key or "", f.alias, hold=True)
+            if f.lazy
+            else read_jsonl(data_dir / f.name, f.kind)
+            for f in LIST_FILES
+        }
         return cls(
             seed=read_json(data_dir / SEED, SeedDocument),
             info=read_json(data_dir / INFO, BuildInfo),
             **lists,
         )
+
+
+def _write(path: Path, chunks: Iterable[bytes]) -> FileSeal:
+    return FileSeal(*atomic_write_chunks(path, chunks))
 
 
 def recover(data_dir: Path) -> None:
@@ -158,12 +184,13 @@ def recover(data_dir: Path) -> None:
         stray.unlink()
 
 
-def keep_last_good(data_dir: Path, files: dict[str, bytes]) -> None:
+def keep_last_good(data_dir: Path, names: list[str]) -> None:
     """Copy the files just committed to ``last-good/`` (``build.json`` last, so a crash midway
     leaves files that do not match its seals: ``kb repair`` then refuses to use them). Copies,
     not hard links: damage done in place (a truncation, an appended line) would reach a link."""
-    for name, data in files.items():
-        atomic_write(data_dir / LAST_GOOD / name, data)
+    for name in names:
+        with (data_dir / name).open("rb") as fh:
+            atomic_write_chunks(data_dir / LAST_GOOD / name, iter(lambda: fh.read(1 << 20), b""))
 
 
 def _fsync_dir(path: Path) -> None:

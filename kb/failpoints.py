@@ -9,7 +9,7 @@ costs one dictionary lookup. The points, in the order a build or refresh passes 
     save:committed    COMMIT written, files not yet renamed into place
     store:filled      the new store version loaded in its scratch directory
     store:renamed     the version directory in place, CURRENT not yet repointed
-    bulk:extracted    a ``kb bulk`` task extracted its file, its shard not yet written
+    bulk:extracted    a ``kb bulk`` task extracted part of its file, its shard not yet written
 
 With ``KB_FAILPOINT_ONCE=PATH`` only the first process to reach the point dies (it creates
 PATH): a Dask worker killed there has its task retried elsewhere, and the retry must get past.

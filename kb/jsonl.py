@@ -9,12 +9,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import hashlib
 import json
 import os
 import tempfile
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -100,8 +101,13 @@ def dumps_json(obj: Any) -> bytes:
 
 def dumps_jsonl(items: Iterable[Any]) -> bytes:
     """Records one per line."""
-    lines = [json.dumps(to_dict(x), ensure_ascii=False, sort_keys=False) for x in items]
-    return "".join(line + "\n" for line in lines).encode("utf-8")
+    return b"".join(jsonl_lines(items))
+
+
+def jsonl_lines(items: Iterable[Any]) -> Iterator[bytes]:
+    """Each record's line, made as it is asked for."""
+    for x in items:
+        yield (json.dumps(to_dict(x), ensure_ascii=False, sort_keys=False) + "\n").encode()
 
 
 def read_json(path: Path, cls: type[T]) -> T:
@@ -118,15 +124,26 @@ def read_jsonl(path: Path, cls: type[T]) -> list[T]:
 def atomic_write(path: Path, data: bytes) -> None:
     """The one way Casebook replaces a file: write beside it, fsync, rename. A crash leaves the
     old file or the new one, never half of either; mode 0644 (mkstemp makes 0600)."""
+    atomic_write_chunks(path, (data,))
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
+    """``atomic_write`` of bytes made as they are written (a KB's records need not be in
+    memory at once); returns the file's size and SHA-256, taken as it was written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    digest, size = hashlib.sha256(), 0
     try:
         os.chmod(tmp, 0o644)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return size, digest.hexdigest()

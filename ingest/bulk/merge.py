@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ingest.build import BuildOptions, options_record
 from ingest.bulk.shards import Shard
 from kb import __version__, iris
 from kb.datadir import Build, BuildInfo
 from kb.keep import owned_pmids, record_pmid
+from kb.lines import Entry, Lines
 from kb.records import BuildReport, Extraction, PubmedRecord, SeedDocument, SeedMetadata
 
 BULK_SEED = "kb bulk (PubMed baseline and update files)"
+T = TypeVar("T")
 INPUTS = "bulk_inputs"  # build.json option: the shards the last kb bulk applied (inputs_key)
 
 
@@ -37,10 +41,11 @@ def bulk_seed() -> SeedDocument:
 
 @dataclass
 class Applied:
-    """The records left after every file, their extractions, and where their graphs are."""
+    """Where the records left after every file are, their extractions', and their graphs'
+    (only places: the records stay in their shards' lines until the KB is saved)."""
 
-    records: dict[str, PubmedRecord] = field(default_factory=dict)
-    extractions: dict[str, list[Extraction]] = field(default_factory=dict)  # PMID → its own
+    records: dict[str, Entry] = field(default_factory=dict)
+    extractions: dict[str, list[Entry]] = field(default_factory=dict)  # PMID → its own
     graphs: dict[str, dict[str, tuple[Path, tuple[int, int]]]] = field(default_factory=dict)
     revised: int = 0  # records replaced by a later file's version
     deleted: int = 0  # records a later file removed
@@ -57,18 +62,18 @@ def apply_shards(shards: list[Shard]) -> Applied:
     """The shards' records in order: later versions replace, deletions remove."""
     out = Applied()
     for shard in sorted(shards, key=lambda s: s.meta.source):
-        extractions: dict[str, list[Extraction]] = {}
-        for e in shard.extractions:
-            extractions.setdefault(record_pmid(e.document) or "", []).append(e)
+        extractions: dict[str, list[Entry]] = {}
+        for e in shard.extractions.entries:
+            extractions.setdefault(record_pmid(e.key) or "", []).append(e)
         graphs: dict[str, dict[str, tuple[Path, tuple[int, int]]]] = {}
         for document, place in shard.meta.graphs.items():
             graphs.setdefault(record_pmid(document) or "", {})[document] = (shard.path, place)
-        for record in shard.records:
-            if record.pmid in out.records:
+        for record in shard.records.entries:
+            if record.key in out.records:
                 out.revised += 1
-            out.records[record.pmid] = record
-            out.extractions[record.pmid] = extractions.get(record.pmid, [])
-            out.graphs[record.pmid] = graphs.get(record.pmid, {})
+            out.records[record.key] = record
+            out.extractions[record.key] = extractions.get(record.key, [])
+            out.graphs[record.key] = graphs.get(record.key, {})
         for pmid in [*shard.meta.deleted, *shard.meta.dropped]:
             if out.records.pop(pmid, None) is not None:
                 out.deleted += pmid in shard.meta.deleted
@@ -84,9 +89,9 @@ def merged_build(
     ``inputs`` (the shards applied, ``inputs_key``) is kept in ``build.json``'s options, so a
     rerun over the same files can see that there is nothing to do."""
     owned = owned_pmids(stored) if stored else set()
-    records = [r for r in stored.records if r.pmid in owned] if stored else []
-    extractions = (
-        [e for e in stored.extractions if (p := record_pmid(e.document)) is None or p in owned]
+    records: list[Entry] = _stored(stored.records, lambda p: p in owned) if stored else []
+    extractions: list[Entry] = (
+        _stored(stored.extractions, lambda d: (p := record_pmid(d)) is None or p in owned)
         if stored
         else []
     )
@@ -97,13 +102,15 @@ def merged_build(
         records.append(record)
         extractions += applied.extractions[pmid]
         made |= {str(iris.graph(d)): place for d, place in applied.graphs[pmid].items()}
+    texts = Lines(Extraction, extractions)
+    cases, findings = counts(texts)
     report = BuildReport(
         references=len(stored.seed.references) if stored else 0,
         resolved=stored.info.report.resolved if stored else {},
         unresolved=stored.info.report.unresolved if stored else {},
         records=len(records),
-        cases=sum(len(e.cases) for e in extractions),
-        findings=sum(len(e.findings) for e in extractions),
+        cases=cases,
+        findings=findings,
         failures=failures,
     )
     if stored is None:
@@ -111,10 +118,27 @@ def merged_build(
             report, finished_at, seed=BULK_SEED,
             options=options_record(BuildOptions(full_text=False)) | {INPUTS: inputs},
         )  # fmt: skip
-        return Build(bulk_seed(), [], records, [], [], info, extractions), made
+        return Build(bulk_seed(), [], Lines(PubmedRecord, records), [], [], info, texts), made
     info = dataclasses.replace(
         stored.info, report=report, finished_at=finished_at, version=__version__,
         store_version="", files={}, options=stored.info.options | {INPUTS: inputs},
     )  # fmt: skip
-    build = dataclasses.replace(stored, records=records, extractions=extractions, info=info)
+    build = dataclasses.replace(
+        stored, records=Lines(PubmedRecord, records), extractions=texts, info=info
+    )
     return build, made
+
+
+def _stored(items: Sequence[T], keep: Callable[[str], bool]) -> list[Entry]:
+    """The entries of a loaded build's records or extractions whose key ``keep`` accepts."""
+    if not isinstance(items, Lines):
+        raise TypeError("a stored build's records are read from its files (Build.load)")
+    return items.where(keep).entries
+
+
+def counts(extractions: Lines[Extraction]) -> tuple[int, int]:
+    """Cases and findings over the extractions, read one at a time."""
+    cases = findings = 0
+    for e in extractions:
+        cases, findings = cases + len(e.cases), findings + len(e.findings)
+    return cases, findings

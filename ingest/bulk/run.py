@@ -105,6 +105,7 @@ def run_bulk(
             report.dashboard = dashboard(client)
             announce(f"Dask dashboard: {report.dashboard or 'none'}{_bokeh_note()}")
             ran = run_tasks(client, todo, options.progress)
+        prune(data_dir, extractor)  # the scratch of attempts killed midway (Dask retried them)
     failed = ran.failed
     report.worker_cpu, report.extracted_records = ran.cpu, ran.records
     report.extracted = len(todo) - len(failed)

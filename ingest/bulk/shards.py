@@ -30,7 +30,8 @@ from pathlib import Path
 import ingest.nlp
 from ingest.nlp.extract import EXTRACTOR
 from kb import __version__
-from kb.jsonl import dumps_jsonl, read_jsonl
+from kb.jsonl import jsonl_lines
+from kb.lines import Lines
 from kb.records import Extraction, PubmedRecord
 
 SHARDS = "bulk"
@@ -52,9 +53,9 @@ class ShardMeta:
 @dataclass
 class Shard:
     meta: ShardMeta
-    records: list[PubmedRecord]
-    extractions: list[Extraction]
-    path: Path  # the shard's directory (graph lines are read from it on demand)
+    records: Lines[PubmedRecord]  # read from the shard's files on demand, like its graphs
+    extractions: Lines[Extraction]
+    path: Path  # the shard's directory
 
 
 def shard_root(data_dir: Path) -> Path:
@@ -95,28 +96,32 @@ def shard_path(data_dir: Path, sha256: str, extractor: str) -> Path:
     return shard_root(data_dir) / f"{sha256[:24]}-{extractor[:12]}"
 
 
-def write_shard(
-    target: Path,
-    meta: ShardMeta,
-    records: list[PubmedRecord],
-    extractions: list[Extraction],
-    graphs: Iterable[tuple[str, list[bytes]]],
-) -> bool:
+Part = tuple[list[PubmedRecord], list[Extraction], Iterable[tuple[str, list[bytes]]]]
+
+
+def write_shard(target: Path, meta: ShardMeta, parts: Iterable[Part]) -> bool:
     """Write a shard in a scratch directory beside ``target``, then rename it into place;
-    False when another attempt got there first (its shard, made from the same input, stays)."""
+    False when another attempt got there first (its shard, made from the same input, stays).
+    ``parts``: (records, their extractions, their document graphs), made one part at a time
+    as it is written, so a file of tens of thousands of records is never all held at once."""
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".shard-"))
     os.chmod(scratch, 0o755)  # mkdtemp makes it 0700: other users of a shared cluster read it
     try:
         offset = 0
-        with (scratch / "graphs.nq").open("wb") as out:
-            for graph, lines in graphs:
-                data = b"".join(lines)
-                out.write(data)
-                meta.graphs[graph] = (offset, len(data))
-                offset += len(data)
-        (scratch / "records.jsonl").write_bytes(dumps_jsonl(records))
-        (scratch / "extractions.jsonl").write_bytes(dumps_jsonl(extractions))
+        with (
+            (scratch / "graphs.nq").open("wb") as graphs_out,
+            (scratch / "records.jsonl").open("wb") as records_out,
+            (scratch / "extractions.jsonl").open("wb") as extractions_out,
+        ):
+            for records, extractions, graphs in parts:
+                records_out.writelines(jsonl_lines(records))
+                extractions_out.writelines(jsonl_lines(extractions))
+                for graph, lines in graphs:
+                    data = b"".join(lines)
+                    graphs_out.write(data)
+                    meta.graphs[graph] = (offset, len(data))
+                    offset += len(data)
         (scratch / "meta.json").write_text(json.dumps(asdict(meta)), encoding="utf-8")
         _fsync_all(scratch)
         try:
@@ -137,10 +142,11 @@ def read_meta(path: Path) -> ShardMeta:
 
 
 def read_shard(path: Path) -> Shard:
+    """A shard's meta, and where its records and extractions are (read when needed)."""
     return Shard(
         read_meta(path),
-        read_jsonl(path / "records.jsonl", PubmedRecord),
-        read_jsonl(path / "extractions.jsonl", Extraction),
+        Lines.scan(path / "records.jsonl", PubmedRecord, "pmid", alias="pmcid"),
+        Lines.scan(path / "extractions.jsonl", Extraction, "document"),
         path,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rdflib import URIRef
 
 from ingest.bulk.inputs import parse_file, read_gzip
 from ingest.bulk.merge import bulk_seed
-from ingest.bulk.shards import ShardMeta, write_shard
+from ingest.bulk.shards import Part, ShardMeta, write_shard
 from kb import failpoints, iris
 from kb.datadir import Build, BuildInfo
 from kb.graph import document_triples, index
@@ -37,6 +38,9 @@ class FileTask:
     shard: Path  # where its shard goes
     publication_types: tuple[str, ...] = ()  # keep only these (none: all)
     nlp_config: Path | None = None
+
+
+PART = 500  # records extracted and written at a time: a task's memory does not grow with its file
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,18 @@ def run_file(task: FileTask) -> FileDone:
     if (task.shard / "meta.json").exists():
         return FileDone(name, 0, 0, (), written=False)
     content = parse_file(name, read_gzip(task.source), task.publication_types)
-    extractions = extract_articles(content.records, [], nlp_config=task.nlp_config)
-    graphs = list(document_graphs(content.records, extractions))
-    failpoints.reach("bulk:extracted")
+
+    def parts() -> Iterator[Part]:
+        for start in range(0, len(content.records), PART):
+            records = content.records[start : start + PART]
+            extractions = extract_articles(records, [], nlp_config=task.nlp_config)
+            failpoints.reach("bulk:extracted")
+            yield records, extractions, document_graphs(records, extractions)
+
     meta = ShardMeta(
         name, task.sha256, task.extractor, content.deleted, content.dropped, content.skipped
     )
-    written = write_shard(task.shard, meta, content.records, extractions, graphs)
+    written = write_shard(task.shard, meta, parts())
     log.info("%s: %d records, %d deleted", name, len(content.records), len(content.deleted))
     return FileDone(
         name, len(content.records), len(content.deleted), tuple(content.skipped), written,
@@ -76,10 +85,12 @@ def run_file(task: FileTask) -> FileDone:
 
 def document_graphs(
     records: list[PubmedRecord], extractions: list[Extraction]
-) -> list[tuple[str, list[bytes]]]:
+) -> Iterator[tuple[str, list[bytes]]]:
     """(document id, canonical N-Quads lines) of each record's graphs — its metadata and text
-    extraction, its MeSH extraction — made as ``kb.publish`` makes them (``kb.graph``)."""
+    extraction, its MeSH extraction — made as ``kb.publish`` makes them (``kb.graph``), one
+    at a time as the shard is written."""
     info = BuildInfo(BuildReport(), "")
     src = index(Build(bulk_seed(), [], records, [], [], info, extractions))
     documents = sorted({f"pmid:{r.pmid}" for r in records} | {e.document for e in extractions})
-    return [(d, nquad_lines(URIRef(iris.graph(d)), document_triples(src, d))) for d in documents]
+    for d in documents:
+        yield d, nquad_lines(URIRef(iris.graph(d)), document_triples(src, d))

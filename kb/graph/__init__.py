@@ -20,7 +20,7 @@ inputs: no blank nodes, no clock, so the same Build always gives the same quads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -38,13 +38,13 @@ from kb.graph.articles import (
     seed_triples,
 )
 from kb.graph.findings import (
-    concept_ids,
     concept_triples,
     extraction_triples,
     mesh_id,
     used_concepts,
 )
 from kb.graph.terms import CB, PREFIXES, Triple, date_time, text
+from kb.lines import Lines
 from kb.records import CitedBy, Extraction, FullText, PubmedRecord
 from kb.vocab import Vocabulary
 
@@ -53,28 +53,39 @@ ONTOLOGY_GRAPH = URIRef(iris.BASE + "graph/ontology")
 
 @dataclass(frozen=True)
 class Sources:
-    """A Build indexed by document id, so each document's graph is made from its own records."""
+    """A Build indexed by document id, so each document's graph is made from its own records
+    (a loaded build's records and extractions are parsed only when their graph is made)."""
 
     build: Build
     seed_document: str
     pmc_to_pmid: dict[str, str]
-    records: dict[str, PubmedRecord]
+    records: Mapping[str, PubmedRecord]
     fulltexts: dict[str, FullText]
     cited_by: dict[str, CitedBy]
-    extractions: dict[str, Extraction]
+    extractions: Mapping[str, Extraction]
 
 
 def index(build: Build) -> Sources:
     pmc_to_pmid = {t.pmcid: t.pmid for t in build.fulltexts if t.pmid}
-    pmc_to_pmid |= {r.pmcid: r.pmid for r in build.records if r.pmcid}
+    if isinstance(build.records, Lines):
+        pmc_to_pmid |= build.records.aliases()
+        records: Mapping[str, PubmedRecord] = build.records.by_key("pmid:")
+    else:
+        pmc_to_pmid |= {r.pmcid: r.pmid for r in build.records if r.pmcid}
+        records = {f"pmid:{r.pmid}": r for r in build.records}
+    extractions: Mapping[str, Extraction] = (
+        build.extractions.by_key()
+        if isinstance(build.extractions, Lines)
+        else {e.document: e for e in build.extractions}
+    )
     return Sources(
         build=build,
         seed_document=seed_document_id(build.seed),
         pmc_to_pmid=pmc_to_pmid,
-        records={f"pmid:{r.pmid}": r for r in build.records},
+        records=records,
         fulltexts={f"pmc:{t.pmcid}": t for t in build.fulltexts},
         cited_by={f"pmid:{c.pmid}": c for c in build.cited_by},
-        extractions={e.document: e for e in build.extractions},
+        extractions=extractions,
     )
 
 
@@ -108,9 +119,7 @@ def vocabulary_triples(
     ("age", "sex", "mesh:D…"), so every cb:concept of a finding is a skos:Concept; and the
     name PubMed gives each MeSH qualifier the records use (``rdfs:label``, as NLM's MeSH RDF
     labels it), written once here rather than in every article graph that uses it."""
-    extractions = list(extractions)
-    labels = used_concepts(extractions)
-    grounded = concept_ids(extractions)
+    labels, grounded = used_concepts(extractions)
     qualifiers: dict[str, str] = {}
     for record in records:
         for heading in record.mesh_headings:

@@ -155,25 +155,20 @@ def mesh_id(concept_id: str) -> str | None:
     return concept_id.removeprefix("mesh:") if concept_id.startswith("mesh:") else None
 
 
-def concept_ids(extractions: Iterable[Extraction]) -> dict[str, set[str]]:
-    """The identifiers (CURIEs) each concept was grounded to, over every finding that uses it."""
-    ids: dict[str, set[str]] = {}
-    for e in extractions:
-        for f in e.findings:
-            if f.ids:
-                ids.setdefault(f.concept, set()).update(f.ids)
-    return ids
-
-
-def used_concepts(extractions: Iterable[Extraction]) -> dict[str, str]:
-    """Every concept id the extractions use (findings and case sites), with a label for it.
+def used_concepts(extractions: Iterable[Extraction]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Every concept id the extractions use (findings and case sites) with a label for it, and
+    the identifiers (CURIEs) each was grounded to over every finding that uses it; one pass, so
+    a loaded build's extractions are each parsed once.
 
     A concept used under several labels gets the smallest, so the choice is deterministic.
     """
     labels: dict[str, str] = {}
+    ids: dict[str, set[str]] = {}
     sites: set[str] = set()
     for e in extractions:
         for f in e.findings:
             labels[f.concept] = min(labels.get(f.concept, f.label), f.label)
+            if f.ids:
+                ids.setdefault(f.concept, set()).update(f.ids)
         sites.update(site_concept(site) for c in e.cases for site in c.sites)
-    return labels | {s: s for s in sorted(sites) if s not in labels}
+    return labels | {s: s for s in sorted(sites) if s not in labels}, ids

@@ -25,7 +25,9 @@ from ingest.bulk.synthetic_baseline import SyntheticFile, write_baseline
 from ingest.entrez.pubmed_xml import parse_pubmed_xml
 from kb.cli import main
 from kb.datadir import Build, BuildInfo
-from kb.records import BuildReport, PubmedRecord
+from kb.jsonl import dumps_jsonl
+from kb.lines import Lines
+from kb.records import BuildReport, Extraction, PubmedRecord
 from kb.store import current_version, dump_nquads
 from tests.conftest import free_port
 
@@ -307,7 +309,10 @@ def test_unreadable_records_are_skipped_with_their_pmid(caplog):
 
 def test_the_publication_type_filter_drops_older_versions_too(tmp_path):
     def shard(name: str, records: list[PubmedRecord], dropped=(), deleted=()) -> Shard:
-        return Shard(ShardMeta(name, "", "", list(deleted), list(dropped)), records, [], tmp_path)
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(dumps_jsonl(records))
+        meta = ShardMeta(name, "", "", list(deleted), list(dropped))
+        return Shard(meta, Lines.scan(path, PubmedRecord, "pmid"), Lines(Extraction, []), tmp_path)
 
     one, two = PubmedRecord("1", "a", publication_types=["Case Reports"]), PubmedRecord("2", "b")
     applied = apply_shards([shard("f2", [], dropped=["1"], deleted=["2"]), shard("f1", [one, two])])
