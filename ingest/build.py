@@ -29,7 +29,16 @@ from kb.keep import (
     keep_resolutions,
     stored_build,
 )
-from kb.records import BuildReport, CitedBy, FullText, SeedDocument, TopicResult
+from kb.lines import Lines
+from kb.records import (
+    BuildReport,
+    CitedBy,
+    Extraction,
+    FullText,
+    PubmedRecord,
+    SeedDocument,
+    TopicResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +105,6 @@ def build(
     report.cases = sum(len(e.cases) for e in extractions)
     report.records = len(records)
     bulk_records, bulk_extractions = keep_bulk(stored, {r.pmid for r in records})
-    records += bulk_records
-    extractions += bulk_extractions
     report.requests = client.stats.requests
     report.cache_hits = client.stats.cache_hits
     info = BuildInfo(
@@ -108,7 +115,11 @@ def build(
         options=options_record(options),
         checked_at=today(),
     )
-    return Build(seed, resolutions, records, fulltexts, cited_by, info, extractions, topics)
+    return Build(
+        seed, resolutions, Lines.of(PubmedRecord, records, "pmid", "pmcid") + bulk_records,
+        fulltexts, cited_by, info, Lines.of(Extraction, extractions, "document") + bulk_extractions,
+        topics,
+    )  # fmt: skip
 
 
 def options_record(options: BuildOptions) -> dict[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kb.datadir import Build
 from kb.errors import UpstreamFailed
+from kb.lines import Lines
 from kb.records import CitedBy, Extraction, FullText, PubmedRecord, Resolution
 
 log = logging.getLogger(__name__)
@@ -106,15 +107,18 @@ def owned_pmids(build: Build) -> set[str]:
 
 def keep_bulk(
     stored: Build | None, fetched: set[str]
-) -> tuple[list[PubmedRecord], list[Extraction]]:
+) -> tuple[Lines[PubmedRecord], Lines[Extraction]]:
     """The records ``kb bulk`` added to the stored KB (and their extractions), but those this
-    build fetched itself: a build and a bulk load merge by PMID, neither drops the other's."""
-    if stored is None:
-        return [], []
+    build fetched itself: a build and a bulk load merge by PMID, neither drops the other's.
+    They stay in the stored files' lines (a bulk KB's records are never all parsed)."""
+    if stored is None or not isinstance(stored.records, Lines):
+        return Lines(PubmedRecord, []), Lines(Extraction, [])
     owned = owned_pmids(stored) | fetched
-    records = [r for r in stored.records if r.pmid not in owned]
-    keep = {r.pmid for r in records}
-    extractions = [e for e in stored.extractions if record_pmid(e.document) in keep]
+    records = stored.records.where(lambda pmid: pmid not in owned)
+    keep = set(records.keys())
+    extractions: Lines[Extraction] = Lines(Extraction, [])
+    if isinstance(stored.extractions, Lines):
+        extractions = stored.extractions.where(lambda d: record_pmid(d) in keep)
     if records:
         log.info("%d records from kb bulk are kept beside the build's", len(records))
     return records, extractions

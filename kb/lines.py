@@ -18,12 +18,12 @@ from __future__ import annotations
 import json
 import os
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
-from kb.jsonl import from_dict
+from kb.jsonl import from_dict, jsonl_lines
 
 T = TypeVar("T")
 
@@ -75,9 +75,10 @@ class Entry:
 
     key: str  # the record's first field: a PMID, a document id
     alias: str | None  # a second key an index needs (a record's PMCID), or None
-    file: LineFile
-    offset: int
-    length: int  # the line's bytes, its newline included
+    file: LineFile | None  # None: the line is ``data`` (a record made in this process)
+    offset: int = 0
+    length: int = 0  # the line's bytes, its newline included
+    data: bytes = b""
 
 
 class Lines(Sequence[T], Generic[T]):
@@ -107,6 +108,18 @@ class Lines(Sequence[T], Generic[T]):
                     entries.append(Entry(k, a, file, offset, len(line)))
                 offset += len(line)
         return cls(kind, entries)
+
+    @classmethod
+    def of(cls, kind: type[T], items: Iterable[T], key: str, alias: str | None = None) -> Lines[T]:
+        """Records made in this process, held as their lines, so they join loaded ones."""
+        entries = []
+        for line in jsonl_lines(items):
+            k, a = _keys(line, f'{{"{key}": '.encode(), key, alias, kind.__name__)
+            entries.append(Entry(k, a, None, data=line))
+        return cls(kind, entries)
+
+    def __add__(self, other: Lines[T]) -> Lines[T]:
+        return Lines(self.kind, self.entries + other.entries)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -142,6 +155,9 @@ class Lines(Sequence[T], Generic[T]):
         fds: dict[LineFile, int] = {}
         try:
             for e in self.entries:
+                if e.file is None:
+                    yield e.data
+                    continue
                 fd = fds.get(e.file)
                 if fd is None:
                     fd = fds[e.file] = e.file.open()
@@ -202,6 +218,8 @@ def _keys(
 
 
 def _read(entry: Entry) -> bytes:
+    if entry.file is None:
+        return entry.data
     fd = entry.file.open()
     try:
         return _pread(fd, entry)
@@ -212,5 +230,6 @@ def _read(entry: Entry) -> bytes:
 def _pread(fd: int, entry: Entry) -> bytes:
     data = os.pread(fd, entry.length, entry.offset)
     if len(data) != entry.length:
-        raise RuntimeError(f"{entry.file.path}: a line ends early (the file was cut short)")
+        where = entry.file.path if entry.file else "a record"
+        raise RuntimeError(f"{where}: a line ends early (the file was cut short)")
     return data

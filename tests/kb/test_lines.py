@@ -86,3 +86,15 @@ def _build(records: list[PubmedRecord]) -> Build:
     extractions = [Extraction(f"pmid:{r.pmid}") for r in records]
     info = BuildInfo(BuildReport(), "2026-12-07T00:00:00Z")
     return Build(seed, [], records, [], [], info, extractions)
+
+
+def test_records_made_here_join_loaded_ones_and_save_in_key_order(lines, tmp_path):
+    made = Lines.of(
+        PubmedRecord, [PubmedRecord("7", "Synthetic seven", pmcid="PMC7")], "pmid", "pmcid"
+    )
+    both = made + lines
+    assert both.keys() == ["7", "20", "3", "100"] and both.aliases() == {"PMC7": "7", "PMC20": "20"}
+    assert both[0].title == "Synthetic seven" and both.by_key()["3"] == RECORDS[1]
+    build = dataclasses.replace(_build([]), records=both)
+    build.save(tmp_path / "kb")
+    assert [r.pmid for r in Build.load(tmp_path / "kb").records] == ["3", "7", "20", "100"]
