@@ -420,6 +420,8 @@ def workload(store: ox.Store) -> Workload:
         ("citing_articles", "article", cited),
     ):
         rows = run_query(store, sparql).rows
+        if not rows:  # e.g. no citations in a KB made by kb bulk alone
+            continue
         value, n = rows[len(rows) // 2]
         value = value.rsplit("/", 1)[1]
         out.append((name, f"{key}={value} ({n} {'citers' if key == 'article' else 'findings'})",
