@@ -20,7 +20,7 @@ from ingest.entrez.client import EntrezClient
 from ingest.entrez.errors import EntrezError
 from ingest.entrez.resolve import Resolver
 from kb.config import Settings
-from kb.datadir import Build, BuildInfo, now_iso
+from kb.datadir import EXTRACTIONS, RECORDS, Build, BuildInfo, now_iso
 from kb.keep import (
     keep_bulk,
     keep_cited_by,
@@ -29,16 +29,7 @@ from kb.keep import (
     keep_resolutions,
     stored_build,
 )
-from kb.lines import Lines
-from kb.records import (
-    BuildReport,
-    CitedBy,
-    Extraction,
-    FullText,
-    PubmedRecord,
-    SeedDocument,
-    TopicResult,
-)
+from kb.records import BuildReport, CitedBy, FullText, SeedDocument, TopicResult
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +107,8 @@ def build(
         checked_at=today(),
     )
     return Build(
-        seed, resolutions, Lines.of(PubmedRecord, records, "pmid", "pmcid") + bulk_records,
-        fulltexts, cited_by, info, Lines.of(Extraction, extractions, "document") + bulk_extractions,
-        topics,
+        seed, resolutions, RECORDS.of(records) + bulk_records, fulltexts, cited_by, info,
+        EXTRACTIONS.of(extractions) + bulk_extractions, topics,
     )  # fmt: skip
 
 

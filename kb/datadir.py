@@ -87,6 +87,14 @@ class ListFile:
             items = sorted(items, key=lambda x: self.rank(getattr(x, key)))
         return jsonl_lines(items)
 
+    def scan(self, path: Path, hold: bool = False) -> Lines[Any]:
+        """A lazy file's lines at ``path`` (a data directory's, or a shard's of that name)."""
+        return Lines.scan(path, self.kind, self.key or "", self.alias, hold)
+
+    def of(self, items: Iterable[Any]) -> Lines[Any]:
+        """Records made in this process as this file's lines, to join loaded ones."""
+        return Lines.of(self.kind, items, self.key or "", self.alias)
+
 
 LIST_FILES = (  # the one table of the build's JSONL files: save, load and repair read it
     ListFile("references.jsonl", "resolutions", Resolution),
@@ -97,6 +105,7 @@ LIST_FILES = (  # the one table of the build's JSONL files: save, load and repai
     ListFile("topics.jsonl", "topics", TopicResult),
     ListFile("runs.jsonl", "runs", RunRecord),
 )
+RECORDS, EXTRACTIONS = (f for f in LIST_FILES if f.lazy)
 SEED = "seed.json"
 DATA_FILES = (SEED, *(f.name for f in LIST_FILES))  # every file but build.json, which seals them
 LAST_GOOD = "last-good"
@@ -153,7 +162,7 @@ class Build:
         if not (data_dir / INFO).exists():
             raise FileNotFoundError(f"no build in {data_dir}: run `kb build` or `kb demo` first")
         lists: dict[str, Any] = {
-            f.field: Lines.scan(data_dir / f.name, f.kind, f.key or "", f.alias, hold=True)
+            f.field: f.scan(data_dir / f.name, hold=True)
             if f.lazy
             else read_jsonl(data_dir / f.name, f.kind)
             for f in LIST_FILES

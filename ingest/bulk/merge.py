@@ -27,8 +27,9 @@ from kb.keep import owned_pmids, record_pmid
 from kb.lines import Entry, Lines
 from kb.records import BuildReport, Extraction, PubmedRecord, SeedDocument, SeedMetadata
 
-BULK_SEED = "kb bulk (PubMed baseline and update files)"
 T = TypeVar("T")
+
+BULK_SEED = "kb bulk (PubMed baseline and update files)"
 INPUTS = "bulk_inputs"  # build.json option: the shards the last kb bulk applied (inputs_key)
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import ingest.nlp
 from ingest.nlp.extract import EXTRACTOR
 from kb import __version__
+from kb.datadir import EXTRACTIONS, RECORDS
 from kb.jsonl import jsonl_lines
 from kb.lines import Lines
 from kb.records import Extraction, PubmedRecord
@@ -111,8 +112,8 @@ def write_shard(target: Path, meta: ShardMeta, parts: Iterable[Part]) -> bool:
         offset = 0
         with (
             (scratch / "graphs.nq").open("wb") as graphs_out,
-            (scratch / "records.jsonl").open("wb") as records_out,
-            (scratch / "extractions.jsonl").open("wb") as extractions_out,
+            (scratch / RECORDS.name).open("wb") as records_out,
+            (scratch / EXTRACTIONS.name).open("wb") as extractions_out,
         ):
             for records, extractions, graphs in parts:
                 records_out.writelines(jsonl_lines(records))
@@ -145,8 +146,8 @@ def read_shard(path: Path) -> Shard:
     """A shard's meta, and where its records and extractions are (read when needed)."""
     return Shard(
         read_meta(path),
-        Lines.scan(path / "records.jsonl", PubmedRecord, "pmid", alias="pmcid"),
-        Lines.scan(path / "extractions.jsonl", Extraction, "document"),
+        RECORDS.scan(path / RECORDS.name),
+        EXTRACTIONS.scan(path / EXTRACTIONS.name),
         path,
     )
 
