@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import itertools
 import json
 import logging
 import os
@@ -30,7 +29,9 @@ import pyoxigraph as ox
 from kb import failpoints, iris
 from kb.derived import rules_digest
 from kb.derived.apply import derive_all, derive_keys, touched_keys
+from kb.derived.delta import apply_deltas, document_rows
 from kb.jsonl import atomic_write
+from kb.loading import load_in_chunks
 from kb.query_shape import shape_problem
 from kb.seal import BESIDE, readable_seal, version_problems, write_seal
 
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 
 VERSION_NAME = re.compile(r"v-[0-9a-f]{16}")  # what ``version_name`` makes; CURRENT names one
 KEEP_VERSIONS = 2  # the current one and the one before it (a reader may still hold it)
-LOAD_CHUNK = 500_000  # N-Quads lines per bulk load of a build's spool file (_load_in_chunks)
 DERIVED = str(iris.DERIVED_GRAPH)  # made by the store itself from the other graphs (kb.derived)
 VOCABULARY = str(iris.VOCABULARY_GRAPH)
 _NOT_DOCUMENTS = {VOCABULARY, str(iris.RUNS_GRAPH), str(iris.TOPICS_GRAPH)}
@@ -185,23 +185,14 @@ def write_store(data_dir: Path, nquads: bytes | Spool) -> Path:
 
     def fill(store: ox.Store) -> None:
         if not isinstance(nquads, bytes):
-            _load_in_chunks(store, nquads.path)
+            with nquads.path.open("rb") as lines:
+                load_in_chunks(store, lines, ox.RdfFormat.N_QUADS)
         else:
             store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
-        derive_all(store)
+        derive_all(store, bulk=True)
         store.optimize()  # the bulk loader leaves overlapping files: lookups 1.7-8.5x slower
 
     return _commit(data_dir, digests, fill)
-
-
-def _load_in_chunks(store: ox.Store, path: Path) -> None:
-    """Bulk-load an N-Quads file ``LOAD_CHUNK`` lines at a time: one bulk load of the whole
-    file peaked at ~0.25 GB per million quads (1.6 GB for 5 M), a chunk's costs ~0.6 GB at most
-    whatever the file's size. (The version is a scratch directory until renamed, so the loads
-    need not be one transaction.)"""
-    with path.open("rb") as lines:
-        while chunk := b"".join(itertools.islice(lines, LOAD_CHUNK)):
-            store.bulk_load(chunk, ox.RdfFormat.N_QUADS)
 
 
 def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:
@@ -224,6 +215,7 @@ def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:
         concepts = _changed_subjects(store, changed.get(VOCABULARY, b""), VOCABULARY)
         if not whole:
             keys = touched_keys(store, documents, concepts)
+            counted = document_rows(store, documents)
         for graph, data in changed.items():
             store.remove_graph(ox.NamedNode(graph))
             if data:
@@ -234,6 +226,7 @@ def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:
         for rule, more in touched_keys(store, documents, concepts).items():
             keys[rule] |= more
         derive_keys(store, keys)
+        apply_deltas(store, counted, document_rows(store, documents))
 
     return _commit(data_dir, digests, apply, copy_from=base)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import pyoxigraph as ox
 
 from kb import iris
 from kb.derived import rules
+from kb.loading import load_in_chunks
 from kb.namespaces import prologue
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class Rule:
     keys: tuple[tuple[str, str], ...]  # (variable, row property IRI), in the VALUES order
     key_query: str  # SELECT of the keys, ``#FINDINGS`` where the touched findings are bound
     scope_query: str | None = None  # SELECT ?n of the nodes it reads for ``#KEYS``, if any
+    delta: str | None = None  # its count property, for a count summed over documents (.delta)
 
 
 @functools.cache  # the rules ship with the package: they do not change while it runs
@@ -80,14 +83,17 @@ def load_rules() -> tuple[Rule, ...]:
         key_query = (folder / f"{name}.rq").read_text(encoding="utf-8")
         scope = scopes / f"{name}.rq"
         scope_query = scope.read_text(encoding="utf-8") if scope.is_file() else None
-        out.append(Rule(name, query, CB + row.group(1), pairs, key_query, scope_query))
+        delta = re.search(r"^# delta: cb:(\w+)$", query, re.MULTILINE)
+        counted = CB + delta.group(1) if delta else None
+        out.append(Rule(name, query, CB + row.group(1), pairs, key_query, scope_query, counted))
     return tuple(out)
 
 
-def derive_all(store: ox.Store) -> int:
-    """Replace ``graph/derived`` with every rule's answer; returns its triples."""
+def derive_all(store: ox.Store, bulk: bool = False) -> int:
+    """Replace ``graph/derived`` with every rule's answer; returns its triples. ``bulk``: with
+    the bulk loader, for a new store that is optimized after."""
     store.remove_graph(DERIVED)
-    return sum(construct(store, rule, rule.query) for rule in load_rules())
+    return sum(construct(store, rule, rule.query, bulk=bulk) for rule in load_rules())
 
 
 def touched_keys(
@@ -101,7 +107,7 @@ def touched_keys(
     }
     found = [str(row["f"]) for row in _select(store, TOUCHED % terms)]  # "<iri>" (N-Triples)
     out: dict[str, set[tuple[str, ...]]] = {}
-    for rule in load_rules():
+    for rule in (r for r in load_rules() if not r.delta):  # kb.derived.delta remakes those
         keys = out.setdefault(rule.name, set())
         for chunk in _chunks(found, VALUES_AT_ONCE):
             block = "VALUES ?f { " + " ".join(chunk) + " }"
@@ -112,7 +118,7 @@ def touched_keys(
 
 def derive_keys(store: ox.Store, keys: dict[str, set[tuple[str, ...]]]) -> int:
     """Make again the rows of ``keys`` (per rule): delete them, run the rule bound to them;
-    returns the triples written."""
+    returns the triples written. (A delta rule has no keys here: ``kb.derived.delta``.)"""
     written = 0
     for rule in load_rules():
         wanted = sorted(keys.get(rule.name, ()))
@@ -148,16 +154,20 @@ def bound_source(store: ox.Store, rule: Rule, values: str) -> ox.Store:
     return scratch
 
 
-def construct(store: ox.Store, rule: Rule, query: str, source: ox.Store | None = None) -> int:
+def construct(
+    store: ox.Store, rule: Rule, query: str, source: ox.Store | None = None, bulk: bool = False
+) -> int:
     """Run the rule on ``source`` (default: ``store``) and add its triples to ``store``'s
-    ``graph/derived``."""
+    ``graph/derived``. The answer goes through a temporary file, loaded a chunk at a time: a
+    whole rule's answer at 100,000 articles is millions of triples, too many to hold at once."""
     started = time.perf_counter()
     answer = (source or store).query(query, use_default_graph_as_union=True)
     if not isinstance(answer, ox.QueryTriples):
         raise DerivationError(f"derivation rule {rule.name} is not a CONSTRUCT query")
-    data = answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
-    store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=DERIVED)
-    triples = data.count(b"\n")
+    with tempfile.TemporaryFile() as out:
+        answer.serialize(out, format=ox.RdfFormat.N_TRIPLES)
+        out.seek(0)
+        triples = load_in_chunks(store, out, ox.RdfFormat.N_TRIPLES, to_graph=DERIVED, bulk=bulk)
     log.info("derived %s: %d triples in %.2f s", rule.name, triples, time.perf_counter() - started)
     return triples
 

@@ -28,16 +28,13 @@ def kb_copy(demo_kb: Path, tmp_path: Path) -> Path:
 
 
 def graph_bytes(data_dir: Path, graph: str) -> bytes:
+    """The graph's quads as N-Quads in it, as a refresh hands them over (a dump of one graph
+    writes bare triples: loaded as they are, they would land in the default graph)."""
     out = io.BytesIO()
     store.open_store(data_dir).dump(out, ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
-    return out.getvalue()
-
-
-def as_quads(data: bytes, graph: str) -> bytes:
-    """N-Triples lines of one graph as N-Quads in it."""
     return b"".join(
         line.rstrip().removesuffix(b".").rstrip() + f" <{graph}> .\n".encode()
-        for line in data.splitlines()
+        for line in out.getvalue().splitlines()
         if line.strip()
     )
 
@@ -128,3 +125,36 @@ def test_a_scoped_rule_bound_to_its_keys_reads_a_small_scratch_store(demo_kb):
         construct(on_scratch, rule, query, scratch)
         assert derived(on_scratch) == derived(on_whole) != set()
         assert scratch is not whole and len(scratch) < len(whole) / 10
+
+
+def test_concept_counts_follow_a_new_and_a_dropped_document_without_recounting(
+    kb_copy, monkeypatch
+):
+    """Concept counts are summed over documents (kb.derived.delta): a refresh adds the new
+    document's part and takes the dropped one's off; a concept only it names gets a row, then
+    loses it; the counting rule itself never runs on the store."""
+    from kb.derived import apply
+
+    ran: list[str] = []
+    real = apply.construct
+    monkeypatch.setattr(
+        apply, "construct", lambda s, rule, *a, **k: ran.append(rule.name) or real(s, rule, *a, **k)
+    )
+    graph = str(iris.graph("pmid:99000999"))
+    finding = "https://casebook.invalid/id/finding/zz-test-1"
+    concepts = [f"{iris.BASE}concept/zz_only_here", f"{iris.BASE}concept/hand"]
+    data = b"".join(
+        f"<{finding}-{i}> <{CB}concept> <{c}> <{graph}> .\n"
+        f"<{finding}-{i}> <{CB}kind> <{CB}kindAnatomy> <{graph}> .\n".encode()
+        for i, c in enumerate(concepts)
+    )
+    row = f"{iris.BASE}concept-count/kindAnatomy/zz_only_here"
+    counted = refresh(kb_copy, {graph: data}, monkeypatch)
+    assert "concept_counts" not in ran
+    assert counted == derived_again(kb_copy)
+    assert any(q.subject.value == row for q in counted)
+    ran.clear()
+    dropped = refresh(kb_copy, {graph: b""}, monkeypatch)
+    assert "concept_counts" not in ran
+    assert dropped == derived_again(kb_copy)
+    assert not any(q.subject.value == row for q in dropped)

@@ -13,7 +13,7 @@ import rdflib
 from rdflib import Dataset, Namespace, URIRef
 
 from ingest.entrez.pubmed_xml import parse_pubmed_xml
-from kb import iris, store
+from kb import iris, loading, store
 from kb.datadir import Build
 from kb.graph import content_graphs, document_ids, ontology_triples, run_triples
 from kb.publish import publish, spool_build, spooled
@@ -69,8 +69,9 @@ def test_the_store_holds_exactly_the_built_quads(demo_kb, demo_build):
 
 def test_a_spool_loaded_in_many_chunks_gives_the_same_store(demo_kb, tmp_path, monkeypatch):
     """The spool is bulk-loaded a chunk of lines at a time (bounded memory): 997 lines a chunk
-    splits the demo's graphs mid-graph, and the store still holds every quad once."""
-    monkeypatch.setattr(store, "LOAD_CHUNK", 997)
+    splits the demo's graphs mid-graph (and the derived rows, loaded so too), and the store still
+    holds every quad once."""
+    monkeypatch.setattr(loading, "LOAD_CHUNK", 997)
     publish(Build.load(demo_kb), tmp_path / "kb")
     assert current_version(tmp_path / "kb").name == current_version(demo_kb).name
     assert store.dump_nquads(tmp_path / "kb") == store.dump_nquads(demo_kb)
