@@ -57,12 +57,21 @@ def tree_rss(pid: int, peak: list[int], done: threading.Event) -> None:
         time.sleep(0.2)
 
 
-def run(args: list[str]) -> tuple[float, float, list[int], str]:
+def run(args: list[str], log: Path | None = None) -> tuple[float, float, list[int], str]:
     """(wall s, CPU s, [peak tree RSS, peak RSS of the command alone] in bytes, stdout) of one
-    ``kb`` command."""
+    ``kb`` command; with ``log``, run with -v and its log appended there."""
     started = time.perf_counter()
-    proc = subprocess.Popen([*KB, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    args = ["-v", *args[1:]] if log and args[0] == "-q" else args
+    with contextlib.ExitStack() as stack:
+        err = stack.enter_context(log.open("a")) if log else subprocess.DEVNULL
+        proc = subprocess.Popen([*KB, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
+                                text=True)  # fmt: skip
+        return _measured(proc, started, args)
+
+
+def _measured(
+    proc: subprocess.Popen, started: float, args: list[str]
+) -> tuple[float, float, list[int], str]:
     peak, done = [0, 0], threading.Event()
     sampler = threading.Thread(target=tree_rss, args=(proc.pid, peak, done), daemon=True)
     sampler.start()
@@ -82,6 +91,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=4, help="baseline files they are spread over")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--keep", type=Path, help="leave the input and the KBs here")
+    parser.add_argument("--log", type=Path, help="run kb bulk with -v, its log appended here")
     args = parser.parse_args()
     print(f"SYNTHETIC baseline: {args.n:,} records in {args.files} files (+1 update file)")
     with contextlib.ExitStack() as stack:
@@ -94,7 +104,7 @@ def main() -> None:
         for workers in args.workers:
             data = tmp / f"kb-{workers}"
             common = ["-q", "bulk", str(tmp / "in"), "--data-dir", str(data), "--no-progress"]
-            wall, cpu, rss, out = run([*common, "--workers", str(workers)])
+            wall, cpu, rss, out = run([*common, "--workers", str(workers)], args.log)
             found = re.search(r"\(([\d.]+) s writing the store; (\d+) records extracted in "
                               r"([\d.]+) worker CPU s\)", out)  # fmt: skip
             assert found, out

@@ -9,6 +9,7 @@ until renamed into place (``kb.store``), so the chunks need not be one transacti
 from __future__ import annotations
 
 import itertools
+import resource
 from typing import BinaryIO
 
 import pyoxigraph as ox
@@ -35,3 +36,9 @@ def load_in_chunks(
             load(chunk, format, to_graph=to_graph)
         loaded += chunk.count(b"\n")
     return loaded
+
+
+def peak_mb() -> int:
+    """This process's peak resident memory so far (MB), for the logs of the long steps: logged
+    after each, it says which step set the peak."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

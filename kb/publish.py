@@ -36,6 +36,7 @@ from kb.graph import (
 from kb.graph.nquads import Spool, nquad_lines
 from kb.graph.terms import Triple
 from kb.keep import refuse_loss, stored_build
+from kb.loading import peak_mb
 from kb.records import RunRecord
 from kb.store import (
     content_digest,
@@ -93,6 +94,7 @@ def publish(build: Build, data_dir: Path, made: Made | None = None) -> int:
         log.warning("the store is damaged (%s): writing it again", damage[0])
     previous = {} if damage else manifest(data_dir)
     documents = document_ids(build)
+    started = time.perf_counter()
     with spooled(data_dir) as spool:
         for graph, triples in content_graphs(build, load_vocabulary()):
             lines = made(graph) if made else None
@@ -108,6 +110,8 @@ def publish(build: Build, data_dir: Path, made: Made | None = None) -> int:
         spool.add(URIRef(iris.RUNS_GRAPH), run_triples(build, documents))
         build.info.store_version = version_name(with_derived(spool.digests))
         build.save(data_dir)
+        log.info("spooled %d quads and saved the data files in %.1f s (peak RSS so far %d MB)",
+                 spool.quads, time.perf_counter() - started, peak_mb())  # fmt: skip
         write_store(data_dir, spool)
         return spool.quads
 

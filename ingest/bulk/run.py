@@ -38,6 +38,7 @@ from ingest.bulk.task import FileTask
 from kb.datadir import INFO, BuildInfo, now_iso, recover
 from kb.jsonl import read_json
 from kb.keep import WouldLose, stored_build
+from kb.loading import peak_mb
 from kb.publish import publish
 from kb.store import current_version
 
@@ -126,6 +127,8 @@ def run_bulk(
     applied = apply_shards(shards)
     report.revised, report.deleted = applied.revised, applied.deleted
     build, made = merged_build(stored, applied, now_iso(), report.failed, key)
+    log.info("merged %d shards in %.1f s (peak RSS so far %d MB)", len(shards),
+             time.perf_counter() - publishing, peak_mb())  # fmt: skip
 
     def lines(graph: URIRef) -> list[bytes] | None:
         place = made.get(str(graph))

@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from kb import iris
 from kb.derived import rules
-from kb.loading import load_in_chunks
+from kb.loading import load_in_chunks, peak_mb
 from kb.namespaces import prologue
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,8 @@ def construct(
         answer.serialize(out, format=ox.RdfFormat.N_TRIPLES)
         out.seek(0)
         triples = load_in_chunks(store, out, ox.RdfFormat.N_TRIPLES, to_graph=DERIVED, bulk=bulk)
-    log.info("derived %s: %d triples in %.2f s", rule.name, triples, time.perf_counter() - started)
+    log.info("derived %s: %d triples in %.2f s (peak RSS so far %d MB)", rule.name, triples,
+             time.perf_counter() - started, peak_mb())  # fmt: skip
     return triples
 
 
