@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 
 def rules() -> dict[str, str]:
@@ -31,7 +32,10 @@ def rules_digest() -> str:
     gives a new version even when no other graph changed."""
     keys = resources.files("kb.derived") / "keys"
     text = "".join(
-        f"{name}\n{query}\n{(keys / f'{name}.rq').read_text(encoding='utf-8')}\n"
-        for name, query in rules().items()
+        f"{name}\n{query}\n{_text(keys / f'{name}.rq')}\n" for name, query in rules().items()
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _text(path: Traversable) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""  # a delta rule has none

@@ -54,7 +54,8 @@ SELECT DISTINCT ?f WHERE {
 
 
 class DerivationError(Exception):
-    """A rule that is not a CONSTRUCT query, or one whose ``# row:``/``# keys:`` is missing."""
+    """A rule that is not a CONSTRUCT query, or one whose ``# row:``/``# keys:`` is missing (or
+    its ``#KEYS``, which a ``# delta:`` rule needs not have)."""
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,14 @@ def load_rules() -> tuple[Rule, ...]:
     for name, query in rules().items():
         row = re.search(r"^# row: cb:(\w+)$", query, re.MULTILINE)
         keys = re.search(r"^# keys: (.+)$", query, re.MULTILINE)
-        if not row or not keys or "#KEYS" not in query:
+        delta = re.search(r"^# delta: cb:(\w+)$", query, re.MULTILINE)
+        if not row or not keys or not (delta or "#KEYS" in query):
             raise DerivationError(f"derivation rule {name}: needs '# row:', '# keys:' and #KEYS")
         pairs = tuple((v, CB + p) for v, p in _KEY.findall(keys.group(1)))
-        key_query = (folder / f"{name}.rq").read_text(encoding="utf-8")
+        key_file = folder / f"{name}.rq"  # a delta rule is never bound to keys: it needs none
+        key_query = key_file.read_text(encoding="utf-8") if not delta else ""
         scope = scopes / f"{name}.rq"
         scope_query = scope.read_text(encoding="utf-8") if scope.is_file() else None
-        delta = re.search(r"^# delta: cb:(\w+)$", query, re.MULTILINE)
         counted = CB + delta.group(1) if delta else None
         out.append(Rule(name, query, CB + row.group(1), pairs, key_query, scope_query, counted))
     return tuple(out)

@@ -204,6 +204,18 @@ def test_concept_counts_equal_counting_the_findings(demo_kb):
         assert got == want and (got or kind not in base.BROWSE_KINDS), kind
 
 
+def test_case_counts_equal_counting_the_cases(demo_kb):
+    """The derived counts per age group and sex add up to every case, each counted once."""
+    store = open_store(demo_kb)
+    cases = rows(store, PREFIXES + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a cb:Case }")
+    got = {(r["age_group"], r["sex"]): int(r["cases"]) for r in ask(store, "cases_by_age_sex")}
+    assert sum(got.values()) == int(cases[0]["n"]) > 10
+    female = PREFIXES + 'SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a cb:Case ; cb:sex "female" }'
+    assert sum(n for (_, sex), n in got.items() if sex == "female") == int(
+        rows(store, female)[0]["n"]
+    )
+
+
 def test_times_of_the_cases_that_gave_one_are_kept(demo_kb):
     """One case without a time used to blank the times of its whole treatment × outcome cell
     (an unbound value makes GROUP_CONCAT an error); the derived table keeps the others."""
@@ -245,10 +257,14 @@ def test_derived_graph_is_in_the_store_and_the_manifest(demo_kb):
     query = f"SELECT ?t (COUNT(*) AS ?n) WHERE {{ GRAPH <{DERIVED}> {{ ?s a ?t }} }} GROUP BY ?t"
     types = rows(store, PREFIXES + query)
     counts = {r["t"].rsplit("#", 1)[1]: int(r["n"]) for r in types}
-    assert set(counts) == {"Resolution", "TreatmentOutcome", "EtiologyCount", "ConceptCount"}
+    assert set(counts) == {
+        "Resolution", "TreatmentOutcome", "EtiologyCount", "ConceptCount", "CaseCount"
+    }  # fmt: skip
     assert all(n > 0 for n in counts.values())
     assert manifest(demo_kb)[DERIVED] == rules_digest()
-    assert set(rules()) == {"concept_counts", "etiologies", "resolutions", "treatment_outcomes"}
+    assert set(rules()) == {
+        "case_counts", "concept_counts", "etiologies", "resolutions", "treatment_outcomes"
+    }  # fmt: skip
 
 
 def test_the_stored_dataset_with_its_derived_graph_conforms_to_the_shapes(demo_kb):
