@@ -1,7 +1,7 @@
 """A SPARQL 1.1 server as Casebook's store (``--store http://…``), beside the embedded one.
 
-Both stores offer the same three calls — ``query(sparql, bindings, limit)``, ``ask(question,
-values, limit)`` and ``replace(nquads)`` — and answer with the same ``QueryResult`` (IRIs and
+Both stores offer the same two calls — ``query(sparql, bindings, limit)`` and ``ask(question,
+values, limit)`` — and answer with the same ``QueryResult`` (IRIs and
 literals as their lexical strings, rows capped at ``limit`` with ``truncated`` set), so callers
 do not care which one ``open_any`` gave them. Parameters are bound by ``kb.store.bind`` in both
 cases: a hostile value stays one RDF term.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -25,28 +26,27 @@ import urllib.request
 from collections.abc import Mapping
 from email.message import Message
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 
-from kb.derived import rules
 from kb.query import ROW_LIMIT, TRUNCATED
 from kb.query_shape import shape_problem
 from kb.questions import Bindings, Question
 from kb.store import (
-    DERIVED,
     QueryResult,
     StoreError,
     bind,
     current_version,
     open_store,
     run_query,
-    write_store,
+    store_root,
 )
 
 log = logging.getLogger(__name__)
 
 MAX_RESPONSE = 256 * 1024 * 1024  # bytes: a larger answer is refused rather than read
+PUT_TIMEOUT = 3600.0  # s without a byte from the server once a dataset is sent: it loads it all
 _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
@@ -64,8 +64,6 @@ class QueryStore(Protocol):
         limit: int = ROW_LIMIT,
         page: int = 1,
     ) -> QueryResult: ...
-
-    def replace(self, nquads: bytes) -> None: ...
 
 
 def check_store_url(url: str) -> str:
@@ -147,10 +145,9 @@ class RemoteStore:
         """Answer a named question with ``values`` for its parameters (defaults otherwise)."""
         return question.answer(self.query, values, page, limit)
 
-    def replace(self, nquads: bytes) -> None:
-        """Make the server hold exactly this dataset plus its ``graph/derived``: one ``PUT`` of
-        the N-Quads to ``/store``, then each derivation rule's answer ``POST``ed into the
-        derived graph (as ``kb.store.derive`` does in the embedded store).
+    def replace(self, nquads: Path) -> None:
+        """Make the server hold exactly the dataset in the N-Quads file ``nquads``: one ``PUT``
+        to ``/store``, streamed from the file (a bulk KB's dataset is gigabytes).
 
         On Oxigraph (and Fuseki's dataset endpoint) a PUT of a quad format to the store replaces
         the whole dataset — default graph and every named graph — so nothing from an earlier
@@ -159,25 +156,18 @@ class RemoteStore:
         It is not atomic for readers: a query during the load may see part of the new data.
         """
         started = time.perf_counter()
-        timeout = max(self.timeout, 300.0)
-        self._request(self.store_url, "PUT", nquads, {"Content-Type": "application/n-quads"},
-                      timeout=timeout)  # fmt: skip
-        target = f"{self.store_url}?graph={urllib.parse.quote(DERIVED, safe='')}"
-        for rule in rules().values():
-            triples, _ = self._request(
-                self.query_url + "?union-default-graph", "POST", rule.encode("utf-8"),
-                {"Content-Type": "application/sparql-query; charset=utf-8",
-                 "Accept": "application/n-triples"}, timeout=timeout)  # fmt: skip
-            self._request(target, "POST", triples, {"Content-Type": "application/n-triples"},
-                          timeout=timeout)  # fmt: skip
-        log.info("replaced the dataset at %s (%d quads, %.1f s)", self.store_url,
-                 nquads.count(b"\n"), time.perf_counter() - started)  # fmt: skip
+        size = nquads.stat().st_size
+        with nquads.open("rb") as body:
+            headers = {"Content-Type": "application/n-quads", "Content-Length": str(size)}
+            self._request(self.store_url, "PUT", body, headers, timeout=PUT_TIMEOUT)
+        log.info("replaced the dataset at %s (%d bytes, %.1f s)", self.store_url, size,
+                 time.perf_counter() - started)  # fmt: skip
 
     def _request(
         self,
         url: str,
         method: str,
-        data: bytes,
+        data: bytes | BinaryIO,
         headers: dict[str, str],
         timeout: float | None = None,
     ) -> tuple[bytes, Message]:
@@ -231,8 +221,25 @@ class EmbeddedStore:
     ) -> QueryResult:
         return question.answer(self.query, values, page, limit)
 
-    def replace(self, nquads: bytes) -> None:
-        write_store(self.data_dir, nquads)
+
+def push(data_dir: Path, store: RemoteStore) -> None:
+    """Make ``store`` hold what the current embedded version of ``data_dir`` holds, its derived
+    tables included (made once, here: the server need not run the rules): the version is
+    dumped to a file beside the store's versions, then PUT whole."""
+    with tempfile.NamedTemporaryFile(
+        dir=store_root(data_dir), prefix=".push-", suffix=".nq"
+    ) as out:
+        open_store(data_dir).dump(out, ox.RdfFormat.N_QUADS)
+        out.flush()
+        store.replace(Path(out.name))
+
+
+def reachable(url: str) -> RemoteStore:
+    """The server at ``url``, once it has answered a trivial query: a run that writes to it
+    fails at its start, not after hours of work, when it is down or refuses queries."""
+    store = RemoteStore(url, timeout=10)
+    store.query("ASK {}")
+    return store
 
 
 def open_any(store: str | None, data_dir: Path) -> EmbeddedStore | RemoteStore:

@@ -1,7 +1,10 @@
-"""Shared fixtures: paths to ../shared, isolated settings, a fake E-utilities server."""
+"""Shared fixtures: paths to ../shared, isolated settings, a fake E-utilities server, a real
+Oxigraph server."""
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +24,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def oxigraph_server(location: Path) -> Iterator[str]:
+    """A read-write ``oxigraph serve`` on 127.0.0.1 persisting to ``location``; its base URL."""
+    from kb.serve.process import find_oxigraph, stop_server, wait_ready
+
+    port = free_port()
+    command = [find_oxigraph(), "serve", "--location", str(location),
+               "--bind", f"127.0.0.1:{port}", "--timeout-s", "60"]  # fmt: skip
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/query", timeout=20, proc=proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)
 
 
 def shared_file(path: Path) -> Path:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from kb.check import guard
+from kb.cli.options import STORE_HELP
 from kb.config import settings_from
 from kb.errors import InputError
 from kb.lock import exclusive
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--publication-type", action="append", default=[], metavar="TYPE",
         help='keep only records of this type, e.g. "Case Reports" (repeatable; none: all)',
     )  # fmt: skip
+    p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--data-dir", type=Path, help="knowledge-base directory (KB_DATA_DIR)")
     p.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")
     p.add_argument("--nlp-config", type=Path, help="spaCy config for extraction (KB_NLP_CONFIG)")
@@ -45,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_bulk(args: argparse.Namespace) -> int:
     """Exit 1 when a file could not be read (each named on its own line; the rest are in)."""
     from ingest.bulk.run import BulkOptions, run_bulk
+    from kb.remote import push, reachable
 
     if args.workers < 1:
         raise InputError("--workers must be at least 1")
@@ -56,13 +59,18 @@ def cmd_bulk(args: argparse.Namespace) -> int:
         nlp_config=settings.nlp_config,
         progress=not (args.no_progress or args.quiet),
     )
+    remote = reachable(args.store) if args.store else None  # fails now, not after the run
     with exclusive(settings.data_dir):
         guard(settings.data_dir, store=False)  # the store is written again anyway
         report = run_bulk(
             args.paths, settings.data_dir, options, lambda line: print(line, file=sys.stderr)
         )
+        if remote:
+            push(settings.data_dir, remote)
     print(report.summary())
     print(f"written to {settings.data_dir}/")
+    if remote:
+        print(f"written to {remote.url} too (its dataset replaced by this KB's)")
     for line in report.failed:
         print(f"kb bulk: {line}", file=sys.stderr)
     return 1 if report.failed else 0

@@ -29,6 +29,12 @@ def build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+STORE_HELP = (
+    "also write the KB to this SPARQL 1.1 server (Graph Store Protocol: its whole dataset is "
+    "replaced), e.g. http://127.0.0.1:7878 for `oxigraph serve`"
+)
+
+
 def settings_options(p: argparse.ArgumentParser, network: bool = True) -> None:
     g = p.add_argument_group("settings (also from KB_* environment variables or casebook.toml)")
     g.add_argument("--config", type=Path, help="TOML config file (default ./casebook.toml)")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb.check import guard
-from kb.cli.options import build_options, settings_options
+from kb.cli.options import STORE_HELP, build_options, settings_options
 from kb.config import Settings, settings_from
 from kb.errors import InputError, message
 from kb.jsonl import to_dict
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ids", nargs="*", metavar="ID", help="DOIs or PMIDs (instead of, or with, --seed)"
     )
     p.add_argument("--seed", type=Path, help="seed article or reference list")
+    p.add_argument("--store", metavar="URL", help=STORE_HELP)
     build_options(p)
     settings_options(p)
     p.set_defaults(func=cmd_build, progress_bars=True)
@@ -118,6 +119,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from ingest.build import BuildOptions, build
+    from kb.remote import push, reachable
 
     sources = ([str(args.seed)] if args.seed else []) + list(args.ids)
     if not sources:
@@ -133,10 +135,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         topics=tuple(args.topic),
         topic_limit=args.topic_limit,
     )
+    remote = reachable(args.store) if args.store else None  # fails now, not after the build
     with exclusive(settings.data_dir):
         guard(settings.data_dir, store=False)  # a damaged store is written again
         result = build(seed, settings, options, seed_text=text)
-        return _report(result, settings, _publish(result, settings))
+        code = _report(result, settings, _publish(result, settings))
+        if remote:
+            push(settings.data_dir, remote)
+            print(f"written to {remote.url} too (its dataset replaced by this KB's)")
+        return code
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

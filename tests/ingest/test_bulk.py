@@ -338,3 +338,20 @@ def test_the_generator_is_deterministic_and_labelled(tmp_path):
     assert all(r.title.startswith("SYNTHETIC") and int(r.pmid) >= 97_000_000 for r in records)
     assert all(h.descriptor_ui.startswith("D") for r in records for h in r.mesh_headings)
     assert first[-1].deleted and first[-1].revised
+
+
+def test_bulk_with_store_writes_the_kb_to_a_sparql_server(baseline, tmp_path):
+    """``--store URL``: the server ends with the embedded store's dataset, derived tables and
+    all, so every question gives it the same rows."""
+    from kb.questions import load_questions
+    from kb.remote import EmbeddedStore, RemoteStore
+    from tests.conftest import oxigraph_server
+
+    with oxigraph_server(tmp_path / "oxigraph") as url:
+        data = tmp_path / "kb"
+        assert bulk([baseline[0]], data, "--workers", "1", "--store", url) == 0
+        remote, embedded = RemoteStore(url), EmbeddedStore(data)
+        count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        assert remote.query(count, limit=10**6).rows == embedded.query(count, limit=10**6).rows
+        for question in load_questions().values():
+            assert remote.ask(question).rows == embedded.ask(question).rows, question.name

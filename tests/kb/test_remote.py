@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kb.datadir import Build
 from kb.questions import QuestionError, load_questions
-from kb.remote import EmbeddedStore, RemoteStore, check_store_url, open_any
-from kb.serve.process import find_oxigraph, stop_server, wait_ready
-from kb.store import StoreError
-from tests.conftest import free_port
-from tests.graphs import build_nquads
+from kb.remote import EmbeddedStore, RemoteStore, check_store_url, open_any, push
+from kb.store import StoreError, write_store
+from tests.conftest import free_port, oxigraph_server
 
 HOSTILE = [
     'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o',
@@ -32,25 +28,32 @@ def kb_dir(demo_kb: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def remote(kb_dir, tmp_path_factory) -> Iterator[RemoteStore]:
-    """A read-write Oxigraph server holding the demo build, loaded through ``replace``."""
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    command = [find_oxigraph(), "serve", "--location", str(location),
-               "--bind", f"127.0.0.1:{port}", "--timeout-s", "60"]  # fmt: skip
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/query", timeout=20, proc=proc)
-        store = RemoteStore(f"http://127.0.0.1:{port}")
-        store.replace(b"<urn:old:a> <urn:old:b> <urn:old:c> <urn:old:graph> .\n")
-        store.replace(build_nquads(Build.load(kb_dir)))  # must drop the earlier dataset
+    """A read-write Oxigraph server holding the demo KB, written by ``push`` over an earlier
+    dataset."""
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as url:
+        store = RemoteStore(url)
+        old = tmp_path_factory.mktemp("old") / "old.nq"
+        old.write_bytes(b"<urn:old:a> <urn:old:b> <urn:old:c> <urn:old:graph> .\n")
+        store.replace(old)
+        push(kb_dir, store)  # must drop the earlier dataset
         yield store
-    finally:
-        stop_server(proc)
 
 
-def test_replace_leaves_only_the_new_build(remote):
+def test_replace_leaves_only_the_new_build(remote, kb_dir):
     assert remote.query("ASK { GRAPH ?g { <urn:old:a> ?p ?o } }").rows == [["false"]]
     assert remote.query("ASK { <urn:old:a> ?p ?o }").rows == [["false"]]
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert remote.query(count).rows == EmbeddedStore(kb_dir).query(count).rows  # derived too
+
+
+def test_an_unreachable_server_stops_a_bulk_run_before_any_work(tmp_path, capsys):
+    from kb.cli import main
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    missing = tmp_path / "nothing-read.xml.gz"
+    assert main(["bulk", str(missing), "--data-dir", str(tmp_path / "kb"), "--store", dead]) != 0
+    assert "cannot reach the SPARQL server" in capsys.readouterr().err
+    assert not (tmp_path / "kb").exists()
 
 
 @pytest.mark.parametrize("name", sorted(load_questions()))
@@ -122,8 +125,8 @@ def test_one_embedded_store_follows_a_new_version_and_refuses_no_graph(tmp_path)
         one
         + b"<http://example.org/c> <http://example.org/p> <http://example.org/d> <http://example.org/g> .\n"
     )
-    store.replace(one)
+    write_store(tmp_path, one)
     first = store.query(count).rows[0][0]
     assert store._store() is store._store()  # same version: opened once, not per query
-    store.replace(two)
+    write_store(tmp_path, two)
     assert int(store.query(count).rows[0][0]) == int(first) + 1
