@@ -20,16 +20,18 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ingest.build import BuildOptions, options_from, search_topic, today
 from ingest.entrez.client import EntrezClient
 from ingest.entrez.errors import EntrezError
 from kb import __version__, failpoints
 from kb.config import Settings
-from kb.datadir import Build
+from kb.datadir import EXTRACTIONS, RECORDS, Build, ListFile
 from kb.graph import Sources, document_ids, index
+from kb.lines import ByKey, Lines
 from kb.publish import ensure_store, publish_changes
 from kb.records import BuildReport, CitedBy, PubmedRecord, RefreshReport, RunRecord
 
@@ -67,7 +69,8 @@ def _update(old: Build, client: EntrezClient, options: BuildOptions) -> tuple[Bu
     failures = BuildReport()  # collects failure lines from the build helpers
     day = today()
     since = old.info.checked_at or "1900/01/01"  # a KB from before refresh existed: check all
-    known = {r.pmid: r for r in old.records}
+    held = _lines(old.records, RECORDS)
+    known = held.by_key()  # PMID → record, parsed only when looked up (a bulk KB holds 100,000s)
 
     modified: list[str] = []
     try:
@@ -117,29 +120,27 @@ def _update(old: Build, client: EntrezClient, options: BuildOptions) -> tuple[Bu
         changed.append(record)
     report.unchanged = len(known) - len(report.revised) - len(report.deleted)
 
-    records = {**known, **{r.pmid: r for r in changed}}
+    revised = {r.pmid for r in changed}
+    records = held.where(lambda pmid: pmid not in revised) + RECORDS.of(changed)
     fulltexts = {t.pmcid: t for t in old.fulltexts}
     fulltexts |= {t.pmcid: t for t in refetched if t.pmcid in {r.pmcid for r in changed}}
-    extractions = {e.document: e for e in old.extractions}
+    extractions = _lines(old.extractions, EXTRACTIONS)
     if options.extract and changed:
         from ingest.nlp.run import extract_articles  # spaCy loads only when something changed
 
-        for record in changed:
-            extractions.pop(f"pmid:{record.pmid}", None)
-            extractions.pop(f"pmid:{record.pmid}#mesh", None)
-        for text in refetched:
-            extractions.pop(f"pmc:{text.pmcid}", None)
-        redone = extract_articles(changed, refetched)
-        extractions |= {e.document: e for e in redone}
+        redo = {f"pmid:{p}" for p in revised} | {f"pmid:{p}#mesh" for p in revised}
+        redo |= {f"pmc:{t.pmcid}" for t in refetched}
+        extractions = extractions.where(lambda document: document not in redo)
+        extractions += EXTRACTIONS.of(extract_articles(changed, refetched))
 
     report.failed += failures.failures
     info = dataclasses.replace(old.info, checked_at=old.info.checked_at if report.failed else day)
     new = dataclasses.replace(
         old,
-        records=sorted(records.values(), key=lambda r: int(r.pmid)),
+        records=records.sorted(RECORDS.rank),
         fulltexts=sorted(fulltexts.values(), key=lambda t: t.pmcid),
         cited_by=sorted(cited_by.values(), key=lambda c: int(c.pmid)),
-        extractions=sorted(extractions.values(), key=lambda e: e.document),
+        extractions=extractions.sorted(EXTRACTIONS.rank),
         topics=topics,
         info=info,
     )
@@ -197,23 +198,43 @@ def _corrections(record: PubmedRecord) -> set[tuple[str, str | None]]:
 
 
 def changed_documents(old: Build, new: Build) -> list[str]:
-    """The document graphs whose inputs differ between two builds (new, changed or gone)."""
+    """The document graphs whose inputs differ between two builds (new, changed or gone). A
+    record or extraction that is the same line of the same file on both sides is the same; only
+    the others are parsed and compared."""
     before, after = index(old), index(new)
     documents = sorted(set(document_ids(old)) | set(document_ids(new)))
-    return [d for d in documents if _inputs(before, d) != _inputs(after, d)]
+    return [
+        d
+        for d in documents
+        if _inputs(before, d, lines=True) != _inputs(after, d, lines=True)
+        and _inputs(before, d) != _inputs(after, d)
+    ]
 
 
-def _inputs(src: Sources, document: str) -> tuple:
-    """Everything ``kb.graph.document_triples`` reads for ``document``."""
+def _inputs(src: Sources, document: str, lines: bool = False) -> tuple:
+    """Everything ``kb.graph.document_triples`` reads for ``document``; ``lines``: a record or
+    extraction read from a file as its line's place (``kb.lines.Entry``), not parsed."""
     pmcid = document.removeprefix("pmc:") if document.startswith("pmc:") else None
     return (
-        src.records.get(document),
+        _get(src.records, document, lines),
         src.fulltexts.get(document),
         src.cited_by.get(document),
-        src.extractions.get(document),
+        _get(src.extractions, document, lines),
         src.pmc_to_pmid.get(pmcid) if pmcid else None,
         (src.build.seed, src.build.resolutions) if document == src.seed_document else None,
     )
+
+
+def _get(items: Mapping[str, Any], key: str, lines: bool) -> object:
+    if lines and isinstance(items, ByKey):
+        return items.entry(key)
+    return items.get(key)
+
+
+def _lines(items: Sequence[Any], file: ListFile) -> Lines[Any]:
+    """A build's records or extractions as lines (a build made in memory, e.g. by a test,
+    holds lists)."""
+    return items if isinstance(items, Lines) else file.of(items)
 
 
 def _run_record(report: RefreshReport, runs: list[RunRecord]) -> RunRecord:

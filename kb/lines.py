@@ -182,12 +182,18 @@ class Lines(Sequence[T], Generic[T]):
 
     def by_key(self, prefix: str = "") -> Mapping[str, T]:
         """``prefix + key`` → the record, parsed when it is looked up."""
-        return _ByKey(self, {prefix + e.key: e for e in self.entries})
+        return ByKey(self, {prefix + e.key: e for e in self.entries})
 
 
-class _ByKey(Mapping[str, T]):
+class ByKey(Mapping[str, T]):
+    """Lines by key: a record is parsed when it is looked up; ``entry`` gives its line's place
+    (equal entries: the same line of the same file, or the same bytes made in this process)."""
+
     def __init__(self, lines: Lines[T], entries: dict[str, Entry]) -> None:
         self._lines, self._entries = lines, entries
+
+    def entry(self, key: str) -> Entry | None:
+        return self._entries.get(key)
 
     def __getitem__(self, key: str) -> T:
         return self._lines.parse(self._entries[key])

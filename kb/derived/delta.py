@@ -78,4 +78,8 @@ def apply_deltas(store: ox.Store, before: Rows, after: Rows) -> int:
 
 
 def _count(triples: list[ox.Triple], prop: ox.NamedNode) -> int:
-    return sum(int(t.object.value) for t in triples if t.predicate == prop)
+    total = 0
+    for t in triples:
+        if t.predicate == prop and isinstance(t.object, ox.Literal):
+            total += int(t.object.value)
+    return total

@@ -212,6 +212,38 @@ def test_a_refresh_gives_the_graph_a_fresh_build_gives(built, server, tmp_path):
     assert files(data) == files(fresh)
 
 
+def test_a_refresh_reads_only_the_records_it_compares(built, server, tmp_path, monkeypatch):
+    """The KB's records and extractions stay lines in their files while a refresh works out
+    what changed (a bulk KB holds hundreds of thousands): no pass over them all, and only the
+    records fetched again, with their documents, are parsed."""
+    from ingest import refresh as refresh_mod
+    from kb.lines import Lines
+
+    data = copy_kb(built, tmp_path)
+    revise_title(server.corpus)
+    inside, passes, parsed = [False], [], []
+    for name in ("_update", "changed_documents"):
+        real = getattr(refresh_mod, name)
+
+        def watched(*args, _real=real, **kwargs):
+            inside[0] = True
+            try:
+                return _real(*args, **kwargs)
+            finally:
+                inside[0] = False
+
+        monkeypatch.setattr(refresh_mod, name, watched)
+    real_iter, real_parse = Lines.__iter__, Lines.parse
+    monkeypatch.setattr(Lines, "__iter__", lambda self: (inside[0] and passes.append(self.kind))
+                        or real_iter(self))  # fmt: skip
+    monkeypatch.setattr(Lines, "parse", lambda self, e: (inside[0] and parsed.append(e.key))
+                        or real_parse(self, e))  # fmt: skip
+    report = refresh(data, settings_for(server, data), progress=False)
+    assert report.revised == [REVISED]
+    assert passes == []
+    assert set(parsed) <= {REVISED, f"pmid:{REVISED}", f"pmid:{REVISED}#mesh"} and parsed
+
+
 REFRESH_FAULTS = {
     "epost": [Fault("429", retry_after=0.05), Fault("500"), Fault("reset")],
     "esearch": [Fault("502"), Fault("503"), Fault("timeout", delay=1.0), Fault("error_body")],
