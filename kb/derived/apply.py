@@ -95,25 +95,7 @@ def derive_all(store: ox.Store, bulk: bool = False) -> int:
     """Replace ``graph/derived`` with every rule's answer; returns its triples. ``bulk``: with
     the bulk loader, for a new store that is optimized after."""
     store.remove_graph(DERIVED)
-    return sum(_derive_whole(store, rule, bulk) for rule in load_rules())
-
-
-def _derive_whole(store: ox.Store, rule: Rule, bulk: bool) -> int:
-    """All of one rule's rows. A rule with a scope query runs bound to every key it has,
-    ``VALUES_AT_ONCE`` keys at a time, each on the scratch store of their scope: run once over
-    the whole store, Oxigraph's evaluation of the resolutions rule held ~2.8 GB at 100,000
-    articles (its joins' tables), and the peak of a bulk run was there."""
-    if rule.scope_query is None:
-        return construct(store, rule, rule.query, bulk=bulk)
-    every = rule.key_query.replace("#FINDINGS", "")  # the touched findings: all of them
-    keys = sorted({tuple(str(row[v]) for v, _ in rule.keys) for row in _select(store, every)})
-    written = 0
-    for chunk in _chunks(keys, VALUES_AT_ONCE):
-        values = _values(rule, chunk)
-        source = bound_source(store, rule, values)
-        written += construct(store, rule, rule.query.replace("#KEYS", values), source, bulk)
-    log.info("derived %s for %d keys on their scopes", rule.name, len(keys))
-    return written
+    return sum(construct(store, rule, rule.query, bulk=bulk) for rule in load_rules())
 
 
 def touched_keys(
@@ -144,7 +126,8 @@ def derive_keys(store: ox.Store, keys: dict[str, set[tuple[str, ...]]]) -> int:
         wanted = sorted(keys.get(rule.name, ()))
         started = time.perf_counter()
         for chunk in _chunks(wanted, VALUES_AT_ONCE):
-            values = _values(rule, chunk)
+            names = " ".join(f"?{v}" for v, _ in rule.keys)
+            values = f"VALUES ({names}) {{ " + " ".join(f"({' '.join(k)})" for k in chunk) + " }"
             props = " ; ".join(f"<{p}> ?{v}" for v, p in rule.keys)
             store.update(
                 f"DELETE {{ GRAPH <{DERIVED.value}> {{ ?row ?p ?o }} }} WHERE {{ {values} "
@@ -155,12 +138,6 @@ def derive_keys(store: ox.Store, keys: dict[str, set[tuple[str, ...]]]) -> int:
         log.info("derived %s again for %d keys in %.2f s", rule.name, len(wanted),
                  time.perf_counter() - started)  # fmt: skip
     return written
-
-
-def _values(rule: Rule, keys: list[tuple[str, ...]]) -> str:
-    """The ``VALUES`` block that binds ``rule``'s key variables to ``keys`` (N-Triples terms)."""
-    names = " ".join(f"?{v}" for v, _ in rule.keys)
-    return f"VALUES ({names}) {{ " + " ".join(f"({' '.join(k)})" for k in keys) + " }"
 
 
 def bound_source(store: ox.Store, rule: Rule, values: str) -> ox.Store:

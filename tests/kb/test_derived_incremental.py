@@ -158,22 +158,3 @@ def test_concept_counts_follow_a_new_and_a_dropped_document_without_recounting(
     assert "concept_counts" not in ran
     assert dropped == derived_again(kb_copy)
     assert not any(q.subject.value == row for q in dropped)
-
-
-def test_deriving_everything_key_by_key_gives_the_whole_store_rows(demo_kb, monkeypatch):
-    """A scoped rule is derived in chunks of its keys on their scopes' scratch stores (bounded
-    memory on a large store); with 3 keys a chunk it gives the rows one run on the whole store
-    gives."""
-    from kb.derived import apply
-
-    whole = ox.Store()
-    whole.extend(q for q in store.open_store(demo_kb) if q.graph_name != DERIVED)
-    monkeypatch.setattr(apply, "VALUES_AT_ONCE", 3)
-    scoped = [r for r in apply.load_rules() if r.scope_query]
-    assert scoped
-    for rule in scoped:
-        once, chunked = ox.Store(), ox.Store()
-        apply.construct(once, rule, rule.query.replace("#KEYS", ""), whole)
-        chunked.extend(whole)
-        apply._derive_whole(chunked, rule, bulk=False)
-        assert derived(chunked) == derived(once) != set(), rule.name
