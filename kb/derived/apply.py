@@ -91,11 +91,10 @@ def load_rules() -> tuple[Rule, ...]:
     return tuple(out)
 
 
-def derive_all(store: ox.Store, bulk: bool = False) -> int:
-    """Replace ``graph/derived`` with every rule's answer; returns its triples. ``bulk``: with
-    the bulk loader, for a new store that is optimized after."""
+def derive_all(store: ox.Store) -> int:
+    """Replace ``graph/derived`` with every rule's answer; returns its triples."""
     store.remove_graph(DERIVED)
-    return sum(construct(store, rule, rule.query, bulk=bulk) for rule in load_rules())
+    return sum(construct(store, rule, rule.query) for rule in load_rules())
 
 
 def touched_keys(
@@ -156,9 +155,7 @@ def bound_source(store: ox.Store, rule: Rule, values: str) -> ox.Store:
     return scratch
 
 
-def construct(
-    store: ox.Store, rule: Rule, query: str, source: ox.Store | None = None, bulk: bool = False
-) -> int:
+def construct(store: ox.Store, rule: Rule, query: str, source: ox.Store | None = None) -> int:
     """Run the rule on ``source`` (default: ``store``) and add its triples to ``store``'s
     ``graph/derived``. The answer goes through a temporary file, loaded a chunk at a time: a
     whole rule's answer at 100,000 articles is millions of triples, too many to hold at once."""
@@ -169,7 +166,7 @@ def construct(
     with tempfile.TemporaryFile() as out:
         answer.serialize(out, format=ox.RdfFormat.N_TRIPLES)
         out.seek(0)
-        triples = load_in_chunks(store, out, ox.RdfFormat.N_TRIPLES, to_graph=DERIVED, bulk=bulk)
+        triples = load_in_chunks(store, out, ox.RdfFormat.N_TRIPLES, to_graph=DERIVED, bulk=False)
     log.info("derived %s: %d triples in %.2f s (peak RSS so far %d MB)", rule.name, triples,
              time.perf_counter() - started, peak_mb())  # fmt: skip
     return triples
