@@ -191,9 +191,12 @@ def write_store(data_dir: Path, nquads: bytes | Spool) -> Path:
         else:
             store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
         started = _logged("loaded the graphs", started)
-        store.optimize()  # the bulk loader leaves overlapping files: lookups 1.7-8.5x slower,
-        started = _logged("optimized the store", started)  # the rules' too (4.7x at 100k)
-        derive_all(store)  # in transactions: the store stays optimized
+        # The bulk loader leaves overlapping files: lookups 1.7-8.5x slower, the rules' too
+        # (concept_counts 4.7x at 100,000 articles), so compact first; the rules' rows are then
+        # loaded in transactions, which keep the store compact.
+        store.optimize()
+        started = _logged("optimized the store", started)
+        derive_all(store)
         _logged("derived the tables", started)
 
     return _commit(data_dir, digests, fill)
@@ -301,8 +304,8 @@ def _prune(root: Path, current: str) -> None:
             old.with_suffix(suffix).unlink(missing_ok=True)
     for stale in root.glob(".building-*"):  # left by a crash mid-load
         shutil.rmtree(stale, ignore_errors=True)
-    for spool in root.glob(".spool-*"):  # kb.publish's, left by a crash (writers hold the lock)
-        spool.unlink(missing_ok=True)
+    for spool in (*root.glob(".spool-*"), *root.glob(".push-*")):  # kb.publish's and
+        spool.unlink(missing_ok=True)  # kb.remote.push's, left by a crash (writers hold the lock)
     for orphan in (p for suffix in BESIDE for p in root.glob(f"v-*{suffix}")):
         if not orphan.with_suffix("").is_dir():  # its version never landed
             orphan.unlink(missing_ok=True)

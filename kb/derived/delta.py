@@ -38,7 +38,7 @@ def document_rows(store: ox.Store, graphs: Iterable[str]) -> Rows:
     out: Rows = {}
     for rule in delta_rules():
         rows: dict[ox.NamedNode, list[ox.Triple]] = defaultdict(list)
-        answer = scratch.query(rule.query.replace("#KEYS", ""), use_default_graph_as_union=True)
+        answer = scratch.query(rule.query, use_default_graph_as_union=True)
         assert isinstance(answer, ox.QueryTriples)
         for triple in answer:
             assert isinstance(triple.subject, ox.NamedNode)
