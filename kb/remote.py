@@ -20,13 +20,10 @@ import json
 import logging
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
-from email.message import Message
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import pyoxigraph as ox
 
@@ -42,6 +39,10 @@ from kb.store import (
     run_query,
     store_root,
 )
+
+if TYPE_CHECKING:
+    import urllib.request
+    from email.message import Message
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,17 @@ def check_store_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts).rstrip("/")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # a redirect is answered as the error it came with
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener that follows no redirect (one is answered as the error it came with) and no
+    environment proxy. ``urllib.request`` (with http.client and email) is imported here, not at
+    the top: it is a sixth of a cold ``kb ask``'s imports, and the embedded store needs none."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            return None
+
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
 
 
 class RemoteStore:
@@ -92,7 +101,7 @@ class RemoteStore:
         self.query_url = self.url + "/query"
         self.store_url = self.url + "/store"
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+        self._opener = _opener()
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.url!r})"
@@ -171,6 +180,9 @@ class RemoteStore:
         headers: dict[str, str],
         timeout: float | None = None,
     ) -> tuple[bytes, Message]:
+        import urllib.error
+        import urllib.request
+
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with self._opener.open(request, timeout=timeout or self.timeout) as response:

@@ -15,6 +15,7 @@ import sys
 QUERY_PATH = ("kb.cli", "kb.cli.answers", "kb.questions", "kb.remote", "kb.concepts", "kb.tables",
               "kb.store", "kb.query", "kb.iris")  # fmt: skip
 HEAVY = ("rdflib", "spacy", "ingest", "streamlit", "dask")
+HTTP = ("urllib.request", "http.client", "email.message")  # ~35 ms: the remote store's alone
 
 
 def test_the_query_path_loads_no_heavy_package():
@@ -32,3 +33,17 @@ def test_the_check_can_fail():
     code = "import sys, kb.graph; print('rdflib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_the_query_path_loads_no_http_client():
+    """An embedded store's question needs no HTTP client: ``kb.remote`` imports it on use."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {QUERY_PATH!r}: importlib.import_module(m)\n"
+        f"print(json.dumps(sorted(set({HTTP!r}) & set(sys.modules))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+    code = "import sys, kb.remote; kb.remote.RemoteStore('http://127.0.0.1:9'); print(sorted(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "urllib.request" in out.stdout  # the check can fail: a remote store does load it

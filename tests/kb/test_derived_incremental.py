@@ -74,6 +74,10 @@ def test_a_retraction_in_the_record_flags_the_rows_of_its_full_text(kb_copy, mon
     after = refresh(kb_copy, {RECORD: flagged}, monkeypatch)
     flags = {q for q in after - before if q.predicate.value == CB + "flaggedCaseCount"}
     assert flags  # treatment-outcome rows now count the retracted article's cases
+    packed = [
+        q.object.value for q in after - before if q.predicate.value == CB + "packedResolution"
+    ]
+    assert packed and all("\u001fretracted\u001f" in p for p in packed)  # and resolutions say so
     assert after == derived_again(kb_copy)
 
 
@@ -107,15 +111,20 @@ def test_new_rules_derive_everything(kb_copy, monkeypatch):
     assert calls == ["all"]
 
 
-def test_a_scoped_rule_bound_to_its_keys_reads_a_small_scratch_store(demo_kb):
+def test_a_scoped_rule_bound_to_its_keys_reads_a_small_scratch_store(kb_copy):
     """The resolutions rule, bound to each subject in turn, gives on its scope's scratch store
-    the rows it gives on the whole store, from a small part of it."""
+    the rows it gives on the whole store, from a small part of it — the status of the article
+    a case's evidence is from included (its rows pack it)."""
     from kb.derived.apply import bound_source, construct, load_rules
 
-    whole = store.open_store(demo_kb)
+    record = graph_bytes(kb_copy, RECORD)
+    flagged = record + f'<{ARTICLE}> <{CB}sourceStatus> "retracted" <{RECORD}> .\n'.encode()
+    store.update_store(kb_copy, {RECORD: flagged})
+    whole = store.open_store(kb_copy)
     rule = next(r for r in load_rules() if r.name == "resolutions")
-    subjects = whole.query(f"SELECT DISTINCT ?s WHERE {{ ?r <{CB}resolvedCase> ?s }}")
-    assert rule.scope_query is not None
+    query = f"SELECT DISTINCT ?s WHERE {{ ?r <{CB}resolvedCase> ?s }}"
+    subjects = list(whole.query(query, use_default_graph_as_union=True))
+    assert rule.scope_query is not None and len(subjects) > 5  # the rows are in graph/derived
     for row in subjects:
         values = f"VALUES (?subject) {{ ({row['s']}) }}"
         query = rule.query.replace("#KEYS", values)
