@@ -12,7 +12,9 @@ literal, an ``integer`` an xsd:integer, a ``choice(a|b)`` one of its listed word
 is refused) — a hostile value stays a value. The CLI and the app
 build their widgets from these declarations. ``# order:`` names the columns the rows are sorted
 by (``-name`` descending; see ``Question.finish``), ``# median:`` a column of durations to add
-the median of, and ``# page: n`` makes a question answer n rows a page (``Question.sparql_for``).
+the median of, ``# unpack: column name…`` splits a column of fields joined by U+001F into the
+named columns (``_`` drops a field, an empty one is unbound), and ``# page: n`` makes a question
+answer n rows a page (``Question.sparql_for``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Question:
     median_of: str | None = None  # a column of space-separated ISO durations ("# median: times")
     order: tuple[str, ...] = ()  # columns to sort by, "-name" descending ("# order: -cases name")
     page_size: int | None = None  # rows per page ("# page: 200"; see ``sparql_for``)
+    unpack: tuple[str, ...] = ()  # a packed column, then its fields' names ("# unpack: p a _ b")
 
     def answer(
         self,
@@ -118,6 +121,8 @@ class Question:
         this sorts strings read once. Numbers sort as numbers, unbound values first."""
         rows = result.rows
         columns = list(result.columns)
+        if self.unpack and self.unpack[0] in columns:
+            columns, rows = _unpacked(columns, rows, self.unpack[0], self.unpack[1:])
         if self.median_of is not None and self.median_of in columns:
             column = columns.index(self.median_of)
             rows = [[*row, _median_days(row[column])] for row in rows]
@@ -169,6 +174,25 @@ def _term(p: Param, value: str) -> ox.NamedNode | ox.Literal:
     return ox.Literal(value)
 
 
+UNIT = "\u001f"  # the separator of a packed column's fields: no text or IRI holds it
+
+
+def _unpacked(
+    columns: list[str], rows: list[list[str | None]], packed: str, names: tuple[str, ...]
+) -> tuple[list[str], list[list[str | None]]]:
+    """Split ``packed`` into ``names`` in place. Oxigraph's string functions cost ~4 µs each per
+    row: unpacking six fields in SPARQL took 45 of 95 ms for 842 rows at 100,000 articles."""
+    at = columns.index(packed)
+    keep = [i for i, name in enumerate(names) if name != "_"]
+    out = []
+    for row in rows:
+        fields = (row[at] or "").split(UNIT, len(names) - 1)
+        fields += [""] * (len(names) - len(fields))
+        out.append([*row[:at], *(fields[i] or None for i in keep), *row[at + 1 :]])
+    named = [names[i] for i in keep]
+    return [*columns[:at], *named, *columns[at + 1 :]], out
+
+
 def _page_clause(size: int) -> str:
     return f"LIMIT {size} OFFSET 0"
 
@@ -198,7 +222,9 @@ def parse_question(name: str, text: str) -> Question:
     meta: dict[str, str] = {}
     params: list[Param] = []
     for line in text.splitlines():
-        match = re.match(r"#\s*(title|description|param|median|order|page):\s*(.*)$", line.strip())
+        match = re.match(
+            r"#\s*(title|description|param|median|order|page|unpack):\s*(.*)$", line.strip()
+        )
         if not match:
             continue
         key, rest = match.groups()
@@ -223,8 +249,12 @@ def parse_question(name: str, text: str) -> Question:
         if not meta["page"].isdigit() or text.count(_page_clause(int(meta["page"]))) != 1:
             raise QuestionError(f"{name}: '# page: n' needs one 'LIMIT n OFFSET 0' in the query")
         page_size = int(meta["page"])
+    unpack = tuple(meta.get("unpack", "").split())
+    if len(unpack) == 1:
+        raise QuestionError(f"{name}: '# unpack:' needs a column and the names of its fields")
     return Question(name, meta["title"], meta.get("description", ""), text, tuple(params),
-                    meta.get("median"), tuple(meta.get("order", "").split()), page_size)  # fmt: skip
+                    meta.get("median"), tuple(meta.get("order", "").split()), page_size,
+                    unpack)  # fmt: skip
 
 
 def _median_days(durations: str | None) -> str | None:

@@ -371,3 +371,28 @@ def test_bad_pages_are_clear_errors(kb_dir, capsys):
     )
     assert main([*argv, "--all", "--format", "csv", "--param", "concept=calcinosis_cutis"]) == 0
     assert len(capsys.readouterr().out.splitlines()) > 30
+
+
+def test_a_packed_column_is_unpacked_into_its_fields():
+    """``# unpack:``: fields joined by U+001F become columns in place; ``_`` drops one, an empty
+    one is unbound, a missing tail too; the last field keeps what follows it whole."""
+    from kb.questions import parse_question
+    from kb.store import QueryResult
+
+    question = parse_question("x", "# title: x\n# unpack: p _ a b c\nSELECT ?k ?p ?z WHERE { }")
+    rows = [
+        ["k1", "0\x1fA\x1f\x1fC", "z"],
+        ["k2", "1\x1fA", None],
+        ["k3", None, "z"],
+        ["k4", "0\x1fA\x1fB\x1fC\x1fD", "z"],
+    ]
+    result = question.finish(QueryResult(["k", "p", "z"], rows))
+    assert result.columns == ["k", "a", "b", "c", "z"]
+    assert result.rows == [
+        ["k1", "A", None, "C", "z"],
+        ["k2", "A", None, None, None],
+        ["k3", None, None, None, "z"],
+        ["k4", "A", "B", "C\x1fD", "z"],
+    ]
+    with pytest.raises(QuestionError, match="unpack"):
+        parse_question("x", "# title: x\n# unpack: p\nSELECT * WHERE { ?s ?p ?o }")
