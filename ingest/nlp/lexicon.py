@@ -6,6 +6,8 @@ lexicon``): no model, no matcher, so it loads in about a second and can run on e
 then the text; each as written for short capitals (``ALL`` is a leukaemia, ``all`` is nothing),
 otherwise case-folded, then as a spelling variant (plural, British, hyphen), then without its
 leading words ("severe hypertension" → hypertension). The score says how much was given up.
+Where that gives no whole-span MeSH id, the corpus table (``ingest.nlp.train.mention_table``:
+what BC5CDR's annotators linked such a mention to) is asked for the whole key.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ SOURCE_RANK = {
     "mesh": 0, "drugbank": 1, "mondo": 2, "doid": 3, "hp": 4, "uberon": 4, "symp": 5,
     "ncit": 6, "bto": 7,
 }  # fmt: skip
-# P: the concept's preferred name; S: a synonym; N: a MeSH entry term of a narrower concept
-MATCH_SCORE = {"P": 1.0, "S": 0.9, "N": 0.8}
-MATCH_ORDER = {"P": 0, "S": 1, "N": 2}
+# P: the concept's preferred name; S: a synonym; N: a MeSH entry term of a narrower concept;
+# C: the corpus table's id for a mention no vocabulary grounds whole (``mentions.tsv.gz``)
+MATCH_SCORE = {"P": 1.0, "S": 0.9, "N": 0.8, "C": 0.9}
+MATCH_ORDER = {"P": 0, "S": 1, "N": 2, "C": 3}
+EXACT = 0.9  # a grounding this close names the whole span (its exact term or a synonym)
 VARIANT_FACTOR = 0.9  # plural / British spelling / hyphen-space / possessive
 SAME_CATEGORY, NEAR_CATEGORY, OTHER_CATEGORY = 1.0, 0.9, 0.6
 HEAD_FACTOR = 0.8  # times the square root of the share of the span's words the head match keeps
@@ -221,11 +225,13 @@ class Lexicon:
         cased: SortedTable,
         variants: SortedTable,
         concepts: SortedTable,
+        mentions: SortedTable | None = None,
     ) -> None:
         self._terms = terms
         self._cased = cased
         self._variants = variants
         self._concepts = concepts
+        self._mentions = mentions if mentions is not None else SortedTable("")
         self._memo: dict[tuple[str, str, str | None], Grounding | None] = {}
 
     def __len__(self) -> int:
@@ -238,16 +244,41 @@ class Lexicon:
         key = (text, category, expansion)
         if key in self._memo:  # spans repeat (a drug is named ten times in a report)
             return self._memo[key]
-        found = None
-        for candidate in (expansion, text):
-            if candidate:
-                found = self._ground_one(candidate.strip(_EDGE), category)
-                if found is not None:
-                    break
+        found = self._vocabulary(text, category, expansion)
+        if _needs_table(found):
+            asked = (expansion or text).strip(_EDGE)
+            found = self._from_table(normalize_key(" ".join(asked.split())), category) or found
         if len(self._memo) >= MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = found
         return found
+
+    def needs_table(self, key: str, category: str) -> bool:
+        """Whether the vocabularies alone give ``key`` no whole-span MeSH id."""
+        return _needs_table(self._vocabulary(key, category, None))
+
+    def category_of(self, curie: str) -> str | None:
+        """The category the vocabularies file ``curie`` under (None: not shipped)."""
+        name = self.name(curie)
+        field = self._terms.get(normalize_key(name)) if name else None
+        entries = [e for e in parse_entries(field or "") if e.curie == curie]
+        return entries[0].category if entries else None
+
+    def _vocabulary(self, text: str, category: str, expansion: str | None) -> Grounding | None:
+        for candidate in (expansion, text):
+            if candidate:
+                found = self._ground_one(candidate.strip(_EDGE), category)
+                if found is not None:
+                    return found
+        return None
+
+    def _from_table(self, key: str, category: str) -> Grounding | None:
+        field = self._mentions.get(key)
+        if not field:
+            return None
+        entries = [e for e in parse_entries(field) if GROUP[e.category] == GROUP[category]]
+        return self._choose(key, ";".join(f"{e.curie},{e.category},{e.match}" for e in entries),
+                            category, 1.0) if entries else None  # fmt: skip
 
     def name(self, curie: str) -> str | None:
         """The preferred name of a shipped concept."""
@@ -353,6 +384,10 @@ def _has_mesh(found: Grounding) -> bool:
     return any(i.startswith("mesh:") for i in found.ids)
 
 
+def _needs_table(found: Grounding | None) -> bool:
+    return found is None or found.score < EXACT or not _has_mesh(found)
+
+
 def read_index(root: Traversable, name: str) -> SortedTable:
     """A gzip file of sorted ``key<TAB>rest`` lines, searchable as it is."""
     return SortedTable(gzip.decompress(root.joinpath(name).read_bytes()).decode("utf-8"))
@@ -373,6 +408,9 @@ def load_lexicon(directory: Path | None = None) -> Lexicon:
         cased=read_index(root, "cased.tsv.gz"),
         variants=read_index(root, "variants.tsv.gz"),
         concepts=read_index(root, "concepts.tsv.gz"),
+        mentions=read_index(root, "mentions.tsv.gz")
+        if root.joinpath("mentions.tsv.gz").is_file()
+        else None,
     )
     log.debug(
         "lexicon from %s: %d terms in %.2f s", root, len(lexicon), time.perf_counter() - started

@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ingest.nlp.doctext import doc_text
-from ingest.nlp.lexicon import Grounding, Lexicon, load_lexicon
+from ingest.nlp.lexicon import EXACT, Grounding, Lexicon, load_lexicon
 from ingest.nlp.merge import TYPE_CATEGORY
 from ingest.nlp.shortforms import find_abbreviations
 from kb.vocab import Concept, Vocabulary, load_vocabulary, normalize_term
@@ -25,9 +25,6 @@ from kb.vocab import Concept, Vocabulary, load_vocabulary, normalize_term
 UNGROUNDED = {"AGE", "SEX", "DURATION"}
 MIN_SCORE = 0.5
 """Below this a grounding is dropped: what is left of the span (a head word) says too little."""
-EXACT = 0.9
-"""A grounding at least this close names the whole span (the exact term or a synonym); below
-it, a curated term inside the span says more than a head-word match."""
 CONDITION_CATEGORIES = {"disease", "sign_symptom"}
 NAMED_BY_ROLE = {"OUTCOME"}
 """A curated term of this role names an outcome whatever its MeSH tree says ("died": Death,
@@ -137,7 +134,7 @@ class Linker:
                 return mesh
         within = self.vocab.concepts.get(ent._.within or "")
         if within is not None and (
-            ent.label_ == "ANATOMY" or grounding is None or grounding.score < EXACT
+            ent.label_ == "ANATOMY" or grounding is None or grounding.score < EXACT  # a head word
         ):
             return within
         return None

@@ -20,7 +20,7 @@ from ingest.nlp.lexicon_build import Term, cross_references
 from ingest.nlp.shortforms import find_abbreviations
 
 LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "vocab" / "lexicon"
-FILES = ("terms.tsv.gz", "cased.tsv.gz", "variants.tsv.gz", "concepts.tsv.gz")
+FILES = ("terms.tsv.gz", "cased.tsv.gz", "variants.tsv.gz", "concepts.tsv.gz", "mentions.tsv.gz")
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +135,12 @@ def test_fallbacks_score_lower(lexicon: Lexicon):
     head = lexicon.ground("severe hypertension", "disease")
     assert head is not None and head.ids[0] == "mesh:D006973" and head.term == "hypertension"
     assert head.score < 0.8
-    adjective = lexicon.ground("hypertensive", "disease")
+    vocabularies = Lexicon(lexicon._terms, lexicon._cased, lexicon._variants, lexicon._concepts)
+    adjective = vocabularies.ground("hypertensive", "disease")  # the corpus table left out
     assert adjective is not None and adjective.ids[0] == "mesh:D006973"
     assert adjective.score < 0.9
+    linked = lexicon.ground("hypertensive", "disease")  # BC5CDR's annotators linked it whole
+    assert linked is not None and linked.ids[0] == "mesh:D006973" and linked.score == 0.9
     assert lexicon.ground("zzqx acid", "chemical") is None  # no head word for chemicals
 
 
