@@ -59,7 +59,7 @@ def test_the_table_fills_gaps_of_the_vocabularies_from_the_train_side_only():
 
 
 def test_the_shipped_table_is_what_its_build_makes(tmp_path: Path):
-    corpora = shared_file(CORPORA / "bc5cdr")
+    corpora = shared_file(CORPORA / "ncbi-disease")
     out = tmp_path / "mentions.tsv.gz"
     for name in ("terms.tsv.gz", "cased.tsv.gz", "variants.tsv.gz", "concepts.tsv.gz"):
         (tmp_path / name).symlink_to(SHIPPED.parent / name)
