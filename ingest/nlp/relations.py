@@ -138,6 +138,15 @@ def sentence_relations(
 
 
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|without|neither)\b", re.IGNORECASE)
+_EXPOSURE = re.compile(
+    r"\b(?:(?:after|following|during)\s+(?:\w+\s+){0,4}?(?:treatment|therapy)\s+with"
+    r"|(?:patients|subjects|volunteers|children|women|men|rats|mice|animals|dogs|rabbits)"
+    r"\s+(?:\w+\s+)?treated\s+with"
+    r"|for\s+(?:\d|one|two|three|four|five|six|several|a\s+(?:day|week|month|year)))",
+    re.IGNORECASE,
+)
+"""Words of an exposure, not an aim: "hepatotoxicity in patients treated with isoniazid",
+"after two months of therapy with amphotericin B", "rats given X for 4 weeks developed"."""
 _AIMED = re.compile(
     r"\b(?:for|treat\w*|therap\w*|despite|manag\w*|against|prevent\w*|prophyla\w*|stain\w*)\b",
     re.IGNORECASE,
@@ -154,7 +163,9 @@ def _denied_between(a: Mention, b: Mention) -> bool:
     between = a.sentence_text[lo[1] - s0 : hi[0] - s0]
     if b.end == lo[1]:  # the chemical first: its own noun is no aim ("doxorubicin treatment
         between = _OWN_NOUN.sub("", between, count=1)  # resulted in proteinuria")
-    if _NEGATION.search(between) or BREAK.search(between) or _AIMED.search(between):
+    if _NEGATION.search(between) or BREAK.search(between):
+        return True
+    if _AIMED.search(_EXPOSURE.sub(" ", between)):
         return True
     return bool(HEDGED.search(between.rstrip() + " "))  # "likely due to", "can cause"
 
@@ -201,9 +212,13 @@ def _given_for(chemical: Mention) -> bool:
 
 def _chemical_pairs(ms: Sequence[Mention]) -> Iterable[tuple[int, int]]:
     """(condition index, chemical index) pairs the cause scorer is asked about: both grounded
-    to a vocabulary (a word a model merely guessed to be a drug is not asked about)."""
+    to a vocabulary (a word a model merely guessed to be a drug is not asked about). A disease
+    that is itself a cause ("cocaine-induced hypertension led to a stroke") has causes too."""
     for c, m in enumerate(ms):
-        if m.label != "CONDITION" or not m.ids:
+        if not m.ids or not (
+            m.label == "CONDITION"
+            or (m.label == "ETIOLOGY" and m.category in ("disease", "sign_symptom"))
+        ):
             continue
         for e, n in enumerate(ms):
             if n.category == "chemical" and n.ids and n.label in ("ETIOLOGY", "TREATMENT"):

@@ -428,3 +428,47 @@ def test_every_relation_carries_its_cue_and_score(nlp: Language):
     extraction = read(nlp, "Calciphylaxis was treated with sodium thiosulfate.")
     (relation,) = extraction.relations
     assert (relation.cue, relation.score) == ("treated with", 1.0)
+
+
+# --- the cause scorer's filters (pure; SYNTHETIC sentences) -----------------------------------------
+
+
+def _mention(sentence: str, words: str, label: str, category: str) -> Mention:
+    start = sentence.index(words)
+    return Mention(label, f"text:{words}", words, start, start + len(words), (0, len(sentence)),
+                   sentence, "abstract", "present", category=category, ids=("mesh:D000001",))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sentence", "condition", "chemical", "denied"),
+    [
+        ("Hepatotoxicity developed in patients treated with isoniazid.", "Hepatotoxicity",
+         "isoniazid", False),
+        ("Nephrotoxicity followed two months of therapy with amphotericin.", "Nephrotoxicity",
+         "amphotericin", True),  # no "after"/"during": an aim is not ruled out
+        ("Nephrotoxicity after two months of therapy with amphotericin.", "Nephrotoxicity",
+         "amphotericin", False),
+        ("Rats given cisplatin for 4 weeks developed nephrotoxicity.", "nephrotoxicity",
+         "cisplatin", False),
+        ("Hypertension was treated with captopril.", "Hypertension", "captopril", True),
+        ("Aspirin for headache was given.", "headache", "Aspirin", True),
+    ],
+)  # fmt: skip
+def test_exposure_words_are_no_aim(sentence: str, condition: str, chemical: str, denied: bool):
+    from ingest.nlp.relations import _denied_between
+
+    c = _mention(sentence, condition, "CONDITION", "disease")
+    e = _mention(sentence, chemical, "TREATMENT", "chemical")
+    assert _denied_between(c, e) is denied
+
+
+def test_a_disease_that_is_a_cause_is_asked_about_its_own_causes():
+    from ingest.nlp.relations import _chemical_pairs
+
+    sentence = "Cocaine-induced hypertension caused a stroke."
+    ms = [
+        _mention(sentence, "Cocaine", "ETIOLOGY", "chemical"),
+        _mention(sentence, "hypertension", "ETIOLOGY", "disease"),
+        _mention(sentence, "stroke", "CONDITION", "disease"),
+    ]
+    assert set(_chemical_pairs(ms)) == {(1, 0), (2, 0)}  # never the chemical as the effect
