@@ -56,10 +56,14 @@ def format_result(
     note: str = "",
 ) -> str:
     """``result`` as ``fmt`` (table, csv, json); ``note`` ends the table's footer line."""
-    if fmt == "json":
-        rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
-        return json.dumps({"columns": result.columns, "rows": rows,
-                           "truncated": result.truncated}, ensure_ascii=False, indent=2)  # fmt: skip
+    if fmt == "json":  # a row a line, each by the C encoder (``indent`` would use Python's:
+        # 30 ms for 842 rows, a tenth of a cold ``kb ask``)
+        rows = [json.dumps(dict(zip(result.columns, row, strict=True)), ensure_ascii=False)
+                for row in result.rows]  # fmt: skip
+        body = "[\n    " + ",\n    ".join(rows) + "\n  ]" if rows else "[]"
+        columns = json.dumps(result.columns, ensure_ascii=False)
+        truncated = json.dumps(result.truncated)
+        return f'{{\n  "columns": {columns},\n  "rows": {body},\n  "truncated": {truncated}\n}}'
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -65,3 +65,14 @@ def test_csv_and_json_keep_the_stores_values():
     assert data["rows"][1]["time"] is None
     csv_text = format_result(RESULT, "csv")
     assert csv_text.splitlines()[0] == "case,time,sentence,median_days" and CASE in csv_text
+
+
+def test_json_is_one_row_a_line_and_parses_back():
+    text = format_result(RESULT, "json")
+    lines = text.splitlines()
+    assert len(lines) == len(RESULT.rows) + 6  # braces, columns, "rows": [, ], truncated
+    assert json.loads(text)["rows"] == [
+        dict(zip(RESULT.columns, row, strict=True)) for row in RESULT.rows
+    ]
+    empty = json.loads(format_result(QueryResult(["a"], [], truncated=True), "json"))
+    assert empty == {"columns": ["a"], "rows": [], "truncated": True}
