@@ -433,7 +433,7 @@ def test_every_relation_carries_its_cue_and_score(nlp: Language):
 # --- the cause scorer's filters (pure; SYNTHETIC sentences) -----------------------------------------
 
 
-def _mention(sentence: str, words: str, label: str, category: str) -> Mention:
+def _in_sentence(sentence: str, words: str, label: str, category: str) -> Mention:
     start = sentence.index(words)
     return Mention(label, f"text:{words}", words, start, start + len(words), (0, len(sentence)),
                    sentence, "abstract", "present", category=category, ids=("mesh:D000001",))  # fmt: skip
@@ -457,8 +457,8 @@ def _mention(sentence: str, words: str, label: str, category: str) -> Mention:
 def test_exposure_words_are_no_aim(sentence: str, condition: str, chemical: str, denied: bool):
     from ingest.nlp.relations import _denied_between
 
-    c = _mention(sentence, condition, "CONDITION", "disease")
-    e = _mention(sentence, chemical, "TREATMENT", "chemical")
+    c = _in_sentence(sentence, condition, "CONDITION", "disease")
+    e = _in_sentence(sentence, chemical, "TREATMENT", "chemical")
     assert _denied_between(c, e) is denied
 
 
@@ -467,8 +467,8 @@ def test_a_disease_that_is_a_cause_is_asked_about_its_own_causes():
 
     sentence = "Cocaine-induced hypertension caused a stroke."
     ms = [
-        _mention(sentence, "Cocaine", "ETIOLOGY", "chemical"),
-        _mention(sentence, "hypertension", "ETIOLOGY", "disease"),
-        _mention(sentence, "stroke", "CONDITION", "disease"),
+        _in_sentence(sentence, "Cocaine", "ETIOLOGY", "chemical"),
+        _in_sentence(sentence, "hypertension", "ETIOLOGY", "disease"),
+        _in_sentence(sentence, "stroke", "CONDITION", "disease"),
     ]
     assert set(_chemical_pairs(ms)) == {(1, 0), (2, 0)}  # never the chemical as the effect

@@ -10,7 +10,9 @@ reports only; ``case_facts.owners``), then for MeSH ids that concepts of other v
 (cross-references through exact synonyms, ``lexicon_build.cross_references``; a match with no MeSH
 id takes its variant's or its adjective's noun's, ``Lexicon._with_mesh``: only ``ids`` grew), then
 for the abstracts model retrained with 6,000 steps (15 of 30 texts changed, mostly a span's
-category, disease vs sign or symptom): 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
+category, disease vs sign or symptom), then for the lexicon's corpus table (one text: "swelling",
+which no vocabulary grounds whole, took the MeSH id the annotators gave it, Edema, and its
+category, sign or symptom): 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
 seed=13)`` (the texts are stored in the file, so a later change of the generator does not move
 them), every second one read as a case report, through ``extract_many`` with the shipped
 pipeline, vocabulary labels and broader concepts; ``kb.jsonl.to_dict`` of each extraction. This
