@@ -14,7 +14,7 @@ from tests.conftest import shared_file
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "vocab" / "lexicon" / "mentions.tsv.gz"
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
-TRAIN, DEV = "2", "1"  # PMIDs on each side of the project's split (tests/ingest/test_split.py)
+TRAIN, DEV = "2", "1"  # PMIDs on each side of the project's split (``split.side``)
 
 
 def abstract(pmid: str, text: str, *spans: tuple[str, str, str]) -> AnnotatedText:
