@@ -1,19 +1,24 @@
-"""Each derivation rule bound to the keys a change of N document graphs touches, on a large
-existing KB (e.g. the 100,000-article SYNTHETIC one ``graph_questions.py --save DIR`` writes):
-what ``update_store`` runs for a refresh, read-only (the rows are made in a scratch store, not
-written back).
+"""The derivation of a refresh that revises N records, on a large existing KB (e.g. the
+100,000-article SYNTHETIC one ``graph_questions.py --save DIR`` writes): what ``update_store``
+runs between copying the version and sealing it (``kb.derived.refresh.refresh``), on a
+checkpoint of the current version made beside it (hard links: the KB is not changed) and
+removed after.
 
-    .venv/bin/python benchmarks/derive_bound.py --kb DIR [--graphs 1 5 30]
+    .venv/bin/python benchmarks/derive_bound.py --kb DIR [--graphs 1 5 30] [--log]
 
-A rule with a scope query runs on its scratch store of the keys' nodes (``kb/derived/scope``);
-a delta rule (``kb/derived/delta.py``) on the changed graphs alone, twice (before and after),
-with its current rows read; the others on the whole store. Figures only, nothing asserted.
+Each revision is the record graph of an article with cases, less its first cause link
+(``cb:causedBy``) and its first treatment-to-outcome link (``cb:ledTo``), so the etiology,
+resolution and treatment-outcome rows it feeds change. Figures only, nothing asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import logging
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,51 +27,58 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kb.derived.apply import DERIVED, bound_source, construct, load_rules, touched_keys  # noqa: E402
-from kb.derived.delta import document_rows  # noqa: E402
+from kb.derived.refresh import refresh  # noqa: E402
 from kb.store import current_version  # noqa: E402
 
+CB = "https://casebook.invalid/ontology#"
 CASE_GRAPHS = (
-    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?c a <https://casebook.invalid/ontology#Case> } } "
-    "LIMIT %d"
+    f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?c a <{CB}Case> . ?f <{CB}causedBy> ?e }} }} LIMIT %d"
 )
+
+
+def revised(store: ox.Store, graph: str) -> bytes:
+    """The graph's N-Quads less its first cause link and its first treatment-outcome link."""
+    out = io.BytesIO()
+    store.dump(out, ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
+    lines, dropped = [], set()
+    for line in out.getvalue().splitlines():
+        quad = line.rstrip().removesuffix(b".").rstrip() + f" <{graph}> .\n".encode()
+        link = next((p for p in (b"causedBy>", b"ledTo>") if p in line), None)
+        if link and link not in dropped:
+            dropped.add(link)
+            continue
+        if line.strip():
+            lines.append(quad)
+    return b"".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, required=True, help="a KB data directory")
     parser.add_argument("--graphs", type=int, nargs="+", default=[1, 5, 30])
+    parser.add_argument("--log", action="store_true", help="log each step of the derivation")
     args = parser.parse_args()
-    store = ox.Store.read_only(str(args.kb / "store" / current_version(args.kb)))
+    if args.log:
+        logging.basicConfig(level=logging.INFO, format="  %(name)s: %(message)s")
+    version = current_version(args.kb)
+    if version is None:
+        sys.exit(f"no store in {args.kb}")
     for n in args.graphs:
-        graphs = [str(r["g"].value) for r in store.query(CASE_GRAPHS % n)]  # type: ignore[union-attr]
-        started = time.perf_counter()
-        keys = touched_keys(store, graphs, [])
-        total = time.perf_counter() - started
-        print(f"\n{n} document graph(s) with cases: keys found in {total:.2f} s")
-        for rule in load_rules():
-            wanted = sorted(keys.get(rule.name, ()))
-            if not wanted:
-                continue
-            names = " ".join(f"?{v}" for v, _ in rule.keys)
-            values = f"VALUES ({names}) {{ " + " ".join(f"({' '.join(k)})" for k in wanted) + " }"
+        scratch = Path(tempfile.mkdtemp(dir=args.kb, prefix=".bench-"))
+        try:
+            ox.Store.read_only(str(version)).backup(str(scratch / "store"))
+            store = ox.Store(str(scratch / "store"))
+            graphs = [str(r["g"].value) for r in store.query(CASE_GRAPHS % n)]  # type: ignore[union-attr]
+            changed = {g: revised(store, g) for g in graphs}
             started = time.perf_counter()
-            source = bound_source(store, rule, values)
-            triples = construct(ox.Store(), rule, rule.query.replace("#KEYS", values), source)
+            refresh(store, changed, graphs, [])
             took = time.perf_counter() - started
-            total += took
-            how = "scratch store of its scope" if rule.scope_query else "whole store"
             print(
-                f"  {rule.name:<20} {len(wanted):>5} keys {triples:>6} triples {took:6.2f} s ({how})"
+                f"{len(graphs)} record graph(s) revised: the refresh's derivation took {took:.2f} s"
             )
-        started = time.perf_counter()  # a delta rule: the graphs' part, before and after
-        parts = [document_rows(store, graphs) for _ in ("before", "after")]
-        for name, rows in parts[0].items():
-            current = sum(len(list(store.quads_for_pattern(r, None, None, DERIVED))) for r in rows)
-            took = time.perf_counter() - started
-            total += took
-            print(f"  {name:<20} {len(rows):>5} rows {current:>6} triples {took:6.2f} s (delta)")
-        print(f"  all rules, with the keys: {total:.2f} s")
+            del store
+        finally:
+            shutil.rmtree(scratch)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ import pyoxigraph as ox
 
 from kb import failpoints, iris
 from kb.derived import rules_digest
-from kb.derived.apply import derive_all, derive_keys, touched_keys
-from kb.derived.delta import apply_deltas, document_rows
+from kb.derived.apply import derive_all
+from kb.derived.refresh import refresh, replace_graphs
 from kb.jsonl import atomic_write
 from kb.loading import load_in_chunks, peak_mb
 from kb.query_shape import shape_problem
@@ -212,7 +212,7 @@ def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:
     """A new version: the current one with each graph in ``graphs`` replaced by its N-Quads
     (empty bytes: the graph is dropped), made current atomically. The rest is copied, not
     rebuilt (a RocksDB checkpoint), and only the derived rows the changed graphs touch are made
-    again (``kb.derived.apply``), so a refresh costs what it changes."""
+    again (``kb.derived.refresh``), so a refresh costs what it changes."""
     base = current_version(data_dir)
     if base is None:
         raise StoreError(f"no store in {data_dir} to update: run `kb build` first")
@@ -225,21 +225,12 @@ def update_store(data_dir: Path, graphs: Mapping[str, bytes]) -> Path:
     )
 
     def apply(store: ox.Store) -> None:
-        concepts = _changed_subjects(store, changed.get(VOCABULARY, b""), VOCABULARY)
-        if not whole:
-            keys = touched_keys(store, documents, concepts)
-            counted = document_rows(store, documents)
-        for graph, data in changed.items():
-            store.remove_graph(ox.NamedNode(graph))
-            if data:
-                store.load(data, ox.RdfFormat.N_QUADS)
         if whole:
+            replace_graphs(store, changed)
             derive_all(store)
             return
-        for rule, more in touched_keys(store, documents, concepts).items():
-            keys[rule] |= more
-        derive_keys(store, keys)
-        apply_deltas(store, counted, document_rows(store, documents))
+        concepts = _changed_subjects(store, changed.get(VOCABULARY, b""), VOCABULARY)
+        refresh(store, changed, documents, concepts)
 
     return _commit(data_dir, digests, apply, copy_from=base)
 

@@ -38,16 +38,23 @@ DERIVED = ox.NamedNode(iris.DERIVED_GRAPH)
 CB = iris.CB
 VALUES_AT_ONCE = 2000  # keys per bound run of a rule: a query's text stays small
 _KEY = re.compile(r"\?(\w+)=cb:(\w+)")
-TOUCHED = (
-    prologue("cb", "prov", "skos")
+_PROP = re.compile(r"cb:(\w+)")
+DOCUMENT_FINDINGS = (
+    prologue("cb", "prov")
     + """
 SELECT DISTINCT ?f WHERE {
   { VALUES ?g { %(graphs)s } GRAPH ?g { ?f a cb:Finding } }
   UNION
   { VALUES ?g { %(graphs)s } GRAPH ?g { ?a cb:sourceStatus ?status } ?e prov:wasDerivedFrom ?a .
     ?f cb:evidence ?e }
-  UNION
-  { VALUES ?changed { %(concepts)s } ?c skos:broader* ?changed . ?f cb:concept ?c }
+}
+"""
+)
+CONCEPT_FINDINGS = (
+    prologue("cb", "skos")
+    + """
+SELECT DISTINCT ?f ?h WHERE {
+  VALUES ?changed { %(concepts)s } ?c skos:broader* ?changed . GRAPH ?h { ?f cb:concept ?c }
 }
 """
 )
@@ -55,7 +62,7 @@ SELECT DISTINCT ?f WHERE {
 
 class DerivationError(Exception):
     """A rule that is not a CONSTRUCT query, or one whose ``# row:``/``# keys:`` is missing (or
-    its ``#KEYS``, which a ``# delta:`` rule needs not have)."""
+    its ``#KEYS``, which a ``# delta:`` rule without a key query needs not have)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,8 @@ class Rule:
     keys: tuple[tuple[str, str], ...]  # (variable, row property IRI), in the VALUES order
     key_query: str  # SELECT of the keys, ``#FINDINGS`` where the touched findings are bound
     scope_query: str | None = None  # SELECT ?n of the nodes it reads for ``#KEYS``, if any
-    delta: str | None = None  # its count property, for a count summed over documents (.delta)
+    delta: tuple[str, ...] = ()  # its sums over documents (kb.derived.delta), the first decides
+    least: tuple[str, ...] = ()  # the least values a delta rule keeps (its examples)
 
 
 @functools.cache  # the rules ship with the package: they do not change while it runs
@@ -78,16 +86,20 @@ def load_rules() -> tuple[Rule, ...]:
     for name, query in rules().items():
         row = re.search(r"^# row: cb:(\w+)$", query, re.MULTILINE)
         keys = re.search(r"^# keys: (.+)$", query, re.MULTILINE)
-        delta = re.search(r"^# delta: cb:(\w+)$", query, re.MULTILINE)
-        if not row or not keys or not (delta or "#KEYS" in query):
-            raise DerivationError(f"derivation rule {name}: needs '# row:', '# keys:' and #KEYS")
+        delta = re.search(r"^# delta: (.+)$", query, re.MULTILINE)
+        least = re.search(r"^# least: (.+)$", query, re.MULTILINE)
+        key_file = folder / f"{name}.rq"  # a delta rule that reads no vocabulary needs none
+        key_query = key_file.read_text(encoding="utf-8") if key_file.is_file() else ""
+        if not row or not keys or not (delta or key_query) or (key_query and "#KEYS" not in query):
+            raise DerivationError(
+                f"derivation rule {name}: needs '# row:', '# keys:' and a key query with #KEYS"
+            )
         pairs = tuple((v, CB + p) for v, p in _KEY.findall(keys.group(1)))
-        key_file = folder / f"{name}.rq"  # a delta rule is never bound to keys: it needs none
-        key_query = key_file.read_text(encoding="utf-8") if not delta else ""
         scope = scopes / f"{name}.rq"
         scope_query = scope.read_text(encoding="utf-8") if scope.is_file() else None
-        counted = CB + delta.group(1) if delta else None
-        out.append(Rule(name, query, CB + row.group(1), pairs, key_query, scope_query, counted))
+        sums = tuple(CB + p for p in _PROP.findall(delta.group(1))) if delta else ()
+        kept = tuple(CB + p for p in _PROP.findall(least.group(1))) if least else ()
+        out.append(Rule(name, query, CB + row.group(1), pairs, key_query, scope_query, sums, kept))
     return tuple(out)
 
 
@@ -98,17 +110,30 @@ def derive_all(store: ox.Store) -> int:
 
 
 def touched_keys(
-    store: ox.Store, graphs: Iterable[str], concepts: Iterable[str]
+    store: ox.Store, graphs: Iterable[str], concepts: Iterable[str], group: Iterable[str] = ()
 ) -> dict[str, set[tuple[str, ...]]]:
     """Rule name → the keys (N-Triples terms) the findings of ``graphs``, and those under
-    ``concepts``, feed in the store as it is now."""
+    ``concepts``, feed in the store as it is now. A delta rule's come only from the findings
+    under ``concepts`` outside the ``group`` graphs (``kb.derived.delta`` sums the group's)."""
+    graphs, concepts = list(graphs), list(concepts)
+    summed = set(group) | set(graphs)
     terms = {
         "graphs": " ".join(f"<{g}>" for g in graphs),
         "concepts": " ".join(f"<{c}>" for c in concepts),
     }
-    found = [str(row["f"]) for row in _select(store, TOUCHED % terms)]  # "<iri>" (N-Triples)
+    documents = (
+        {str(r["f"]) for r in _select(store, DOCUMENT_FINDINGS % terms)} if graphs else set()
+    )
+    named = (
+        [(str(r["f"]), r["h"].value) for r in _select(store, CONCEPT_FINDINGS % terms)]
+        if concepts
+        else []
+    )
+    outside = {f for f, h in named if h not in summed}
     out: dict[str, set[tuple[str, ...]]] = {}
-    for rule in (r for r in load_rules() if not r.delta):  # kb.derived.delta remakes those
+    for rule in (r for r in load_rules() if r.key_query):
+        # "<iri>" (N-Triples)
+        found = sorted(outside if rule.delta else documents | {f for f, _ in named})
         keys = out.setdefault(rule.name, set())
         for chunk in _chunks(found, VALUES_AT_ONCE):
             block = "VALUES ?f { " + " ".join(chunk) + " }"
@@ -119,7 +144,7 @@ def touched_keys(
 
 def derive_keys(store: ox.Store, keys: dict[str, set[tuple[str, ...]]]) -> int:
     """Make again the rows of ``keys`` (per rule): delete them, run the rule bound to them;
-    returns the triples written. (A delta rule has no keys here: ``kb.derived.delta``.)"""
+    returns the triples written."""
     written = 0
     for rule in load_rules():
         wanted = sorted(keys.get(rule.name, ()))

@@ -167,3 +167,83 @@ def test_concept_counts_follow_a_new_and_a_dropped_document_without_recounting(
     assert "concept_counts" not in ran
     assert dropped == derived_again(kb_copy)
     assert not any(q.subject.value == row for q in dropped)
+
+
+ETIOLOGY_ROWS = """PREFIX cb: <https://casebook.invalid/ontology#>
+SELECT ?row ?n ?cases ?example WHERE { ?row a cb:EtiologyCount ; cb:statementCount ?n ;
+  cb:caseCount ?cases ; cb:exampleSentence ?example }"""
+
+
+def etiology_rows(data_dir: Path) -> dict[str, tuple[int, int, str]]:
+    found = store.open_store(data_dir).query(ETIOLOGY_ROWS, use_default_graph_as_union=True)
+    return {
+        r["row"].value: (int(r["n"].value), int(r["cases"].value), r["example"].value)
+        for r in found  # type: ignore[union-attr]
+    }
+
+
+@pytest.fixture
+def rule_runs(monkeypatch) -> list[tuple[str, bool]]:
+    """Each run of a rule through ``construct``: its name, and whether it was bound to keys."""
+    from kb.derived import apply
+
+    ran: list[tuple[str, bool]] = []
+    real = apply.construct
+
+    def counting(s, rule, query, *a, **k):
+        ran.append((rule.name, "VALUES" in query.split("WHERE", 1)[1]))
+        return real(s, rule, query, *a, **k)
+
+    monkeypatch.setattr(apply, "construct", counting)
+    return ran
+
+
+def test_etiology_counts_follow_a_dropped_full_text_without_recounting(
+    kb_copy, monkeypatch, rule_runs
+):
+    """The full text and the record of one article state causes about the same subject: the
+    distinct-subject count loses that subject only if no other graph still states one."""
+    before = etiology_rows(kb_copy)
+    after = refresh(kb_copy, {FULLTEXT: b""}, monkeypatch)
+    ran = list(rule_runs)
+    assert after == derived_again(kb_copy)
+    assert etiology_rows(kb_copy) != before
+    assert ("etiologies", False) not in ran, ran  # never run on the whole store
+
+
+def test_a_new_least_example_and_a_dropped_one(kb_copy, monkeypatch, rule_runs):
+    """A cause stated in a new document with a sentence before every other becomes the row's
+    example without a recount; dropping that document takes it away, and only that row is
+    counted again (bound to its keys), since nothing says which sentence is next."""
+    graph = str(iris.graph("pmid:99000998"))
+    node = "https://casebook.invalid/id/finding/zz-cause"
+    sentence = "!! A sentence before every other (synthetic)."
+    data = (
+        f"<{node}-c> <{CB}causedBy> <{node}-e> <{graph}> .\n"
+        f"<{node}-c> <{CB}concept> <{iris.BASE}concept/calcinosis> <{graph}> .\n"
+        f"<{node}-c> <{CB}subject> <{iris.pmid_article('99000998')}> <{graph}> .\n"
+        f"<{node}-e> <{CB}concept> <{iris.BASE}concept/extravasation> <{graph}> .\n"
+        f"<{node}-e> <{CB}evidence> <{node}-ev> <{graph}> .\n"
+        f'<{node}-ev> <{CB}sentence> "{sentence}" <{graph}> .\n'
+    ).encode()
+    row = f"{iris.BASE}etiology/calcinosis/extravasation"
+    n, cases, _ = etiology_rows(kb_copy)[row]
+    added = refresh(kb_copy, {graph: data}, monkeypatch)
+    assert not [r for r in rule_runs if r[0] == "etiologies"]
+    assert etiology_rows(kb_copy)[row] == (n + 1, cases + 1, sentence)
+    assert added == derived_again(kb_copy)
+    rule_runs.clear()
+    dropped = refresh(kb_copy, {graph: b""}, monkeypatch)
+    assert [r for r in rule_runs if r[0] == "etiologies"] == [("etiologies", True)]
+    assert etiology_rows(kb_copy)[row][:2] == (n, cases)
+    assert dropped == derived_again(kb_copy)
+
+
+def test_a_renamed_cause_in_the_vocabulary_renames_its_etiology_rows(kb_copy, monkeypatch):
+    vocabulary = graph_bytes(kb_copy, VOCABULARY)
+    label = b'"extravasation"@en'
+    assert label in vocabulary
+    after = refresh(kb_copy, {VOCABULARY: vocabulary.replace(label, b'"leakage"@en')}, monkeypatch)
+    labels = {q.object.value for q in after if q.predicate.value == CB + "etiologyLabel"}
+    assert "leakage" in labels and "extravasation" not in labels
+    assert after == derived_again(kb_copy)
