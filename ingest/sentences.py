@@ -91,7 +91,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``split_sentences`` at offset 0, uncached (the reference its equivalence test reads)."""
     spans: list[tuple[int, int]] = []
     for block in _BLOCK.finditer(text):
-        start = block.start()
+        heading = _HEADING.match(text, block.start(), block.end())
+        start = heading.end() if heading else block.start()
         for match in _BOUNDARY.finditer(text, block.start(), block.end()):
             following = match.group("next")
             if following is not None and not _starts_sentence(following):
@@ -107,6 +108,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 _BLOCK = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", flags=re.DOTALL)
 """A paragraph: blank lines always split."""
+_HEADING = re.compile(r"#{1,6}[ \t]+(?=\S)")
+"""A Markdown heading's marks ("## Case report"): not part of the sentence a finding quotes."""
 
 
 def _starts_sentence(char: str) -> bool:

@@ -129,3 +129,19 @@ def test_sentence_starts_are_those_of_split_sentences(nlp: Language):
     doc = nlp(text)
     assert [s.start_char for s in doc.sents] == [start for start, _ in split_sentences(text)]
     assert [s.text.strip() for s in doc.sents] == [text[a:b] for a, b in split_sentences(text)]
+
+
+def test_a_markdown_heading_s_marks_are_not_part_of_its_sentence():
+    """A seed in Markdown: the title a finding quotes is "Calcinosis cutis …", not "# …"."""
+    text = (
+        "# Calcinosis cutis after extravasation\n\n## Case report\n\nA boy. He healed.\n\n# 3 cases"
+    )
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Calcinosis cutis after extravasation",
+        "Case report",
+        "A boy.",
+        "He healed.",
+        "3 cases",
+    ]
+    plain = "#hashtag and # alone"  # marks without a space after, or inside: text
+    assert [plain[s:e] for s, e in split_sentences(plain)] == [plain]
