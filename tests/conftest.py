@@ -4,7 +4,9 @@ Oxigraph server."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +28,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def find_oxigraph() -> str:
+    """The ``oxigraph`` executable: the one installed beside this Python first (the project's
+    virtual environment), then any on PATH."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("oxigraph")
+    if found:
+        return found
+    raise RuntimeError("the `oxigraph` command (the oxigraph package) is not installed")
+
+
 @contextlib.contextmanager
 def oxigraph_server(location: Path) -> Iterator[str]:
     """A read-write ``oxigraph serve`` on 127.0.0.1 persisting to ``location``; its base URL."""
-    from kb.serve.process import find_oxigraph, stop_server, wait_ready
+    from kb.serve.process import stop_server, wait_ready
 
     port = free_port()
     command = [find_oxigraph(), "serve", "--location", str(location),

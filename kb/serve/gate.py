@@ -1,5 +1,5 @@
 """The policy gate of ``kb serve`` (see ``kb.serve`` for why): it checks each SPARQL query,
-runs it in an ``oxigraph query`` child over pipes (``kb.serve.engine``: nothing but the gate can
+runs it in a warm engine process over pipes (``kb.serve.engine``: nothing but the gate can
 reach the engine), caps the rows and the time, and answers in the format the client asked for
 (``kb.serve.formats``). ``Gate.answer`` is one query from check to reply; ``kb.serve.http`` maps
 the SPARQL 1.1 Protocol onto it.

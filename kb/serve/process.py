@@ -1,34 +1,16 @@
-"""Server processes: the ``oxigraph`` executable, its endpoint URL, waiting until a server
-answers and stopping one (used by the engine, ``kb serve``, ``kb explore`` and the tests)."""
+"""Server processes: an endpoint URL, waiting until a server answers and stopping one (used
+by ``kb serve``, ``kb explore`` and the tests)."""
 
 from __future__ import annotations
 
 import http.client
-import shutil
 import subprocess
-import sys
 import time
 import urllib.parse
-from pathlib import Path
 
 from kb.store import StoreError
 
 HOST = "127.0.0.1"
-
-
-def find_oxigraph() -> str:
-    """The ``oxigraph`` executable: the one installed beside this Python first (the project's
-    virtual environment), then any on PATH."""
-    beside = Path(sys.executable).parent / "oxigraph"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("oxigraph")
-    if found:
-        return found
-    raise StoreError(
-        "the `oxigraph` server command was not found beside Python or on PATH: "
-        "install the `oxigraph` package (pip install oxigraph) in this environment"
-    )
 
 
 def endpoint(port: int) -> str:

@@ -30,6 +30,7 @@ from kb.cli.serve import register
 from kb.query import QueryRejected
 from kb.questions import load_questions
 from kb.remote import EmbeddedStore, RemoteStore
+from kb.serve.engine import MAX_IDLE
 from kb.serve.formats import GRAPH_FORMATS, SOLUTION_FORMATS, Refused, negotiate
 from kb.serve.gate import Gate, check
 from kb.serve.http import request_problem
@@ -56,13 +57,18 @@ class Served:
     log: Path
 
     def engines(self) -> list[int]:
-        """Pids of the oxigraph children of this ``kb serve`` (one per query running)."""
-        return [
-            pid for pid, ppid, comm in _processes() if ppid == self.proc.pid and comm == "oxigraph"
-        ]
+        """Pids of the engine children of this ``kb serve`` (running a query, or warm)."""
+        return [pid for pid, ppid, _ in _processes() if ppid == self.proc.pid and _engine(pid)]
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def _engine(pid: int) -> bool:
+    try:
+        return b"kb.serve.worker" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:  # gone meanwhile
+        return False
 
 
 def _processes() -> Iterator[tuple[int, int, str]]:
@@ -445,7 +451,7 @@ def test_the_engine_listens_nowhere_only_the_gate_does(served):
     try:
         engine = _wait_for_engine(served)
         cmdline = Path(f"/proc/{engine}/cmdline").read_bytes().split(b"\0")
-        assert b"query" in cmdline and b"--bind" not in cmdline
+        assert b"kb.serve.worker" in cmdline and b"--bind" not in cmdline
         assert _socket_inodes(engine) == set()
         listening = _listening_inodes()
         ours = {listening[i] for i in _socket_inodes(served.proc.pid) if i in listening}
@@ -580,7 +586,7 @@ def test_a_runaway_query_is_stopped_its_engine_killed_and_the_server_answers_aga
     assert status == 200 and number(body) == demo_cases
     assert time.monotonic() - started < 5
     assert engine not in _pids()  # killed and reaped: no process left spinning
-    assert served.engines() == []
+    assert engine not in served.engines() and len(served.engines()) <= MAX_IDLE  # warm ones
     assert "a query ran past 2 s" in served.log_text()
 
 
@@ -604,26 +610,24 @@ def test_an_answer_not_whole_by_the_deadline_is_503_not_a_short_200(served):
     assert get(served, CASES)[0] == 200
 
 
-def _crash_first(tmp_path: Path, times: int) -> str:
-    """An ``oxigraph`` command that dies of SIGSEGV on its first ``times`` runs (as a stack
-    overflow kills the real one), then runs the real one; each run adds a byte to ``runs``."""
-    from kb.serve.process import find_oxigraph
-
+def _crash_first(tmp_path: Path, times: int) -> list[str]:
+    """An engine command that dies of SIGSEGV under the query of its first ``times`` runs (as a
+    stack overflow kills the real one), then runs the real one; each run adds a byte to ``runs``."""
     runs = tmp_path / "runs"
     runs.write_text("")
-    fake = tmp_path / "oxigraph"
-    real = find_oxigraph()
+    fake = tmp_path / "engine"
     fake.write_text(
         f"#!{sys.executable}\n"
         "import os, signal, sys\n"
         f"with open({str(runs)!r}, 'a') as f:\n"
         "    f.write('x')\n"
         f"if len(open({str(runs)!r}).read()) <= {times}:\n"
+        "    sys.stdin.buffer.readline()\n"
         "    os.kill(os.getpid(), signal.SIGSEGV)\n"
-        f"os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n"
+        f"os.execv({sys.executable!r}, [{sys.executable!r}, '-m', 'kb.serve.worker', *sys.argv[1:]])\n"
     )
     fake.chmod(0o755)
-    return str(fake)
+    return [str(fake)]
 
 
 def test_a_query_whose_engine_dies_under_it_is_run_again_once(kb_dir, tmp_path, demo_cases):
@@ -631,6 +635,7 @@ def test_a_query_whose_engine_dies_under_it_is_run_again_once(kb_dir, tmp_path, 
     gate.start()
     try:
         gate.engine.command = _crash_first(tmp_path, 1)
+        gate.engine.retire()  # the start's warm engine: the next query starts the fake
         reply = gate.answer(CASES, [], None)
         assert reply.status == 200 and number(reply.body) == demo_cases
         assert (tmp_path / "runs").read_text() == "xx"  # died once, then answered
@@ -646,6 +651,7 @@ def test_a_query_whose_engine_dies_twice_is_503_and_the_next_is_answered(
     try:
         real = gate.engine.command
         gate.engine.command = _crash_first(tmp_path, 2)
+        gate.engine.retire()
         with pytest.raises(Refused) as refused:
             gate.answer(CASES, [], None)
         assert refused.value.status == 503 and "died under this query twice" in str(refused.value)
@@ -654,6 +660,27 @@ def test_a_query_whose_engine_dies_twice_is_503_and_the_next_is_answered(
         assert number(gate.answer(CASES, [], None).body) == demo_cases
     finally:
         gate.close()
+
+
+def test_an_engine_stays_warm_between_queries_and_a_cut_one_is_not_reused(kb_dir, demo_cases):
+    """Queries on one version reuse one warm process (the store open, its cache warm); a
+    process whose answer was cut at the row cap is killed, not kept with half an answer."""
+    gate = Gate(kb_dir, free_port(), timeout=30, limit=LIMIT)
+    gate.start()
+    try:
+        warm = gate.engine.waiting()  # the start's probe left it waiting
+        assert len(warm) == 1
+        for _ in range(3):
+            assert number(gate.answer(CASES, [], None).body) == demo_cases
+            assert gate.engine.waiting() == warm
+        cut = gate.answer(ALL, [], None)
+        assert cut.headers["X-Casebook-Truncated"] == "true"
+        assert gate.engine.waiting() == [] and warm[0] not in _pids()
+        assert number(gate.answer(CASES, [], None).body) == demo_cases  # a new one
+        assert len(gate.engine.waiting()) == 1 and gate.engine.waiting() != warm
+    finally:
+        gate.close()
+    assert gate.engine.waiting() == []
 
 
 def test_a_byte_cap_cuts_an_answer_of_few_huge_rows_too(kb_dir):
