@@ -1,8 +1,8 @@
 """Every named question's latency on an existing KB: warm (in this process, store open) and
-cold (``kb ask --data-dir``, a process per question), e.g. on the KB ``bulk_scale.py --keep``
-leaves.
+cold (``kb ask --data-dir``, a process per question; with ``--store URL`` also through a running
+``kb serve`` of that KB), e.g. on the KB ``bulk_scale.py --keep`` leaves.
 
-    .venv/bin/python benchmarks/questions_kb.py --kb DIR [--runs 3]
+    .venv/bin/python benchmarks/questions_kb.py --kb DIR [--runs 3] [--store URL]
 
 Warm: ``graph_questions.py``'s workload and timing (each question with its defaults, paged ones
 again with every page, the parameterised ones again with a median-frequency value; first run,
@@ -36,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, required=True, help="a KB data directory")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--store", help="also through this running server (kb serve's URL)")
     args = parser.parse_args()
     version = current_version(args.kb)
     if version is None:
@@ -48,19 +49,20 @@ def main() -> None:
     ).items():
         print(f"{name:<28} {label[:44]:<44} {first * 1e3:>8.0f} {warm * 1e3:>8.0f} {rows:>6}")
     del store
-    print(f"\n{'question':<28} {'kb ask wall ms (each run)':<40}")
-    for name in load_questions():
-        times = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "kb.cli", "ask", name, "--data-dir", str(args.kb),
-                 "--format", "json"],
-                check=True, stdout=subprocess.DEVNULL, cwd=ROOT,
-            )  # fmt: skip
-            times.append(time.perf_counter() - started)
-        shown = ", ".join(f"{t * 1e3:.0f}" for t in times)
-        print(f"{name:<28} {shown:<40} median {statistics.median(times) * 1e3:.0f}")
+    where = [("--data-dir", str(args.kb))] + ([("--store", args.store)] if args.store else [])
+    for option, value in where:
+        print(f"\n{'question':<28} {'kb ask ' + option + ' wall ms (each run)':<40}")
+        for name in load_questions():
+            times = []
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "kb.cli", "ask", name, option, value, "--format", "json"],
+                    check=True, stdout=subprocess.DEVNULL, cwd=ROOT,
+                )  # fmt: skip
+                times.append(time.perf_counter() - started)
+            shown = ", ".join(f"{t * 1e3:.0f}" for t in times)
+            print(f"{name:<28} {shown:<40} median {statistics.median(times) * 1e3:.0f}")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kb.datadir import Build
 from kb.escape import csv_cell
 from kb.namespaces import NAMESPACES
-from kb.records import Extraction, PubmedRecord, Reference, Resolution
+
+if TYPE_CHECKING:  # the data files are read only when rendering: `kb ask` imports the CLI
+    from kb.datadir import Build
+    from kb.records import Extraction, PubmedRecord, Reference, Resolution
 
 FORMATS = ("trig", "nquads", "jsonld", "csv", "ris", "bibtex")
 
@@ -41,6 +44,8 @@ def render(fmt: str, data_dir: Path) -> bytes:
     if fmt in ("nquads", "trig", "jsonld"):
         nquads = store_nquads(data_dir)
         return nquads if fmt == "nquads" else rdf_as(nquads, fmt).encode("utf-8")
+    from kb.datadir import Build
+
     build = Build.load(data_dir)
     if fmt == "csv":
         statuses = source_statuses(build.records)

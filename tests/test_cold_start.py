@@ -46,3 +46,16 @@ def test_the_query_path_loads_no_http_client():
     code = "import sys, kb.remote; kb.remote.RemoteStore('http://127.0.0.1:9'); print(sorted(sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "urllib.request" in out.stdout  # the check can fail: a remote store does load it
+
+
+def test_the_cli_loads_no_data_directory_check_until_a_command_needs_it():
+    """``kb ask --store URL`` (a question through a running ``kb serve``) checks no data
+    directory: importing the CLI loads neither the check nor the build's data files and records
+    (~60 ms of a cold start); the embedded path imports them in the command."""
+    code = "import json, sys, kb.cli; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout))
+    assert loaded & {"kb.check", "kb.check_store", "kb.datadir", "kb.records"} == set()
+    code = "import sys, kb.cli.answers, kb.check; print('kb.datadir' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"  # the check can fail

@@ -6,7 +6,6 @@ import argparse
 import logging
 from pathlib import Path
 
-from kb.check import guard
 from kb.config import settings_from
 from kb.errors import InputError
 
@@ -57,6 +56,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     values = dict(_key_value(p) for p in args.param)
     data_dir = settings_from(args).data_dir
     if not args.store:
+        from kb.check import guard  # not imported for --store: a cold answer starts faster
+
         guard(data_dir)
     if not args.store and (why := stale_derived(data_dir)):
         log.warning("%s", why)
@@ -74,6 +75,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
+    from kb.check import guard
     from kb.query import read_query_argument, user_query
     from kb.remote import EmbeddedStore
     from kb.tables import concept_labels, format_result

@@ -7,7 +7,6 @@ import os
 import sys
 from pathlib import Path
 
-from kb.check import guard
 from kb.cli.options import STORE_HELP
 from kb.config import settings_from
 from kb.errors import InputError
@@ -60,6 +59,8 @@ def cmd_bulk(args: argparse.Namespace) -> int:
         progress=not (args.no_progress or args.quiet),
     )
     remote = reachable(args.store) if args.store else None  # fails now, not after the run
+    from kb.check import guard  # here, not at the top: `kb ask` imports this module too
+
     with exclusive(settings.data_dir):
         guard(settings.data_dir, store=False)  # the store is written again anyway
         report = run_bulk(

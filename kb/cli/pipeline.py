@@ -9,15 +9,16 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kb.check import guard
 from kb.cli.options import STORE_HELP, build_options, settings_options
 from kb.config import Settings, settings_from
 from kb.errors import InputError, message
 from kb.jsonl import to_dict
 from kb.lock import exclusive
-from kb.records import SeedDocument
-from kb.reports import document_json, format_extraction, format_seed
+
+if TYPE_CHECKING:
+    from kb.records import SeedDocument
 
 log = logging.getLogger("kb")
 
@@ -109,6 +110,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    from kb.reports import format_seed
+
     seed, _ = _load_seed(args.sources)
     if args.json:
         print(json.dumps(to_dict(seed), ensure_ascii=False, indent=2))
@@ -136,6 +139,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         topic_limit=args.topic_limit,
     )
     remote = reachable(args.store) if args.store else None  # fails now, not after the build
+    from kb.check import guard  # here, not at the top: `kb ask` imports this module too
+
     with exclusive(settings.data_dir):
         guard(settings.data_dir, store=False)  # a damaged store is written again
         result = build(seed, settings, options, seed_text=text)
@@ -165,6 +170,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             cache_dir=base.cache_dir or base.data_dir / "cache-synthetic",
             offline=False,
         )
+        from kb.check import guard
+
         guard(base.data_dir, store=False)
         log.info("fake E-utilities at %s", server.url)
         options = BuildOptions(
@@ -196,6 +203,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     """Each file on its own: one that cannot be read is reported (one line) and the rest go on;
     exit code 1 when any failed."""
     from ingest.nlp.files import extract_file, input_files
+    from kb.reports import document_json, format_extraction
 
     nlp_config = settings_from(args).nlp_config
     failed = 0
