@@ -230,8 +230,14 @@ class Engine:
 
 
 def _error(proc: Process, head: bytes, deadline: float) -> Answer:
+    """The error the engine sent; ``Died`` when it could not read its store (the version's
+    files deleted under it by newer builds): the gate runs the query again on the current one."""
     _, status, size = head.split()
     message = proc.take(int(size), deadline)
+    if b"IO error" in message:
+        raise Died(
+            f"the engine could not read the store: {message[:300].decode('utf-8', 'replace')}"
+        )
     return Answer("error", status=int(status), message=message[:MAX_ERROR])
 
 

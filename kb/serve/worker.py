@@ -56,8 +56,8 @@ def answer(store: ox.Store, sparql: str, out: BinaryIO) -> None:
         out.write(b"0\n")
     except SyntaxError as exc:
         _error(out, 400, str(exc))
-    except (OSError, ValueError, RuntimeError) as exc:  # evaluation failed mid-way or at once
-        _error(out, 502, str(exc))
+    except Exception as exc:  # evaluation failed (at once or mid-way): the gate says so, 502
+        _error(out, 502, f"{type(exc).__name__}: {exc}")
 
 
 def _error(out: BinaryIO, status: int, message: str) -> None:
