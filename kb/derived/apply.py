@@ -132,8 +132,7 @@ def touched_keys(
     outside = {f for f, h in named if h not in summed}
     out: dict[str, set[tuple[str, ...]]] = {}
     for rule in (r for r in load_rules() if r.key_query):
-        # "<iri>" (N-Triples)
-        found = sorted(outside if rule.delta else documents | {f for f, _ in named})
+        found = sorted(outside if rule.delta else documents | {f for f, _ in named})  # "<iri>"
         keys = out.setdefault(rule.name, set())
         for chunk in _chunks(found, VALUES_AT_ONCE):
             block = "VALUES ?f { " + " ".join(chunk) + " }"
