@@ -15,7 +15,6 @@ records alone, one refresh each, for the spread. Figures only, nothing asserted.
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import shutil
 import sys
@@ -39,18 +38,14 @@ CASE_GRAPHS = (
 
 def revised(store: ox.Store, graph: str) -> bytes:
     """The graph's N-Quads less its first cause link and its first treatment-outcome link."""
-    out = io.BytesIO()
-    store.dump(out, ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
-    lines, dropped = [], set()
-    for line in out.getvalue().splitlines():
-        quad = line.rstrip().removesuffix(b".").rstrip() + f" <{graph}> .\n".encode()
-        link = next((p for p in (b"causedBy>", b"ledTo>") if p in line), None)
-        if link and link not in dropped:
+    kept, dropped = [], set()
+    for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+        link = quad.predicate.value.rpartition("#")[2]
+        if link in ("causedBy", "ledTo") and link not in dropped:
             dropped.add(link)
             continue
-        if line.strip():
-            lines.append(quad)
-    return b"".join(lines)
+        kept.append(f"{quad} .\n")
+    return "".join(kept).encode()
 
 
 def main() -> None:

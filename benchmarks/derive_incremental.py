@@ -14,7 +14,6 @@ Target (issue 18): <= 1 s for a one-record change. Figures only, nothing asserte
 from __future__ import annotations
 
 import argparse
-import io
 import shutil
 import sys
 import tempfile
@@ -45,12 +44,8 @@ def timed(run):
 def changed_record(s: ox.Store, pmid: str) -> tuple[str, bytes]:
     """One record's graph with its first ledTo link dropped and its article flagged retracted."""
     graph = str(iris.graph(f"pmid:{pmid}"))
-    out = io.BytesIO()
-    s.dump(out, ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
-    lines = [  # a dump of one graph writes triples: name the graph on each
-        line.rstrip().removesuffix(b".").rstrip() + f" <{graph}> .\n".encode()
-        for line in out.getvalue().splitlines()
-        if line.strip()
+    lines = [
+        f"{q} .\n".encode() for q in s.quads_for_pattern(None, None, None, ox.NamedNode(graph))
     ]
     link = next((line for line in lines if b"#ledTo>" in line), None)
     kept = [line for line in lines if line is not link]

@@ -135,10 +135,6 @@ class Engine:
         self._lock = threading.Lock()
         self._closed = False
 
-    def running(self) -> int:
-        with self._lock:
-            return len(self._running)
-
     def waiting(self) -> list[int]:
         """The pids of the warm processes waiting for a query."""
         with self._lock:
@@ -153,7 +149,8 @@ class Engine:
             proc.kill()
 
     def retire(self) -> None:
-        """Stop the waiting processes: the next query starts a new one."""
+        """Stop the waiting processes: the next query starts a new one (with ``command`` as it
+        is then)."""
         with self._lock:
             idle, self._idle = self._idle, []
         for proc in idle:

@@ -211,32 +211,62 @@ def test_etiology_counts_follow_a_dropped_full_text_without_recounting(
     assert ("etiologies", False) not in ran, ran  # never run on the whole store
 
 
+def cause_quads(graph: str, node: str, sentence: str, pmid: str = "99000998") -> bytes:
+    """A SYNTHETIC finding of calcinosis caused by extravasation about article ``pmid``, in
+    ``graph``, with its sentence."""
+    return (
+        f"<{node}-c> <{CB}causedBy> <{node}-e> <{graph}> .\n"
+        f"<{node}-c> <{CB}concept> <{iris.BASE}concept/calcinosis> <{graph}> .\n"
+        f"<{node}-c> <{CB}subject> <{iris.pmid_article(pmid)}> <{graph}> .\n"
+        f"<{node}-e> <{CB}concept> <{iris.BASE}concept/extravasation> <{graph}> .\n"
+        f"<{node}-e> <{CB}evidence> <{node}-ev> <{graph}> .\n"
+        f'<{node}-ev> <{CB}sentence> "{sentence}" <{graph}> .\n'
+    ).encode()
+
+
+CAUSE_ROW = f"{iris.BASE}etiology/calcinosis/extravasation"
+
+
 def test_a_new_least_example_and_a_dropped_one(kb_copy, monkeypatch, rule_runs):
     """A cause stated in a new document with a sentence before every other becomes the row's
     example without a recount; dropping that document takes it away, and only that row is
     counted again (bound to its keys), since nothing says which sentence is next."""
     graph = str(iris.graph("pmid:99000998"))
-    node = "https://casebook.invalid/id/finding/zz-cause"
     sentence = "!! A sentence before every other (synthetic)."
-    data = (
-        f"<{node}-c> <{CB}causedBy> <{node}-e> <{graph}> .\n"
-        f"<{node}-c> <{CB}concept> <{iris.BASE}concept/calcinosis> <{graph}> .\n"
-        f"<{node}-c> <{CB}subject> <{iris.pmid_article('99000998')}> <{graph}> .\n"
-        f"<{node}-e> <{CB}concept> <{iris.BASE}concept/extravasation> <{graph}> .\n"
-        f"<{node}-e> <{CB}evidence> <{node}-ev> <{graph}> .\n"
-        f'<{node}-ev> <{CB}sentence> "{sentence}" <{graph}> .\n'
-    ).encode()
-    row = f"{iris.BASE}etiology/calcinosis/extravasation"
-    n, cases, _ = etiology_rows(kb_copy)[row]
+    data = cause_quads(graph, "https://casebook.invalid/id/finding/zz-cause", sentence)
+    n, cases, _ = etiology_rows(kb_copy)[CAUSE_ROW]
     added = refresh(kb_copy, {graph: data}, monkeypatch)
     assert not [r for r in rule_runs if r[0] == "etiologies"]
-    assert etiology_rows(kb_copy)[row] == (n + 1, cases + 1, sentence)
+    assert etiology_rows(kb_copy)[CAUSE_ROW] == (n + 1, cases + 1, sentence)
     assert added == derived_again(kb_copy)
     rule_runs.clear()
     dropped = refresh(kb_copy, {graph: b""}, monkeypatch)
     assert [r for r in rule_runs if r[0] == "etiologies"] == [("etiologies", True)]
-    assert etiology_rows(kb_copy)[row][:2] == (n, cases)
+    assert etiology_rows(kb_copy)[CAUSE_ROW][:2] == (n, cases)
     assert dropped == derived_again(kb_copy)
+
+
+def test_a_subject_stated_in_two_graphs_stays_counted_while_one_still_states_it(
+    kb_copy, monkeypatch, rule_runs
+):
+    """An article's record and its full text both state the cause about the article: the row
+    counts the subject once, and dropping one graph leaves it counted (the other graph, not
+    changed, is read with the dropped one's part). Neither sentence is the row's least, so the
+    sums alone decide, with no recount."""
+    record, full = (str(iris.graph(d)) for d in ("pmid:99000998", "pmc:PMC99000998"))
+    node = "https://casebook.invalid/id/finding/zz-shared"
+    n, cases, _ = etiology_rows(kb_copy)[CAUSE_ROW]
+    both = {
+        record: cause_quads(record, node + "-r", "zz A cause in the record (synthetic)."),
+        full: cause_quads(full, node + "-f", "zz A cause in the full text (synthetic)."),
+    }
+    refresh(kb_copy, both, monkeypatch)
+    assert etiology_rows(kb_copy)[CAUSE_ROW][:2] == (n + 2, cases + 1)
+    rule_runs.clear()
+    after = refresh(kb_copy, {full: b""}, monkeypatch)
+    assert not [r for r in rule_runs if r[0] == "etiologies"]
+    assert etiology_rows(kb_copy)[CAUSE_ROW][:2] == (n + 1, cases + 1)
+    assert after == derived_again(kb_copy)
 
 
 def test_a_renamed_cause_in_the_vocabulary_renames_its_etiology_rows(kb_copy, monkeypatch):
