@@ -28,6 +28,7 @@ from ingest.nlp.merge import (
     to_spans,
     with_patterns,
 )
+from ingest.nlp.nonfindings import names_nothing, regions
 from kb.durations import NUMBER, UNIT, parse_quantity
 from kb.vocab import Vocabulary, load_vocabulary
 
@@ -100,10 +101,17 @@ class EntityComponent:
             for e in doc.ents
         ]
         text = doc_text(doc)  # spaCy joins it anew at every call: once per doc
+        blocked = _blocked(doc, text)
+        if blocked:
+            curated = [c for c in curated if not _inside(c, blocked)]
         models: list[Candidate] = []
         case_report = bool(doc.user_data.get(CASE_REPORT))
         for i, (key, fill, win) in enumerate(self.orders[case_report]):
-            found = model_candidates(doc, key, text, case_report)
+            found = [
+                c
+                for c in model_candidates(doc, key, text, case_report)
+                if not _inside(c, blocked) and not names_nothing(_span_text(doc, text, c))
+            ]
             models = merge_models(models, found, fill, win) if i else found
         spans = merge_vocabulary(models, _longest(curated))
         if case_report:  # MACCROBAT's span conventions (ingest/nlp/case_spans.py)
@@ -153,6 +161,25 @@ def parse_order(order: Sequence[str]) -> Order:
             )
         )
     return out
+
+
+def _blocked(doc: Doc, text: str) -> list[tuple[int, int]]:
+    """Token ranges of the text that names no finding (``ingest.nlp.nonfindings``)."""
+    out = []
+    for start, end in regions(text):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None:
+            out.append((span.start, span.end))
+    return out
+
+
+def _inside(candidate: Candidate, blocked: Sequence[tuple[int, int]]) -> bool:
+    return any(lo <= candidate.start and candidate.end <= hi for lo, hi in blocked)
+
+
+def _span_text(doc: Doc, text: str, candidate: Candidate) -> str:
+    last = doc[candidate.end - 1]
+    return text[doc[candidate.start].idx : last.idx + len(last.text)]
 
 
 def _longest(candidates: list[Candidate]) -> list[Candidate]:

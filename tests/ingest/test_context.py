@@ -219,6 +219,8 @@ def test_a_stop_word_inside_a_treatments_name_stops_nothing(nlp):
         ("The fever did not improve.", ("fever",)),  # a change is negated, not the finding
         ("Fluid and free air were seen.", ("Fluid",)),
         ("There was no significant difference in mortality.", ("mortality",)),
+        ("Nausea did not differ from vomiting in frequency.", ("vomiting",)),  # a comparison
+        ("Mortality did not differ significantly from that of sepsis.", ("sepsis",)),
         ("She presented with a 3-day history of fever.", ("fever",)),
         ("He had a 10-year history of diabetes.", ("diabetes",)),
     ],

@@ -1,0 +1,55 @@
+"""Text that names no finding: a structured abstract's labels, statistics, the study's method.
+
+The recognisers learned from case reports read "OBJECTIVE:" or "ORs" as tests and "logistic
+regression" as a lesion's regression (the curated outcome). The rules are data
+(``casebook_data/nlp/non_findings.tsv``): ``region`` patterns (case-insensitive) and ``cased``
+patterns (case-sensitive: "OR" is a statistic only beside its value) mark stretches of text no
+entity may lie inside; ``words`` are whole-span texts a recogniser's span may not be alone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+KINDS = ("region", "cased", "words")
+
+
+@cache
+def _rules() -> tuple[re.Pattern[str], frozenset[str]]:
+    text = (resources.files("casebook_data") / "nlp" / "non_findings.tsv").read_text("utf-8")
+    found: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if not line.strip():
+            continue
+        kind, pattern, _why = line.split("\t")
+        if kind not in found:
+            raise ValueError(f"non_findings.tsv:{number}: kind {kind!r} is not one of {KINDS}")
+        if kind != "words":
+            re.compile(pattern)  # a bad rule fails here, with its line
+        found[kind].append(pattern)
+    parts = [f"(?i:{p})" if p[:4] != "(?m)" else f"(?im:{p[4:]})" for p in found["region"]]
+    parts += [f"(?:{p})" for p in found["cased"]]
+    words = frozenset(w for line in found["words"] for w in line.split("|"))
+    return re.compile("|".join(parts)), words
+
+
+def regions(text: str) -> list[tuple[int, int]]:
+    """Character spans of ``text`` that no entity may lie inside."""
+    pattern, _ = _rules()
+    return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+
+
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_ARTICLE = re.compile(r"^(?:the|a|an|this|our)\s+")
+
+
+def names_nothing(span_text: str) -> bool:
+    """Whether a recogniser's span says nothing a finding could be: only symbols ("±"), or a
+    word of the study's method alone ("present study", "mean +", "correlated")."""
+    if not any(ch.isalnum() for ch in span_text):
+        return True
+    _, words = _rules()
+    key = " ".join(_EDGE.sub("", span_text.lower()).split())
+    return key in words or _ARTICLE.sub("", key) in words
