@@ -88,7 +88,7 @@ FILLER = frozenset(
 # a dose, a route or a schedule beside a drug ("prednisolone, 30 mg daily, for ITP"): filler
 DOSE = frozenset(["mg", "g", "mcg", "ug", "ml", "iu", "units", "kg", "m2", "daily", "once", "twice",
                   "thrice", "weekly", "per", "bid", "tid", "qd", "oral", "orally", "iv",
-                  "intravenous", "intravenously", "dose"])  # fmt: skip
+                  "intravenous", "intravenously", "dose", "every"])  # fmt: skip
 FILLER |= DOSE
 PASSIVE = ("CONDITION", "TREATMENT", "OUTCOME", "ETIOLOGY")
 """Labels whose mentions between two ends block a pairing (each end takes its nearest)."""
@@ -164,6 +164,14 @@ def parse_cues(text: str, name: str = "relation_cues.tsv") -> tuple[CueRule, ...
 
 NEW_SUBJECT = frozenset({"patient", "he", "she", "they", "who", "which", "we"})
 """Words that open another clause: past them a list of ends does not go on."""
+LIST_WORDS = frozenset({"plus", "together", "combined", "combination", "in", "addition", "to",
+                        "followed", "by", "along", "then", "added", "(", ")"})  # fmt: skip
+"""Words that may join listed ends besides "and", "or" and commas ("T1 followed by T2")."""
+OPENERS = frozenset({"when", "until", "before", "because", "if", "since", "where", "unless",
+                     "with"})  # fmt: skip
+"""Words that, past a listed end, start another clause or phrase: no more of the list."""
+RELATIVE = frozenset({"which", "who", "whom", "whose"})
+"""Past a led_to cue, a relative pronoun opens another clause: its outcome is its antecedent's."""
 COORDINATION = frozenset({"<first>", "and", "or", ",", "as", "well", "both", "(", ")"})
 """What may stand between a list of first ends: "C1 and C2", "C (ABBR)"."""
 
@@ -213,9 +221,20 @@ def linking_cue(ms: Sequence[Mention], x: int, y: int, rule: CueRule) -> str | N
             return None
         before = before[last:]
     listed = {"<same>", "and", "or", ",", "as", "well", "<other>", "<time>"}
-    if "<same>" in after and NEW_SUBJECT & set(after[after.index("<same>") :]):
-        return None  # a new clause past a listed end ends the list ("T to relieve C1, the
-        # patient continued to C2": C2 is not what T was for)
+    if "<same>" in after:
+        tail = after[after.index("<same>") :]
+        if NEW_SUBJECT & set(tail):
+            return None  # a new clause past a listed end ends the list ("T to relieve C1, the
+            # patient continued to C2": C2 is not what T was for)
+        joins = FILLER | listed | LIST_WORDS | set(rule.words)  # "with T1, with T2"
+        extra = [w for w in tail if w not in joins and not w.isdigit()]
+        if len(extra) > 1 or OPENERS & set(extra):
+            return None  # past a listed end, list words (and one more): "regressed after
+            # withdrawal and reappeared when acitretin was reintroduced" lists no acitretin;
+            # "X-induced C1 in patients with C2": C2 is the patients'
+    if rule.kind == "led_to" and RELATIVE & set(after):
+        return None  # "T and showed hepatitis, which resolved after …": the outcome is the
+        # relative clause's, whose own cue names what led to it
     extra = [w for w in before if w not in FILLER | {"<other>", "<time>"} and not w.isdigit()]
     extra += [w for w in after if w not in FILLER and w not in listed and not w.isdigit()]
     if len(extra) > MAX_EXTRA:

@@ -403,6 +403,48 @@ def test_resolved_with_two_listed_treatments(nlp: Language):
             ("led_to", "wound_care", "resolution", None)} <= found  # fmt: skip
 
 
+def test_a_list_of_treatments_may_hold_a_schedule_and_one_word_more(nlp: Language):
+    text = "The lesions resolved with wound care twice daily and intermittent sodium thiosulfate."
+    found = {(k, a, b) for k, a, b, _ in relations_in(nlp, text)}
+    assert {("led_to", "wound_care", "resolution"),
+            ("led_to", "sodium_thiosulfate", "resolution")} <= found  # fmt: skip
+
+
+def _led_to(nlp: Language, text: str) -> set[tuple[str, str]]:
+    extraction = read(nlp, text)
+    by_id = {f.id: f for f in extraction.findings}
+    return {
+        (by_id[r.source].text, by_id[r.target].text)
+        for r in extraction.relations
+        if r.kind == "led_to"
+    }
+
+
+def test_a_new_clause_past_a_listed_treatment_ends_the_list(nlp: Language):
+    text = "The rash regressed after drug withdrawal and reappeared when acitretin was restarted."
+    found = _led_to(nlp, text)
+    assert ("drug withdrawal", "regressed") in found
+    assert not [pair for pair in found if pair[0] == "acitretin"]  # restarted, not a cure
+
+
+def test_an_outcome_in_a_relative_clause_is_not_the_earlier_treatments(nlp: Language):
+    text = (
+        "She developed jaundice after treatment with ticlopidine and showed signs of "
+        "cholestatic hepatitis, which resolved after discontinuation of the drug."
+    )
+    found = _led_to(nlp, text)
+    assert ("discontinuation of the drug", "resolved") in found
+    assert not [pair for pair in found if pair[0] == "ticlopidine"]
+
+
+def test_the_patients_own_disease_is_no_drug_induced_one(nlp: Language):
+    text = "Anthracycline-induced cardiotoxicity in patients with acute leukemia is common."
+    extraction = read(nlp, text)
+    by_id = {f.id: f for f in extraction.findings}
+    causes = {by_id[r.source].text for r in extraction.relations if r.kind == "caused_by"}
+    assert causes == {"cardiotoxicity"}  # not the leukaemia the patients have
+
+
 def test_the_next_sentence_placing_the_outcome_after_the_treatment(nlp: Language):
     text = (
         "Case 1: A boy had calcinosis cutis. He was managed with a dressing. "
