@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kb import iris
+from kb.kinds import FINDING_KINDS
 from kb.namespaces import prologue
 from kb.questions import Question, QuestionError
-from kb.records import FINDING_KINDS
 from kb.store import QueryResult
 
 log = logging.getLogger(__name__)

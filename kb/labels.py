@@ -9,6 +9,7 @@ The graph's IRIs are long (``…/id/case/pmid%3A99000001/1``); a table shows the
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -53,6 +54,7 @@ def human_days(days: float) -> str:
     return amount(round(years) if abs(years - round(years)) < 0.1 else round(years, 1), "year")
 
 
+@functools.lru_cache(maxsize=4096)  # a table of times repeats the same few ("P4M")
 def human_duration(iso: str) -> str | None:
     """An ISO 8601 duration in words ("P4M" → "4 months", "P120D" → "4 months", "P1Y6M" →
     "1 year 6 months"), or None when ``iso`` is not one."""
@@ -90,7 +92,7 @@ def iri_label(iri: str, concepts: Mapping[str, str] | None = None) -> str:
     if concepts and iri in concepts:
         return concepts[iri]
     kind, _, rest = iri.removeprefix(BASE).partition("/")
-    parts = [unquote(p) for p in rest.split("/")]
+    parts = [unquote(p) if "%" in p else p for p in rest.split("/")]
     if kind == "article" and len(parts) == 2:
         return _document_label(":".join(parts))
     if kind == "case" and len(parts) == 2:
@@ -156,7 +158,7 @@ def _document_id(text: str) -> str | None:
 def cell(value: str | None, column: str = "", concepts: Mapping[str, str] | None = None) -> str:
     """One table cell as read: labels for IRIs, durations in words, a median in whole days,
     decimals rounded; a dash for a missing value."""
-    if value is None or value.strip().lower() in ("", "none", "nan"):
+    if value is None or (len(value) < 8 and value.strip().lower() in ("", "none", "nan")):
         return MISSING
     if value.startswith(("http://", "https://")):
         return iri_label(value, concepts)
@@ -166,9 +168,20 @@ def cell(value: str | None, column: str = "", concepts: Mapping[str, str] | None
         except ValueError:
             return value
         return MISSING if math.isnan(days) else amount(round(days), "day")
-    words = [human_duration(v) for v in value.split()] if value.startswith("P") else [None]
-    if all(words):
-        return ", ".join(w for w in words if w)
+    if value.startswith("P") and (words := _durations(value)):
+        return ", ".join(words)
     if _DECIMAL.match(value):
         return f"{float(value):.2f}".rstrip("0").rstrip(".")
     return value
+
+
+def _durations(value: str) -> list[str] | None:
+    """Each space-separated ISO duration of ``value`` in words; None at the first word that is
+    none (a sentence starting with "P" stops at its first word)."""
+    words = []
+    for part in value.split():
+        word = human_duration(part)
+        if word is None:
+            return None
+        words.append(word)
+    return words or None

@@ -70,8 +70,16 @@ def format_result(
         writer.writerow(csv_row(result.columns))
         writer.writerows(csv_row(row) for row in result.rows)  # no cell runs as a formula
         return buffer.getvalue().rstrip("\n")
-    cells = [[cell(v, c, concepts) for v, c in zip(row, result.columns, strict=False)]
-             for row in result.rows]  # fmt: skip
+    memo: dict[tuple[str | None, str], str] = {}  # labels, cases, times repeat down a column
+    cells = []
+    for row in result.rows:
+        out = []
+        for v, c in zip(row, result.columns, strict=False):
+            key = (v, c)
+            if (text := memo.get(key)) is None:
+                text = memo[key] = cell(v, c, concepts)
+            out.append(text)
+        cells.append(out)
     table = render_table(result.columns, cells, None if wide else (width or terminal_width()))
     tail = " (truncated)" if result.truncated else ""
     count = "1 row" if len(result.rows) == 1 else f"{len(result.rows)} rows"

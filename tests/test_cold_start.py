@@ -33,6 +33,12 @@ def test_the_query_path_loads_no_heavy_package():
     assert {n.split(".")[0] for n in loaded_by_query_path()} & set(HEAVY) == set()
 
 
+def test_the_query_path_builds_no_record_dataclasses():
+    """The finding kinds a question's parameters are checked against live in ``kb.kinds``:
+    ``kb.records`` builds some thirty dataclasses (~25 ms of a cold start)."""
+    assert "kb.records" not in loaded_by_query_path()
+
+
 def test_the_check_can_fail():
     """The same probe sees a heavy package when one is imported (the test above can fail)."""
     code = "import sys, kb.graph; print('rdflib' in sys.modules)"
@@ -56,6 +62,7 @@ def test_the_cli_loads_no_data_directory_check_until_a_command_needs_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout))
     assert loaded & {"kb.check", "kb.check_store", "kb.datadir", "kb.records"} == set()
+    assert "tomllib" not in loaded  # read only with a config file (~4 ms)
     code = "import sys, kb.cli.answers, kb.check; print('kb.datadir' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"  # the check can fail

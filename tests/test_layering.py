@@ -26,7 +26,7 @@ PACKAGES = ("kb", "ingest", "explorer")
 FOUNDATION = {
     "kb", "kb.records", "kb.config", "kb.iris", "kb.datadir", "kb.jsonl", "kb.errors", "kb.vocab",
     "kb.durations", "kb.escape", "kb.failpoints", "kb.seal", "kb.lock", "kb.disk", "kb.labels",
-    "kb.namespaces", "kb.lines",
+    "kb.namespaces", "kb.lines", "kb.kinds",
 }  # fmt: skip
 FACES = ("kb.cli", "kb.serve", "kb.read", "kb.show", "explorer", "app")
 RANK = {"foundation": 0, "pipeline": 1, "ingest": 2, "faces": 3}

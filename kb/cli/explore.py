@@ -15,7 +15,6 @@ import argparse
 import logging
 import os
 import sys
-import tomllib
 from pathlib import Path
 
 import explorer
@@ -32,6 +31,8 @@ DEFAULT_PORT = 8501
 
 def config_flags(path: Path = STREAMLIT_CONFIG) -> list[str]:
     """``explorer/streamlit.toml`` as ``streamlit run`` flags (``--server.headless true`` …)."""
+    import tomllib  # here: `kb ask` imports this module
+
     try:
         config = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from kb.export import FORMATS, render
-from kb.jsonl import atomic_write
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from kb.check import guard
     from kb.config import settings_from
+    from kb.jsonl import atomic_write  # here, not at the top: `kb ask` imports this module
 
     guard(settings_from(args).data_dir)
     data = render(args.format, settings_from(args).data_dir)

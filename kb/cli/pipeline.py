@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from kb.cli.options import STORE_HELP, build_options, settings_options
 from kb.config import Settings, settings_from
 from kb.errors import InputError, message
-from kb.jsonl import to_dict
 from kb.lock import exclusive
 
 if TYPE_CHECKING:
@@ -114,6 +113,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     seed, _ = _load_seed(args.sources)
     if args.json:
+        from kb.jsonl import to_dict  # here: `kb ask` imports this module
+
         print(json.dumps(to_dict(seed), ensure_ascii=False, indent=2))
     else:
         print(format_seed(seed))

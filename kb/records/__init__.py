@@ -8,8 +8,8 @@ The records live in four modules by stage (``seed``, ``pubmed``, ``runs``, ``ext
 them from ``kb.records``.
 """
 
+from kb.kinds import FINDING_KINDS, FindingKind
 from kb.records.extraction import (
-    FINDING_KINDS,
     Assertion,
     Case,
     Category,
@@ -17,7 +17,6 @@ from kb.records.extraction import (
     EvidenceMethod,
     Extraction,
     Finding,
-    FindingKind,
     Relation,
     RelationKind,
     assertion,

@@ -7,18 +7,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal, cast, get_args
 
-FindingKind = Literal[
-    "condition",
-    "etiology",
-    "treatment",
-    "outcome",
-    "test",
-    "anatomy",
-    "patient_attribute",
-    "duration",
-]
-# the finding kinds in the order they are shown; each kind's IRI is ``kb.iris.kind_iri(kind)``
-FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
+from kb.kinds import FindingKind
+
 Category = Literal[
     "disease",
     "sign_symptom",
