@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from spacy.language import Language
@@ -28,7 +29,7 @@ from ingest.nlp.merge import (
     to_spans,
     with_patterns,
 )
-from ingest.nlp.nonfindings import names_nothing, regions
+from ingest.nlp.nonfindings import headings, names_nothing, regions
 from kb.durations import NUMBER, UNIT, parse_quantity
 from kb.vocab import Vocabulary, load_vocabulary
 
@@ -101,17 +102,21 @@ class EntityComponent:
             for e in doc.ents
         ]
         text = doc_text(doc)  # spaCy joins it anew at every call: once per doc
-        blocked = _blocked(doc, text)
+        blocked, labels = _tokens(doc, regions(text)), _tokens(doc, headings(text))
         if blocked:
             curated = [c for c in curated if not _inside(c, blocked)]
         models: list[Candidate] = []
         case_report = bool(doc.user_data.get(CASE_REPORT))
         for i, (key, fill, win) in enumerate(self.orders[case_report]):
-            found = [
-                c
-                for c in model_candidates(doc, key, text, case_report)
-                if not _inside(c, blocked) and not names_nothing(_span_text(doc, text, c))
-            ]
+            found = []
+            for c in model_candidates(doc, key, text, case_report):
+                kept = _outside(doc, c, labels) if labels else c
+                if (
+                    kept is not None
+                    and not _inside(kept, blocked)
+                    and not names_nothing(_span_text(doc, text, kept))
+                ):
+                    found.append(kept)
             models = merge_models(models, found, fill, win) if i else found
         spans = merge_vocabulary(models, _longest(curated))
         if case_report:  # MACCROBAT's span conventions (ingest/nlp/case_spans.py)
@@ -163,10 +168,10 @@ def parse_order(order: Sequence[str]) -> Order:
     return out
 
 
-def _blocked(doc: Doc, text: str) -> list[tuple[int, int]]:
-    """Token ranges of the text that names no finding (``ingest.nlp.nonfindings``)."""
+def _tokens(doc: Doc, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token ranges of character spans (text that names no finding: ``ingest.nlp.nonfindings``)."""
     out = []
-    for start, end in regions(text):
+    for start, end in spans:
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None:
             out.append((span.start, span.end))
@@ -175,6 +180,22 @@ def _blocked(doc: Doc, text: str) -> list[tuple[int, int]]:
 
 def _inside(candidate: Candidate, blocked: Sequence[tuple[int, int]]) -> bool:
     return any(lo <= candidate.start and candidate.end <= hi for lo, hi in blocked)
+
+
+def _outside(doc: Doc, c: Candidate, blocked: Sequence[tuple[int, int]]) -> Candidate | None:
+    """A model's span without a heading at its edges ("Background A" of "Abstract Background A
+    34-year-old man": nothing); None when nothing but stop words is left."""
+    start, end = c.start, c.end
+    for lo, hi in blocked:
+        if lo <= start < hi:
+            start = hi
+        if lo < end <= hi:
+            end = lo
+    if (start, end) == (c.start, c.end):
+        return c
+    if start >= end or all(t.is_stop or t.is_punct for t in doc[start:end]):
+        return None
+    return replace(c, start=start, end=end)
 
 
 def _span_text(doc: Doc, text: str, candidate: Candidate) -> str:

@@ -4,7 +4,9 @@ The recognisers learned from case reports read "OBJECTIVE:" or "ORs" as tests an
 regression" as a lesion's regression (the curated outcome). The rules are data
 (``casebook_data/nlp/non_findings.tsv``): ``region`` patterns (case-insensitive) and ``cased``
 patterns (case-sensitive: "OR" is a statistic only beside its value) mark stretches of text no
-entity may lie inside; ``words`` are whole-span texts a recogniser's span may not be alone.
+entity may lie inside; ``heading`` patterns (case-sensitive, with inline flags where a rule
+wants them) mark a label that may also run into a recogniser's span ("Background A 34-year-old
+man"), which loses it; ``words`` are whole-span texts a recogniser's span may not be alone.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import re
 from functools import cache
 from importlib import resources
 
-KINDS = ("region", "cased", "words")
+KINDS = ("region", "cased", "heading", "words")
 
 
 @cache
-def _rules() -> tuple[re.Pattern[str], frozenset[str]]:
+def _rules() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    """(every region, the headings alone, the method words)."""
     text = (resources.files("casebook_data") / "nlp" / "non_findings.tsv").read_text("utf-8")
     found: dict[str, list[str]] = {kind: [] for kind in KINDS}
     for number, line in enumerate(text.splitlines()[1:], start=2):
@@ -29,15 +32,22 @@ def _rules() -> tuple[re.Pattern[str], frozenset[str]]:
         if kind != "words":
             re.compile(pattern)  # a bad rule fails here, with its line
         found[kind].append(pattern)
-    parts = [f"(?i:{p})" if p[:4] != "(?m)" else f"(?im:{p[4:]})" for p in found["region"]]
-    parts += [f"(?:{p})" for p in found["cased"]]
+    parts = [f"(?i:{p})" for p in found["region"]]
+    parts += [f"(?:{p})" for p in found["cased"] + found["heading"]]
+    headings = "|".join(f"(?:{p})" for p in found["heading"]) or r"(?!)"
     words = frozenset(w for line in found["words"] for w in line.split("|"))
-    return re.compile("|".join(parts)), words
+    return re.compile("|".join(parts)), re.compile(headings), words
 
 
 def regions(text: str) -> list[tuple[int, int]]:
     """Character spans of ``text`` that no entity may lie inside."""
-    pattern, _ = _rules()
+    pattern, _, _ = _rules()
+    return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+
+
+def headings(text: str) -> list[tuple[int, int]]:
+    """Character spans of the labels among ``regions``: a span that starts or ends in one is cut."""
+    _, pattern, _ = _rules()
     return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
 
 
@@ -50,6 +60,6 @@ def names_nothing(span_text: str) -> bool:
     word of the study's method alone ("present study", "mean +", "correlated")."""
     if not any(ch.isalnum() for ch in span_text):
         return True
-    _, words = _rules()
+    _, _, words = _rules()
     key = " ".join(_EDGE.sub("", span_text.lower()).split())
     return key in words or _ARTICLE.sub("", key) in words

@@ -71,3 +71,24 @@ def test_a_lesions_regression_is_still_an_outcome():
     document = TextDocument("seed:x", "", text, (("other", "", 0, len(text)),))
     extraction = extract(shared_nlp(), document, {})
     assert [f for f in extraction.findings if f.concept == "resolution"]
+
+
+def test_a_heading_run_into_the_text_is_no_part_of_a_finding():
+    text = (
+        "Cocaine-induced myocardial infarction in a young man\n\n"
+        "Abstract Background A 34-year-old man developed chest pain after cocaine use. "
+        "Case presentation He was treated with aspirin and recovered fully."
+    )
+    document = TextDocument("seed:y", "", text, (("other", "", 0, len(text)),))
+    extraction = extract(shared_nlp(), document, {})
+    texts = {f.text for f in extraction.findings}
+    assert not [t for t in texts if "Background" in t or "presentation" in t]
+    assert {"chest pain", "aspirin", "34-year-old"} <= texts
+
+
+def test_a_stage_or_type_stays_in_the_name_it_belongs_to():
+    assert regions("Type II diabetes mellitus and stage IV NSCLC.") == [(0, 7), (30, 38)]
+    text = "A 60-year-old man had type II diabetes mellitus."
+    document = TextDocument("seed:z", "", text, (("other", "", 0, len(text)),))
+    texts = {f.text for f in extract(shared_nlp(), document, {}).findings}
+    assert "type II diabetes mellitus" in texts  # a region only blocks what lies inside it
