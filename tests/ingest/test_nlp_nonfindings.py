@@ -31,6 +31,8 @@ def test_labels_statistics_and_the_truncation_mark_are_regions():
     assert {"OBJECTIVE", "DESIGN", "RESULTS", "CONCLUSIONS"} <= found
     assert {"ORs", "95% CIs", "conditional logistic regression", "OR 0.72", "95% CI"} <= found
     assert "(ABSTRACT TRUNCATED AT 250 WORDS)" in found
+    pointers = _covered("The CT is shown in Supplementary Video 2 and Figure22; see Table 1.")
+    assert {"Supplementary Video 2", "Figure22", "Table 1"} <= pointers
     assert any("Mean ± SD" in part for part in found)
 
 
@@ -52,6 +54,7 @@ def test_a_span_of_symbols_or_method_words_names_nothing():
     assert names_nothing("±")
     assert names_nothing("the present study")
     assert names_nothing("mean +")
+    assert names_nothing("colleagues")  # a recogniser once read it as a body part
     assert not names_nothing("heart rate")
     assert not names_nothing("regression")  # alone it may be a lesion's: decided by region
 
