@@ -33,6 +33,8 @@ def test_labels_statistics_and_the_truncation_mark_are_regions():
     assert "(ABSTRACT TRUNCATED AT 250 WORDS)" in found
     pointers = _covered("The CT is shown in Supplementary Video 2 and Figure22; see Table 1.")
     assert {"Supplementary Video 2", "Figure22", "Table 1"} <= pointers
+    assert _covered("Rats exposed to cocaine.") == {"exposed to"}  # no surgical exposure
+    assert regions("Wide exposure of the aorta was obtained.") == []  # a procedure
     assert any("Mean ± SD" in part for part in found)
 
 

@@ -14,7 +14,8 @@ category, disease vs sign or symptom), then for the lexicon's corpus table (one 
 which no vocabulary grounds whole, took the MeSH id the annotators gave it, Edema, and its
 category, sign or symptom), then for text that names no finding (``ingest.nlp.nonfindings``: 24
 texts lost their "BACKGROUND" or "CONCLUSIONS" label, read as a test or a condition; then 12
-lost "colleagues", read as a body part; nothing else changed): 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
+lost "colleagues", read as a body part, and all 30 "exposed" of "a patient exposed to …", read as
+a procedure; nothing else changed): 30 SYNTHETIC abstracts of ``ingest.nlp.synthetic.generate(30,
 seed=13)`` (the texts are stored in the file, so a later change of the generator does not move
 them), every second one read as a case report, through ``extract_many`` with the shipped
 pipeline, vocabulary labels and broader concepts; ``kb.jsonl.to_dict`` of each extraction. This
