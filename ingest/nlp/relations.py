@@ -43,6 +43,9 @@ TIME_ONLY = frozenset(
 """led_to cues that only place an outcome beside a treatment: they link a better state ("resolved
 after T"), never progression, recurrence or death ("died 8 months after surgery"), which the
 text does not present as the treatment's result."""
+WHEN = frozenset({"on", "upon", "at", "during", "after", "following", "within"})
+"""led_to cues that, before a follow-up, say when the outcome was seen, not what brought it:
+"complete resolution on follow-up images" (but "resolved with observation" is care)."""
 CauseScorer = Callable[
     [str, tuple[int, int], tuple[int, int], tuple[tuple[str, tuple[int, int]], ...]], float
 ]
@@ -116,6 +119,8 @@ def sentence_relations(
                 found.append(("led_to", x, y, lead, 1.0))
     found = [r for r in found if r[0] != "led_to" or r[3] not in TIME_ONLY
              or ms[r[2]].concept in better()]  # fmt: skip
+    found = [r for r in found if r[0] != "led_to" or ms[r[1]].concept != "follow_up"
+             or r[3] not in WHEN]  # fmt: skip
     if cause is not None:
         linked = {(k, a, b) for k, a, b, _, _ in found}
         s0 = ms[0].sentence[0] if ms else 0

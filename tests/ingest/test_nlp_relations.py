@@ -445,6 +445,12 @@ def test_the_patients_own_disease_is_no_drug_induced_one(nlp: Language):
     assert causes == {"cardiotoxicity"}  # not the leukaemia the patients have
 
 
+def test_a_follow_up_says_when_an_outcome_was_seen_not_what_brought_it(nlp: Language):
+    seen = _led_to(nlp, "All lesions showed complete resolution on follow-up images.")
+    assert not [pair for pair in seen if "follow" in pair[0]]
+    assert _led_to(nlp, "The nodules resolved with observation alone.")  # care, not a time
+
+
 def test_the_next_sentence_placing_the_outcome_after_the_treatment(nlp: Language):
     text = (
         "Case 1: A boy had calcinosis cutis. He was managed with a dressing. "
