@@ -158,7 +158,7 @@ def _document_id(text: str) -> str | None:
 def cell(value: str | None, column: str = "", concepts: Mapping[str, str] | None = None) -> str:
     """One table cell as read: labels for IRIs, durations in words, a median in whole days,
     decimals rounded; a dash for a missing value."""
-    if value is None or (len(value) < 8 and value.strip().lower() in ("", "none", "nan")):
+    if value is None or value.strip().lower() in ("", "none", "nan"):
         return MISSING
     if value.startswith(("http://", "https://")):
         return iri_label(value, concepts)

@@ -182,11 +182,11 @@ def _inside(candidate: Candidate, blocked: Sequence[tuple[int, int]]) -> bool:
     return any(lo <= candidate.start and candidate.end <= hi for lo, hi in blocked)
 
 
-def _outside(doc: Doc, c: Candidate, blocked: Sequence[tuple[int, int]]) -> Candidate | None:
+def _outside(doc: Doc, c: Candidate, labels: Sequence[tuple[int, int]]) -> Candidate | None:
     """A model's span without a heading at its edges ("Background A" of "Abstract Background A
     34-year-old man": nothing); None when nothing but stop words is left."""
     start, end = c.start, c.end
-    for lo, hi in blocked:
+    for lo, hi in labels:
         if lo <= start < hi:
             start = hi
         if lo < end <= hi:
