@@ -97,3 +97,27 @@ def test_a_stage_or_type_stays_in_the_name_it_belongs_to():
     document = TextDocument("seed:z", "", text, (("other", "", 0, len(text)),))
     texts = {f.text for f in extract(shared_nlp(), document, {}).findings}
     assert "type II diabetes mellitus" in texts  # a region only blocks what lies inside it
+
+
+FRONT_MATTER = (  # SYNTHETIC, shaped like a journal's case report converted to Markdown
+    "**Case Report** Open Access\n\n"
+    "# **Calcinosis Cutis After Intravenous Calcium**\n\n"
+    "Amina Rauf, Bilal Ahmed Khan, Sara Malik, Omar Farooq\n\n"
+    "**Amina Rauf** (Corresponding Author) Department of Diagnostic Radiology\n\n"
+    "Received: 01-01-25 Accepted: 02-02-25\n\n"
+    "# **DISCUSSION:**\n\n"
+    "A 3-week-old boy admitted to the Department of Surgery developed calcinosis cutis.\n"
+)
+
+
+def test_front_matter_and_headings_are_not_prose():
+    found = _covered(FRONT_MATTER)
+    assert "Amina Rauf, Bilal Ahmed Khan, Sara Malik, Omar Farooq" in found  # a byline
+    assert {"Open Access", "(Corresponding Author)", "# **DISCUSSION:**"} <= found
+    assert {"Department of Diagnostic Radiology", "Department of Surgery"} <= found
+    assert "Received: 01-01-25 Accepted: 02-02-25" in found
+    document = TextDocument("seed:f", "", FRONT_MATTER, (("other", "", 0, len(FRONT_MATTER)),))
+    texts = {f.text for f in extract(shared_nlp(), document, {}).findings}
+    assert not [t for t in texts if "Rauf" in t or "Radiology" in t or "DISCUSSION" in t]
+    assert "Surgery" not in texts  # a department, not an operation
+    assert "calcinosis cutis" in {t.lower() for t in texts}
