@@ -12,23 +12,15 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
-from importlib import resources
+
+from ingest.nlp.rule_table import read_rules
 
 
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """The general cues and the case cues, each joined into one pattern."""
-    text = (resources.files("casebook_data") / "nlp" / "general_claims.tsv").read_text("utf-8")
-    found: dict[str, list[str]] = {"general": [], "case": []}
-    for number, line in enumerate(text.splitlines()[1:], start=2):
-        if not line.strip():
-            continue
-        kind, pattern, _why = line.split("\t")
-        if kind not in found:
-            raise ValueError(f"general_claims.tsv:{number}: kind {kind!r} is not general or case")
-        re.compile(pattern)  # a bad rule fails here, with its line
-        found[kind].append(f"(?:{pattern})")
-    general, case = ("|".join(found[k]) for k in ("general", "case"))
+    found = read_rules("general_claims.tsv", ("general", "case"))
+    general, case = ("|".join(f"(?:{p})" for p in found[k]) for k in ("general", "case"))
     return re.compile(general, re.IGNORECASE), re.compile(case, re.IGNORECASE)
 
 

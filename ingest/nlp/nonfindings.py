@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
+
+from ingest.nlp.rule_table import read_rules
 
 KINDS = ("region", "cased", "heading", "words")
 
@@ -21,17 +22,7 @@ KINDS = ("region", "cased", "heading", "words")
 @cache
 def _rules() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
     """(every region, the headings alone, the method words)."""
-    text = (resources.files("casebook_data") / "nlp" / "non_findings.tsv").read_text("utf-8")
-    found: dict[str, list[str]] = {kind: [] for kind in KINDS}
-    for number, line in enumerate(text.splitlines()[1:], start=2):
-        if not line.strip():
-            continue
-        kind, pattern, _why = line.split("\t")
-        if kind not in found:
-            raise ValueError(f"non_findings.tsv:{number}: kind {kind!r} is not one of {KINDS}")
-        if kind != "words":
-            re.compile(pattern)  # a bad rule fails here, with its line
-        found[kind].append(pattern)
+    found = read_rules("non_findings.tsv", KINDS, literal={"words"})
     parts = [f"(?i:{p})" for p in found["region"]]
     parts += [f"(?:{p})" for p in found["cased"] + found["heading"]]
     headings = "|".join(f"(?:{p})" for p in found["heading"]) or r"(?!)"

@@ -5,6 +5,8 @@ The texts here are SYNTHETIC, written for these tests.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ingest.nlp.extract import TextDocument, extract
@@ -121,3 +123,19 @@ def test_front_matter_and_headings_are_not_prose():
     assert not [t for t in texts if "Rauf" in t or "Radiology" in t or "DISCUSSION" in t]
     assert "Surgery" not in texts  # a department, not an operation
     assert "calcinosis cutis" in {t.lower() for t in texts}
+
+
+def test_a_bad_rule_row_fails_at_load_with_its_line(tmp_path, monkeypatch):
+    import ingest.nlp.rule_table as rule_table
+
+    (tmp_path / "nlp").mkdir()
+    (tmp_path / "nlp" / "bad.tsv").write_text("kind\tpattern\twhy\nregion\t(unclosed\tx\n")
+    (tmp_path / "nlp" / "odd.tsv").write_text("kind\tpattern\twhy\nother\tx\ty\n")
+    monkeypatch.setattr(rule_table.resources, "files", lambda package: tmp_path)
+    with pytest.raises(re.error):
+        rule_table.read_rules("bad.tsv", ("region",))
+    with pytest.raises(ValueError, match=r"odd\.tsv:2: kind 'other'"):
+        rule_table.read_rules("odd.tsv", ("region",))
+    assert rule_table.read_rules("bad.tsv", ("region",), literal={"region"}) == {
+        "region": ["(unclosed"]
+    }
